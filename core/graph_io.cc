@@ -1,0 +1,147 @@
+#include "core/graph_io.h"
+
+#include <fcntl.h>
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace graphrun {
+
+namespace {
+
+// Keeps the first parse error with its position instead of protobuf's log output.
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (message_.empty()) message_ = fmt::format("line {}, column {}: {}", line + 1, column + 1, message);
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string message_;
+};
+
+// Text files may nest messages only as deep as the schema does; a bound stops hostile input
+// from exhausting the stack.
+constexpr int kTextRecursionLimit = 32;
+
+bool has_unknown_fields(const proto::Graph& graph) {
+  if (!graph.GetReflection()->GetUnknownFields(graph).empty()) return true;
+  for (const auto& node : graph.node())
+    if (!node.GetReflection()->GetUnknownFields(node).empty()) return true;
+  return false;
+}
+
+std::string parse_binary(const std::string& bytes, proto::Graph& graph) {
+  if (!graph.ParseFromString(bytes)) return "not a valid binary graph (protobuf parse failed)";
+  if (has_unknown_fields(graph)) return "not a graphrun graph (fields the schema does not know)";
+  return "";
+}
+
+std::string parse_text(const std::string& text, proto::Graph& graph) {
+  google::protobuf::TextFormat::Parser parser;
+  FirstErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  parser.SetRecursionLimit(kTextRecursionLimit);
+  if (parser.ParseFromString(text, &graph)) return "";
+  return errors.message().empty() ? "text parse failed" : errors.message();
+}
+
+}  // namespace
+
+std::string read_file_bytes(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail("'{}' is a directory, not a file", path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("cannot open '{}': {}", path, std::strerror(errno));
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) fail("cannot read '{}': {}", path, std::strerror(errno));
+  return bytes.str();
+}
+
+void write_file_atomically(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) fail("cannot write '{}': {}", tmp, std::strerror(errno));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      fail("cannot write '{}': {}", tmp, std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    fail("cannot write '{}': {}", tmp, std::strerror(err));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    fail("cannot rename '{}' to '{}': {}", tmp, path, std::strerror(err));
+  }
+}
+
+GraphFormat format_for_path(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".pb" || ext == ".bin") return GraphFormat::kBinary;
+  return GraphFormat::kText;
+}
+
+proto::Graph parse_graph_text(const std::string& text, const std::string& origin) {
+  proto::Graph graph;
+  std::string error = parse_text(text, graph);
+  if (!error.empty()) fail("{}: {}", origin, error);
+  return graph;
+}
+
+proto::Graph read_graph_file(const std::string& path) {
+  std::string bytes = read_file_bytes(path);
+  if (bytes.empty()) fail("graph file '{}' is empty", path);
+  proto::Graph graph;
+  bool binary_first = format_for_path(path) == GraphFormat::kBinary;
+  std::string first_error = binary_first ? parse_binary(bytes, graph) : parse_text(bytes, graph);
+  if (first_error.empty()) return graph;
+  graph.Clear();
+  if ((binary_first ? parse_text(bytes, graph) : parse_binary(bytes, graph)).empty()) return graph;
+  fail("cannot read graph file '{}' as {}: {}", path, binary_first ? "binary" : "text", first_error);
+}
+
+void write_graph_file(const proto::Graph& graph, const std::string& path) {
+  std::string bytes;
+  if (format_for_path(path) == GraphFormat::kBinary) {
+    if (!graph.SerializeToString(&bytes)) fail("cannot serialize graph '{}'", graph.name());
+  } else {
+    google::protobuf::TextFormat::Printer printer;
+    printer.SetUseShortRepeatedPrimitives(true);
+    if (!printer.PrintToString(graph, &bytes)) fail("cannot print graph '{}'", graph.name());
+  }
+  write_file_atomically(path, bytes);
+}
+
+Graph load_graph(const std::string& path, const BuildOptions& options) {
+  proto::Graph def = read_graph_file(path);
+  if (def.node_size() == 0) fail("graph file '{}' has no nodes", path);
+  try {
+    return build_graph(def, options);
+  } catch (const Error& e) {
+    fail("{}: {}", path, e.what());
+  }
+}
+
+}  // namespace graphrun

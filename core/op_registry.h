@@ -1,0 +1,161 @@
+// Op definitions: what an op takes and gives, its attrs, its shape and dtype function (run at
+// load time, so kernels never re-derive shapes), its cost, and the parameters it can declare
+// implicitly (a Conv2D node with one input gets `<node>/weight` and `<node>/bias` Variables).
+// Built-in ops register here through the same builder that plugins use.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/attrs.h"
+#include "core/dtype.h"
+#include "core/error.h"
+#include "core/shape.h"
+
+namespace graphrun {
+
+struct TensorInfo {
+  DType dtype = DType::kInvalid;
+  Shape shape;
+};
+
+// What a shape function sees: the node, its inputs' dtypes and shapes, its attrs; it sets the
+// outputs. Errors raised through error() name the op and node.
+class InferenceContext {
+ public:
+  InferenceContext(std::string op, std::string node, const AttrMap& attrs, std::vector<TensorInfo> inputs,
+                   int64_t batch_size)
+      : op_(std::move(op)), node_(std::move(node)), attrs_(attrs), inputs_(std::move(inputs)), batch_size_(batch_size) {}
+
+  const std::string& op() const { return op_; }
+  const std::string& node() const { return node_; }
+  const AttrMap& attrs() const { return attrs_; }
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  const TensorInfo& input(int i) const { return inputs_.at(i); }
+  const Shape& input_shape(int i) const { return inputs_.at(i).shape; }
+  DType input_dtype(int i) const { return inputs_.at(i).dtype; }
+  int64_t batch_size() const { return batch_size_; }
+
+  void set_output(int i, DType dtype, Shape shape);
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
+  const TensorInfo& output(int i) const { return outputs_.at(i); }
+  const std::vector<TensorInfo>& outputs() const { return outputs_; }
+
+  // Throws Error "<Op> '<node>': <message>".
+  template <typename... Args>
+  [[noreturn]] void error(fmt::format_string<Args...> format, Args&&... args) const {
+    throw Error(fmt::format("{} '{}': {}", op_, node_, fmt::format(format, std::forward<Args>(args)...)));
+  }
+  // Checks input i has the given rank.
+  void expect_rank(int i, int rank) const;
+  // Checks all inputs have the dtype of input 0 and that it is float32 or float64.
+  void expect_same_float_dtype() const;
+
+ private:
+  std::string op_;
+  std::string node_;
+  const AttrMap& attrs_;
+  std::vector<TensorInfo> inputs_;
+  std::vector<TensorInfo> outputs_;
+  int64_t batch_size_;
+};
+
+// Work of one node for the whole batch at its inferred shapes.
+struct Cost {
+  double flops = 0;  // floating-point operations (a multiply-add counts 2)
+  double bytes = 0;  // bytes read and written
+};
+
+struct ArgSpec {
+  std::string name;
+  std::string doc;
+};
+
+// A parameter an op can declare implicitly. It is an extra input after the data inputs; when a
+// node lists only the data inputs, the loader creates Variable `<node>/<name>` with this shape
+// and the initializer in attr `<name>_init` (or `default_init`).
+struct ParamSpec {
+  std::string name;  // "weight", "bias"
+  std::function<Shape(const InferenceContext&)> shape;
+  proto::Attr default_init;
+  std::string enabled_by;  // a bool attr that switches the parameter off ("use_bias"), or ""
+};
+
+using ShapeFn = std::function<void(InferenceContext&)>;
+using CostFn = std::function<Cost(const InferenceContext&)>;
+
+struct OpDef {
+  std::string name;
+  std::string doc;
+  std::vector<ArgSpec> inputs;
+  bool variadic_inputs = false;  // the last input may repeat (Concat, AddN): at least one
+  std::vector<ArgSpec> outputs;
+  bool variadic_outputs = false;  // the shape function decides how many (Split)
+  std::vector<AttrSpec> attrs;
+  std::vector<ParamSpec> params;
+  ShapeFn shape_fn;
+  CostFn cost_fn;
+  bool stateful = false;         // holds state across runs (Variable)
+  std::string library = "builtin";  // which library registered it
+
+  const AttrSpec* find_attr(const std::string& attr_name) const;
+  int num_data_inputs() const { return static_cast<int>(inputs.size()); }
+};
+
+class OpDefBuilder {
+ public:
+  explicit OpDefBuilder(std::string name) { def_.name = std::move(name); }
+  OpDefBuilder& doc(std::string text);
+  OpDefBuilder& input(std::string name, std::string doc = "");
+  OpDefBuilder& variadic_input(std::string name, std::string doc = "");
+  OpDefBuilder& output(std::string name, std::string doc = "");
+  OpDefBuilder& variadic_output(std::string name, std::string doc = "");
+  // A required attr (no default).
+  OpDefBuilder& attr(std::string name, AttrType type, std::string doc, AttrCheck check = nullptr, int length = 0);
+  // An attr with a default value.
+  OpDefBuilder& attr(std::string name, AttrType type, proto::Attr default_value, std::string doc,
+                     AttrCheck check = nullptr, int length = 0);
+  OpDefBuilder& param(ParamSpec spec);
+  OpDefBuilder& shape_fn(ShapeFn fn);
+  OpDefBuilder& cost_fn(CostFn fn);
+  OpDefBuilder& stateful();
+  OpDef build() &&;
+
+ private:
+  OpDef def_;
+};
+
+class OpRegistry {
+ public:
+  static OpRegistry& global();
+  // Throws Error naming both libraries if the op name is taken.
+  void add(OpDef def);
+  const OpDef* find(const std::string& name) const;
+  // Throws Error "unknown op 'Conv3D' (did you mean Conv2D?)".
+  const OpDef& get(const std::string& name) const;
+  std::vector<const OpDef*> all() const;  // sorted by name
+
+ private:
+  std::map<std::string, std::unique_ptr<OpDef>> ops_;
+};
+
+struct OpRegistrar {
+  OpRegistrar(OpDefBuilder& builder);  // NOLINT: implicit, for the macro
+  OpRegistrar(OpDefBuilder&& builder);  // NOLINT
+};
+
+// The closest names to `name` among `candidates`, for "did you mean" hints ("" if none close).
+std::string closest_name(const std::string& name, const std::vector<std::string>& candidates);
+
+}  // namespace graphrun
+
+#define GR_CONCAT_INNER(a, b) a##b
+#define GR_CONCAT(a, b) GR_CONCAT_INNER(a, b)
+// GR_REGISTER_OP("Relu").input("x").output("y").shape_fn(...);
+#define GR_REGISTER_OP(name) \
+  static ::graphrun::OpRegistrar GR_CONCAT(gr_op_registrar_, __COUNTER__) = ::graphrun::OpDefBuilder(name)

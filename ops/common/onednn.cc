@@ -1,0 +1,52 @@
+#include "ops/common/onednn.h"
+
+namespace graphrun::onednn {
+
+dnnl::engine& engine() {
+  static dnnl::engine instance(dnnl::engine::kind::cpu, 0);
+  return instance;
+}
+
+dnnl::stream& stream() {
+  thread_local dnnl::stream instance(engine());
+  return instance;
+}
+
+dnnl::memory::data_type data_type(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return dnnl::memory::data_type::f32;
+    case DType::kInt32: return dnnl::memory::data_type::s32;
+    case DType::kUInt8: return dnnl::memory::data_type::u8;
+    default: fail("oneDNN has no {} type", dtype_name(dtype));
+  }
+}
+
+dnnl::memory::dims dims(const Shape& shape) { return dnnl::memory::dims(shape.dims().begin(), shape.dims().end()); }
+
+dnnl::memory::format_tag plain_tag(int rank) {
+  using tag = dnnl::memory::format_tag;
+  switch (rank) {
+    case 1: return tag::a;
+    case 2: return tag::ab;
+    case 3: return tag::abc;
+    case 4: return tag::abcd;
+    case 5: return tag::abcde;
+    default: fail("oneDNN kernels take rank 1 to 5, got {}", rank);
+  }
+}
+
+dnnl::memory::desc plain_desc(DType dtype, const Shape& shape) {
+  return dnnl::memory::desc(dims(shape), data_type(dtype), plain_tag(shape.rank()));
+}
+
+dnnl::memory wrap(const Tensor& tensor) { return wrap(tensor, plain_desc(tensor.dtype(), tensor.shape())); }
+
+dnnl::memory wrap(const Tensor& tensor, const dnnl::memory::desc& desc) {
+  return dnnl::memory(desc, engine(), tensor.raw());
+}
+
+std::string float32_only(DType dtype) {
+  return dtype == DType::kFloat32 ? "" : fmt::format("oneDNN kernels here are float32 only, got {}", dtype_name(dtype));
+}
+
+}  // namespace graphrun::onednn

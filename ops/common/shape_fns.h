@@ -1,0 +1,18 @@
+// Shape and cost functions shared by many ops.
+#pragma once
+
+#include "core/op_registry.h"
+
+namespace graphrun::shape_fns {
+
+// One output with input 0's dtype and shape (Relu, Dropout, Identity, ...); all inputs must
+// match it.
+void same_as_input(InferenceContext& ctx);
+
+// Cost of an elementwise op doing `flops_per_element` per output element.
+CostFn elementwise_cost(double flops_per_element);
+
+// Bytes read and written by a node at its inferred shapes.
+double io_bytes(const InferenceContext& ctx);
+
+}  // namespace graphrun::shape_fns

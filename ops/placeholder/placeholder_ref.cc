@@ -1,0 +1,31 @@
+// The Placeholder kernel hands on the fed tensor without copying it; the executor has checked
+// its dtype and shape before the run.
+#include "core/kernel_registry.h"
+
+namespace graphrun {
+
+namespace {
+
+template <typename T>
+class PlaceholderKernel final : public OpKernel {
+ public:
+  explicit PlaceholderKernel(const NodeInfo& node) : name_(node.name) {}
+  void compute(KernelContext& ctx) override {
+    const auto& feeds = *ctx.run().feeds;
+    auto it = feeds.find(name_);
+    if (it == feeds.end()) fail("was not fed");
+    ctx.set_output(0, it->second);
+  }
+
+ private:
+  std::string name_;
+};
+
+GR_REGISTER_KERNEL(KernelBuilder("Placeholder", DeviceType::kCPU, "reference")
+                       .float_types<PlaceholderKernel>()
+                       .add<int32_t, PlaceholderKernel>()
+                       .add<int64_t, PlaceholderKernel>()
+                       .add<uint8_t, PlaceholderKernel>());
+
+}  // namespace
+}  // namespace graphrun

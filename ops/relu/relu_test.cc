@@ -1,0 +1,27 @@
+#include <doctest/doctest.h>
+
+#include "tests/harness/op_harness.h"
+
+using namespace graphrun;
+using namespace graphrun::testing;
+
+TEST_CASE("Relu: shape, reference values, oneDNN against reference") {
+  OpCase c{.op = "Relu", .input_shapes = {Shape{2, 3, 5, 7}}};
+  NodeInfo node = make_node(c, DType::kFloat64);
+  CHECK(node.outputs[0].shape == Shape{2, 3, 5, 7});
+
+  Tensor x(DType::kFloat64, Shape{4});
+  auto v = x.values<double>();
+  v[0] = -1.5, v[1] = 0.0, v[2] = 2.0, v[3] = -0.0;
+  NodeInfo small = make_node(OpCase{.op = "Relu", .input_shapes = {Shape{4}}}, DType::kFloat64);
+  Tensor y = run_reference(small, {x})[0];
+  CHECK(y.values<double>()[0] == 0.0);
+  CHECK(y.values<double>()[2] == 2.0);
+
+  CHECK(check_kernels_against_reference(c) == 1);  // the oneDNN float32 kernel
+}
+
+TEST_CASE("Relu: integer input is refused by name") {
+  OpCase c{.op = "Relu", .input_shapes = {Shape{3}}, .input_dtypes = {DType::kInt64}};
+  CHECK(build_error(c).find("Relu 'node': input 0 must be float32 or float64") != std::string::npos);
+}

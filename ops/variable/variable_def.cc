@@ -1,0 +1,29 @@
+// Variable: a trainable parameter, alive across runs in the VariableStore. Its initial value
+// comes from `init` (the paper's AlexNet: weights gaussian(std 0.01), some biases constant 1).
+// lr_mult and decay_mult scale the learning rate and weight decay per variable, as in Caffe.
+#include "core/kernel_registry.h"
+#include "ops/common/shape_fns.h"
+
+namespace graphrun {
+
+GR_REGISTER_OP("Variable")
+    .doc("A trainable parameter; OIHW for conv weights, [out, in] for dense weights.")
+    .output("value", "the variable's current value")
+    .attr("shape", AttrType::kShape, "dimensions, all positive")
+    .attr("dtype", AttrType::kDType, attr_dtype(DType::kFloat32), "element type (float32 or float64)")
+    .attr("init", AttrType::kInit, attr_init_xavier(), "initializer: gaussian, uniform, constant, xavier, kaiming")
+    .attr("lr_mult", AttrType::kFloat, attr_float(1.0), "learning-rate multiplier (Caffe's lr_mult)")
+    .attr("decay_mult", AttrType::kFloat, attr_float(1.0), "weight-decay multiplier (Caffe's decay_mult)")
+    .attr("trainable", AttrType::kBool, attr_bool(true), "whether the optimizer updates it")
+    .stateful()
+    .shape_fn([](InferenceContext& ctx) {
+      Shape shape = ctx.attrs().shape("shape");
+      for (int d = 0; d < shape.rank(); ++d)
+        if (shape[d] <= 0) ctx.error("attr 'shape' = {}: dimension {} must be positive", shape.str(), d);
+      DType dtype = ctx.attrs().dtype("dtype");
+      if (!is_floating(dtype)) ctx.error("attr 'dtype' must be float32 or float64, got {}", dtype_name(dtype));
+      ctx.set_output(0, dtype, shape);
+    })
+    .cost_fn([](const InferenceContext& ctx) { return Cost{0, 0}; });
+
+}  // namespace graphrun

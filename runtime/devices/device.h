@@ -1,0 +1,50 @@
+// The device interface: a type and ordinal, an allocator, an in-order stream and events.
+// Several logical devices may share one physical device (cpu:0 and cpu:1 in the tests, two
+// CUDA streams on one GPU), so a Device is a logical device.
+#pragma once
+
+#include <cstddef>
+
+#include "core/allocator.h"
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace graphrun {
+
+enum class DeviceType { kCPU = 0, kCUDA = 1 };
+
+std::string_view device_type_name(DeviceType type);  // "cpu", "gpu"
+
+struct DeviceName {
+  DeviceType type = DeviceType::kCPU;
+  int ordinal = 0;
+  std::string str() const;  // "cpu:0"
+  bool operator==(const DeviceName&) const = default;
+};
+DeviceName parse_device_name(std::string_view text);  // throws Error: "expected cpu:N or gpu:N"
+
+// Marks a point in a device's stream; another stream (or the host) can wait for it.
+class Event {
+ public:
+  virtual ~Event() = default;
+  virtual void wait_host() = 0;  // block the calling thread until the event has happened
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual DeviceName name() const = 0;
+  virtual Allocator& allocator() = 0;
+  // Enqueue work on the device's in-order stream. On the CPU the work runs at once.
+  virtual void enqueue(const std::function<void()>& work) = 0;
+  virtual std::unique_ptr<Event> record_event() = 0;
+  virtual void wait_event(Event& event) = 0;  // later work on this stream waits for event
+  virtual void synchronize() = 0;
+};
+
+// Logical devices by name, created on first use and alive for the process.
+Device& get_device(const DeviceName& name);
+inline Device& get_device(std::string_view name) { return get_device(parse_device_name(name)); }
+
+}  // namespace graphrun

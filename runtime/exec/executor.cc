@@ -1,0 +1,149 @@
+#include "runtime/exec/executor.h"
+
+#include <oneapi/tbb/flow_graph.h>
+
+#include <atomic>
+
+#include "core/error.h"
+
+namespace graphrun {
+
+namespace flow = oneapi::tbb::flow;
+
+struct Executor::Plan {
+  std::vector<int> nodes;  // ancestors of the fetches, topological order
+  flow::graph graph;
+  flow::broadcast_node<flow::continue_msg> start{graph};
+  std::vector<std::unique_ptr<flow::continue_node<flow::continue_msg>>> flow_nodes;
+  // Set by the bodies during a run.
+  const RunState* run = nullptr;
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  std::string error;
+};
+
+Executor::Executor(Graph graph, VariableStore& variables, ExecutorOptions options)
+    : graph_(std::move(graph)), variables_(variables), options_(std::move(options)) {
+  variables_.initialize(graph_, options_.seed);
+  create_kernels();
+}
+
+Executor::~Executor() = default;
+
+void Executor::create_kernels() {
+  size_t n = graph_.nodes.size();
+  infos_.assign(n, {});
+  kernel_defs_.assign(n, nullptr);
+  kernels_.clear();
+  kernels_.resize(n);
+  outputs_.assign(n, {});
+  for (size_t i = 0; i < n; ++i) {
+    const Node& node = graph_.nodes[i];
+    NodeInfo& info = infos_[i];
+    info.name = node.name;
+    info.op = node.op;
+    info.attrs = node.attrs;
+    for (const auto& ref : node.inputs) info.inputs.push_back(graph_.info(ref));
+    info.outputs = node.outputs;
+    info.device = parse_device_name(node.device.empty() ? options_.device : node.device);
+    kernel_defs_[i] = &KernelRegistry::global().select(info, options_.kernel_label);
+    try {
+      kernels_[i] = kernel_defs_[i]->create(info);
+    } catch (const Error& e) {
+      fail("{} '{}': creating its {} kernel: {}", node.op, node.name, kernel_defs_[i]->label, e.what());
+    }
+    outputs_[i].resize(node.outputs.size());
+  }
+}
+
+void Executor::set_batch_size(int64_t batch) {
+  if (batch == graph_.batch_size) return;
+  graph_.rebind_batch(batch);
+  plans_.clear();
+  create_kernels();
+}
+
+Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
+  auto it = plans_.find(fetches);
+  if (it != plans_.end()) return *it->second;
+  auto plan = std::make_unique<Plan>();
+  std::vector<bool> needed(graph_.nodes.size(), false);
+  for (const auto& ref : fetches) needed[ref.node] = true;
+  for (int i = static_cast<int>(graph_.nodes.size()) - 1; i >= 0; --i)
+    if (needed[i])
+      for (const auto& ref : graph_.nodes[i].inputs) needed[ref.node] = true;
+
+  std::vector<int> flow_index(graph_.nodes.size(), -1);
+  for (int i = 0; i < static_cast<int>(graph_.nodes.size()); ++i) {
+    if (!needed[i]) continue;
+    flow_index[i] = static_cast<int>(plan->nodes.size());
+    plan->nodes.push_back(i);
+    Plan* p = plan.get();
+    auto body = [this, p, i](const flow::continue_msg&) {
+      if (p->failed.load(std::memory_order_relaxed)) return;  // an earlier node failed: skip
+      const Node& node = graph_.nodes[i];
+      try {
+        std::vector<const Tensor*> inputs;
+        inputs.reserve(node.inputs.size());
+        for (const auto& ref : node.inputs) inputs.push_back(&outputs_[ref.node][ref.output]);
+        Device& device = get_device(infos_[i].device);
+        KernelContext ctx(infos_[i], device, std::move(inputs), outputs_[i], *p->run);
+        kernels_[i]->compute(ctx);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(p->error_mutex);
+        if (!p->failed.exchange(true)) p->error = fmt::format("{} '{}': {}", node.op, node.name, e.what());
+      }
+    };
+    plan->flow_nodes.push_back(std::make_unique<flow::continue_node<flow::continue_msg>>(plan->graph, body));
+    std::vector<int> producers;
+    for (const auto& ref : graph_.nodes[i].inputs)
+      if (std::find(producers.begin(), producers.end(), ref.node) == producers.end()) producers.push_back(ref.node);
+    if (producers.empty()) flow::make_edge(plan->start, *plan->flow_nodes.back());
+    for (int producer : producers) flow::make_edge(*plan->flow_nodes[flow_index[producer]], *plan->flow_nodes.back());
+  }
+  return *plans_.emplace(fetches, std::move(plan)).first->second;
+}
+
+void Executor::check_feeds(const Plan& plan, const std::map<std::string, Tensor>& feeds) const {
+  for (int i : plan.nodes) {
+    const Node& node = graph_.nodes[i];
+    if (node.op != "Placeholder") continue;
+    auto it = feeds.find(node.name);
+    if (it == feeds.end()) fail("Placeholder '{}' was not fed (it needs {} {})", node.name,
+                                dtype_name(node.outputs[0].dtype), node.outputs[0].shape.str());
+    const Tensor& t = it->second;
+    if (t.dtype() != node.outputs[0].dtype || !(t.shape() == node.outputs[0].shape))
+      fail("Placeholder '{}' expects {} {}, was fed {} {}", node.name, dtype_name(node.outputs[0].dtype),
+           node.outputs[0].shape.str(), dtype_name(t.dtype()), t.shape().str());
+  }
+}
+
+std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& fetches,
+                                  bool training, int64_t step) {
+  // A fed batch of another size recompiles (the last, smaller batch of an evaluation).
+  for (const auto& [name, tensor] : feeds) {
+    const Node& node = graph_.node(name);
+    if (node.op == "Placeholder" && node.attrs.shape("shape").rank() > 0 &&
+        node.attrs.shape("shape")[0] == Shape::kBatch && tensor.shape().rank() > 0)
+      set_batch_size(tensor.shape()[0]);
+  }
+  std::vector<TensorRef> refs;
+  for (const auto& name : fetches) refs.push_back(graph_.resolve(name));
+  Plan& plan = plan_for(refs);
+  check_feeds(plan, feeds);
+
+  RunState state{&variables_, &feeds, options_.seed, step, training};
+  plan.run = &state;
+  plan.failed = false;
+  plan.error.clear();
+  plan.start.try_put(flow::continue_msg());
+  plan.graph.wait_for_all();
+  plan.run = nullptr;
+  if (plan.failed) throw Error(plan.error);
+
+  std::vector<Tensor> results;
+  for (const auto& ref : refs) results.push_back(outputs_[ref.node][ref.output].clone());
+  return results;
+}
+
+}  // namespace graphrun

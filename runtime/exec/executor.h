@@ -1,0 +1,56 @@
+// The executor: one oneTBB flow-graph node per op, built once per set of fetched tensors and
+// reused for every run. Only the ancestors of the fetched tensors run (as in TF's Session), so
+// evaluating logits does not need the labels a loss would read. An exception in a node stops
+// the run (later nodes skip their work) and is rethrown naming the node.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/graph.h"
+#include "core/kernel_registry.h"
+#include "core/variable_store.h"
+
+namespace graphrun {
+
+struct ExecutorOptions {
+  std::string device = "cpu:0";  // for nodes that name none
+  uint64_t seed = 0;
+  std::string kernel_label;      // force kernels with this label ("reference"), "" = best
+};
+
+class Executor {
+ public:
+  // Compiles `graph` at its batch size: kernels chosen and created, variables initialized.
+  Executor(Graph graph, VariableStore& variables, ExecutorOptions options = {});
+  ~Executor();
+
+  // Runs the graph. `feeds` by Placeholder name; a batch size other than the compiled one
+  // recompiles for it. Returns copies of the fetched tensors ("node" or "node:k").
+  std::vector<Tensor> run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& fetches,
+                          bool training = false, int64_t step = 0);
+
+  const Graph& graph() const { return graph_; }
+  const KernelDef& kernel(int node) const { return *kernel_defs_.at(node); }
+  void set_batch_size(int64_t batch);
+
+ private:
+  struct Plan;
+  Plan& plan_for(const std::vector<TensorRef>& fetches);
+  void create_kernels();
+  void check_feeds(const Plan& plan, const std::map<std::string, Tensor>& feeds) const;
+
+  Graph graph_;
+  VariableStore& variables_;
+  ExecutorOptions options_;
+  std::vector<NodeInfo> infos_;
+  std::vector<const KernelDef*> kernel_defs_;
+  std::vector<std::unique_ptr<OpKernel>> kernels_;
+  std::vector<std::vector<Tensor>> outputs_;
+  std::map<std::vector<TensorRef>, std::unique_ptr<Plan>> plans_;
+};
+
+}  // namespace graphrun

@@ -1,0 +1,146 @@
+#include "tests/harness/op_harness.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "core/random.h"
+
+namespace graphrun::testing {
+
+namespace {
+
+proto::Graph case_graph(const OpCase& c, DType dtype) {
+  proto::Graph g;
+  g.set_name("op_case");
+  proto::Node* node = nullptr;
+  std::vector<std::string> inputs;
+  for (size_t k = 0; k < c.input_shapes.size(); ++k) {
+    proto::Node* in = g.add_node();
+    in->set_name("in" + std::to_string(k));
+    in->set_op("Placeholder");
+    *in->add_attr() = attr_shape(c.input_shapes[k]);
+    in->mutable_attr(0)->set_name("shape");
+    DType in_dtype = k < c.input_dtypes.size() ? c.input_dtypes[k] : dtype;
+    *in->add_attr() = attr_dtype(in_dtype);
+    in->mutable_attr(1)->set_name("dtype");
+    inputs.push_back(in->name());
+  }
+  node = g.add_node();
+  node->set_name("node");
+  node->set_op(c.op);
+  for (const auto& in : inputs) node->add_input(in);
+  for (const auto& [name, value] : c.attrs) {
+    proto::Attr* a = node->add_attr();
+    *a = value;
+    a->set_name(name);
+  }
+  return g;
+}
+
+}  // namespace
+
+NodeInfo make_node(const OpCase& c, DType dtype, const std::string& device) {
+  Graph graph = build_graph(case_graph(c, dtype));
+  const Node& node = graph.node("node");
+  NodeInfo info;
+  info.name = node.name;
+  info.op = node.op;
+  info.attrs = node.attrs;
+  for (const auto& ref : node.inputs) info.inputs.push_back(graph.info(ref));
+  info.outputs = node.outputs;
+  info.device = parse_device_name(device);
+  return info;
+}
+
+std::vector<Tensor> make_inputs(const OpCase& c, const NodeInfo& node) {
+  std::vector<Tensor> inputs;
+  for (size_t k = 0; k < node.inputs.size(); ++k) {
+    Tensor t(node.inputs[k].dtype, node.inputs[k].shape);
+    if (c.fill) {
+      c.fill(static_cast<int>(k), t);
+    } else {
+      uint64_t key = hash_combine(c.seed, k);
+      for (int64_t i = 0; i < t.num_elements(); ++i) {
+        double v = 2.0 * uniform01(key, i) - 1.0;
+        switch (t.dtype()) {
+          case DType::kFloat32: t.data<float>()[i] = static_cast<float>(v); break;
+          case DType::kFloat64: t.data<double>()[i] = v; break;
+          default: GR_CHECK(false, "input {} is {}: give OpCase::fill", k, dtype_name(t.dtype()));
+        }
+      }
+    }
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
+}
+
+std::vector<Tensor> run_kernel(const KernelDef& kernel, const NodeInfo& node, const std::vector<Tensor>& inputs,
+                               bool training, uint64_t seed, int64_t step) {
+  std::unique_ptr<OpKernel> instance = kernel.create(node);
+  std::vector<const Tensor*> input_ptrs;
+  for (const auto& t : inputs) input_ptrs.push_back(&t);
+  std::vector<Tensor> outputs(node.outputs.size());
+  RunState state;
+  state.seed = seed;
+  state.step = step;
+  state.training = training;
+  KernelContext ctx(node, get_device(node.device), input_ptrs, outputs, state);
+  instance->compute(ctx);
+  for (size_t k = 0; k < outputs.size(); ++k)
+    if (!outputs[k].valid()) ctx.output(static_cast<int>(k));  // a kernel that never wrote it fails the compare
+  return outputs;
+}
+
+std::vector<Tensor> run_reference(const NodeInfo& node, const std::vector<Tensor>& inputs, bool training) {
+  return run_kernel(KernelRegistry::global().select(node, "reference"), node, inputs, training);
+}
+
+std::string compare(const Tensor& got, const Tensor& want, double rtol, double atol) {
+  if (got.dtype() != want.dtype() || !(got.shape() == want.shape()))
+    return fmt::format("got {} {}, want {} {}", dtype_name(got.dtype()), got.shape().str(), dtype_name(want.dtype()),
+                       want.shape().str());
+  std::string report;
+  int mismatches = 0;
+  for (int64_t i = 0; i < got.num_elements(); ++i) {
+    double g = got.value_as_double(i), w = want.value_as_double(i);
+    bool ok = std::abs(g - w) <= atol + rtol * std::abs(w) || (std::isnan(g) && std::isnan(w));
+    if (ok) continue;
+    if (++mismatches <= 5) report += fmt::format("  [{}]: got {:.9g}, want {:.9g}\n", i, g, w);
+  }
+  if (mismatches == 0) return "";
+  return fmt::format("{} of {} elements differ (rtol {}, atol {}):\n{}", mismatches, got.num_elements(), rtol, atol,
+                     report);
+}
+
+int check_kernels_against_reference(const OpCase& c) {
+  int compared = 0;
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    NodeInfo node = make_node(c, dtype);
+    std::vector<Tensor> inputs = make_inputs(c, node);
+    std::vector<Tensor> want = run_reference(node, inputs);
+    for (const KernelDef* kernel : KernelRegistry::global().find(c.op, DeviceType::kCPU, node.kernel_dtype())) {
+      if (kernel->label == "reference") continue;
+      if (kernel->supports && !kernel->supports(node).empty()) continue;
+      std::vector<Tensor> got = run_kernel(*kernel, node, inputs);
+      for (size_t k = 0; k < want.size(); ++k) {
+        std::string diff = compare(got[k], want[k], c.rtol, c.atol);
+        INFO(c.op, " kernel ", kernel->label, " ", dtype_name(dtype), " output ", k);
+        CHECK_MESSAGE(diff.empty(), diff);
+      }
+      ++compared;
+    }
+  }
+  return compared;
+}
+
+std::string build_error(const OpCase& c, DType dtype) {
+  try {
+    build_graph(case_graph(c, dtype));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace graphrun::testing
