@@ -1,1 +1,39 @@
-int main() { return 0; }
+// graphrun: the command line. Every user error prints one line `error: ...` and exits 2.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "core/error.h"
+#include "core/op_registry.h"
+#include "tools/graphrun/cli_common.h"
+
+int main(int argc, char** argv) {
+  if (graphrun::OpRegistry::global().all().empty()) {
+    std::fprintf(stderr, "error: no ops are registered: the op objects were not linked into graphrun\n");
+    return 2;
+  }
+  CLI::App app{"graphrun: a dataflow-graph deep-learning runtime (graphrun " GRAPHRUN_VERSION ")"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "graphrun " GRAPHRUN_VERSION);
+  graphrun::cli::add_inspect(app);
+  graphrun::cli::add_convert(app);
+  graphrun::cli::add_run(app);
+  graphrun::cli::add_ops(app);
+  graphrun::cli::add_bench(app);
+  graphrun::cli::add_dot(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
+  } catch (const graphrun::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "error: out of memory\n");
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

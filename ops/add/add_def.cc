@@ -1,0 +1,39 @@
+// Add: y = a + b, same shapes (no broadcasting: a bias goes through Dense or Conv2D).
+// AddN: y = sum of its inputs, all of one shape; the backward pass uses it to accumulate the
+// gradients of a tensor consumed by several nodes. Gradient: dy passes unchanged to each input.
+#include "core/kernel_registry.h"
+#include "ops/common/shape_fns.h"
+
+namespace graphrun {
+
+namespace {
+
+void add_shape(InferenceContext& ctx) {
+  ctx.expect_same_float_dtype();
+  if (!(ctx.input_shape(0) == ctx.input_shape(1)))
+    ctx.error("input 0 (a) has shape {} but input 1 (b) has shape {}; Add does not broadcast",
+              ctx.input_shape(0).str(), ctx.input_shape(1).str());
+  ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
+}
+
+}  // namespace
+
+GR_REGISTER_OP("Add")
+    .doc("Elementwise a + b of two tensors of the same shape (no broadcasting).")
+    .input("a")
+    .input("b")
+    .output("y")
+    .shape_fn(add_shape)
+    .cost_fn(shape_fns::elementwise_cost(1));
+
+GR_REGISTER_OP("AddN")
+    .doc("Elementwise sum of one or more tensors of the same shape and dtype.")
+    .variadic_input("inputs", "one or more tensors")
+    .output("sum")
+    .shape_fn(shape_fns::same_as_input)
+    .cost_fn([](const InferenceContext& ctx) {
+      double adds = static_cast<double>(ctx.num_inputs() - 1) * static_cast<double>(ctx.output(0).shape.num_elements());
+      return Cost{adds, shape_fns::io_bytes(ctx)};
+    });
+
+}  // namespace graphrun

@@ -1,0 +1,27 @@
+// AvgPool: y[n, c, i, j] = sum of x[n, c] over the kh x kw window at (i * sh - ph, j * sw - pw),
+// divided as PyTorch's avg_pool2d divides (no divisor_override):
+//   count_include_pad = true:  the window's cells inside the PADDED input [-ph, H + ph), so
+//                              padding counts but a ceil-mode overhang beyond it does not;
+//   count_include_pad = false: only the real cells [0, H).
+// pad <= kernel / 2 keeps every window over at least one real cell, so the divisor is >= 1.
+// Output size is PyTorch's (see MaxPool). The op is linear: no kinks.
+#include "core/kernel_registry.h"
+#include "ops/common/pool_geometry.h"
+
+namespace graphrun {
+
+GR_REGISTER_OP("AvgPool")
+    .doc("2-D average pooling over NCHW input, PyTorch semantics (ceil_mode, count_include_pad as PyTorch).")
+    .input("x", "[N, C, H, W]")
+    .output("y", "[N, C, out_h, out_w]")
+    .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
+    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel",
+          checks::positive(), 0)
+    .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
+          checks::non_negative(), 2)
+    .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
+    .attr("count_include_pad", AttrType::kBool, attr_bool(true), "padding cells count in the divisor")
+    .shape_fn(pool::infer_shape)
+    .cost_fn(pool::cost);
+
+}  // namespace graphrun

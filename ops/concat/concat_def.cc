@@ -1,0 +1,43 @@
+// Concat: joins its inputs along `axis`; every other dimension must match. No arithmetic.
+// Gradient (for the backward pass): dy split back along the axis at the inputs' sizes.
+#include <fmt/ranges.h>
+
+#include "core/kernel_registry.h"
+#include "ops/common/axis.h"
+#include "ops/common/shape_fns.h"
+
+namespace graphrun {
+
+namespace {
+
+void concat_shape(InferenceContext& ctx) {
+  axis::expect_same_dtype(ctx);
+  const Shape& first = ctx.input_shape(0);
+  if (first.rank() == 0) ctx.error("input 0 must have rank >= 1, got a scalar");
+  int axis = axis::normalize(ctx, "axis", first.rank());
+  std::vector<int64_t> dims = first.dims();
+  for (int i = 1; i < ctx.num_inputs(); ++i) {
+    const Shape& shape = ctx.input_shape(i);
+    if (shape.rank() != first.rank())
+      ctx.error("input {} has shape {} of rank {}, input 0 has {} of rank {}", i, shape.str(), shape.rank(),
+                first.str(), first.rank());
+    for (int d = 0; d < first.rank(); ++d)
+      if (d != axis && shape[d] != first[d])
+        ctx.error("input {} has shape {}, input 0 has {}: all dimensions but axis {} must match", i, shape.str(),
+                  first.str(), axis);
+    dims[axis] += shape[axis];
+  }
+  ctx.set_output(0, ctx.input_dtype(0), Shape(dims));
+}
+
+}  // namespace
+
+GR_REGISTER_OP("Concat")
+    .doc("Concatenates the inputs along `axis` (default 1, the channels of NCHW).")
+    .variadic_input("values", "one or more tensors of the same dtype and rank")
+    .output("output")
+    .attr("axis", AttrType::kInt, attr_int(1), "axis to join along; negative counts from the end")
+    .shape_fn(concat_shape)
+    .cost_fn([](const InferenceContext& ctx) { return Cost{0, shape_fns::io_bytes(ctx)}; });
+
+}  // namespace graphrun

@@ -1,0 +1,49 @@
+// oneDNN Dense as a matmul, primitive built once per node.
+//
+// Why matmul and not inner_product: the weights are a Variable that training updates in place,
+// so a blocked weight layout (inner_product with format `any`) would need a reorder on every
+// run. matmul reads W [units, in] directly as W^T [in, units] through strides, with no reorder.
+// Measured for AlexNet fc6 ([16,9216] x [9216,4096], oneDNN 2.6, 2-core AVX-512 host):
+// matmul 30-48 ms; inner_product 50 ms + 54-70 ms reorder per run; inner_product on plain
+// weights (gemm) 47-230 ms.
+#include "core/kernel_registry.h"
+#include "ops/common/onednn.h"
+
+namespace graphrun {
+
+namespace {
+
+class DenseOneDnn final : public OpKernel {
+ public:
+  explicit DenseOneDnn(const NodeInfo& node) : use_bias_(node.attrs.b("use_bias")) {
+    using dt = dnnl::memory::data_type;
+    const Shape& x = node.inputs[0].shape;
+    int64_t batch = x[0], in = x[1], units = node.attrs.i("units");
+    src_ = onednn::plain_desc(DType::kFloat32, x);
+    weights_ = dnnl::memory::desc({in, units}, dt::f32, dnnl::memory::dims{1, in});  // W^T by strides
+    bias_ = dnnl::memory::desc({1, units}, dt::f32, dnnl::memory::format_tag::ab);
+    dst_ = onednn::plain_desc(DType::kFloat32, Shape{batch, units});
+    auto desc = use_bias_ ? dnnl::matmul::desc(src_, weights_, bias_, dst_) : dnnl::matmul::desc(src_, weights_, dst_);
+    primitive_ = dnnl::matmul(dnnl::matmul::primitive_desc(desc, onednn::engine()));
+  }
+  void compute(KernelContext& ctx) override {
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, onednn::wrap(ctx.input(0), src_)},
+                                               {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(1), weights_)},
+                                               {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dst_)}};
+    if (use_bias_) args.emplace(DNNL_ARG_BIAS, onednn::wrap(ctx.input(2), bias_));
+    primitive_.execute(onednn::stream(), args);
+    onednn::stream().wait();
+  }
+
+ private:
+  bool use_bias_;
+  dnnl::memory::desc src_, weights_, bias_, dst_;
+  dnnl::matmul primitive_;
+};
+
+GR_REGISTER_KERNEL(KernelBuilder("Dense", DeviceType::kCPU, "onednn", 10)
+                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+                       .add_class<DenseOneDnn>(DType::kFloat32));
+
+}  // namespace
+}  // namespace graphrun

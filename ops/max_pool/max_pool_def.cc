@@ -1,0 +1,26 @@
+// MaxPool: y[n, c, i, j] = max over the kh x kw window at (i * sh - ph, j * sw - pw) of x[n, c],
+// as PyTorch's max_pool2d (dilation 1). Padding counts as -infinity; pad <= kernel / 2 means
+// every window holds at least one real cell, so no output is -infinity.
+// Output size is PyTorch's: floor_or_ceil((H + 2 ph - kh) / sh) + 1, and in ceil mode a last
+// window that would start inside the bottom/right padding is dropped.
+// Gradient convention: the whole gradient goes to the FIRST maximum of the window in row-major
+// order (a strict > scan; PyTorch and cuDNN also pick one element). A NaN in a window wins.
+#include "core/kernel_registry.h"
+#include "ops/common/pool_geometry.h"
+
+namespace graphrun {
+
+GR_REGISTER_OP("MaxPool")
+    .doc("2-D max pooling over NCHW input, PyTorch semantics (padding is -inf, ceil_mode as PyTorch).")
+    .input("x", "[N, C, H, W]")
+    .output("y", "[N, C, out_h, out_w]")
+    .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
+    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel",
+          checks::positive(), 0)
+    .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
+          checks::non_negative(), 2)
+    .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
+    .shape_fn(pool::infer_shape)
+    .cost_fn(pool::cost);
+
+}  // namespace graphrun

@@ -1,0 +1,99 @@
+// The flow-graph executor: runs, pruning to the fetched tensors, feeds checks, and a failing
+// kernel reported with its node's name.
+#include <doctest/doctest.h>
+
+#include "core/graph_io.h"
+#include "ops/common/shape_fns.h"
+#include "runtime/exec/executor.h"
+
+using namespace graphrun;
+
+namespace {
+
+// An op whose kernel throws, to check the executor's error path.
+GR_REGISTER_OP("TestThrow").doc("test only: its kernel throws").input("x").output("y").shape_fn(shape_fns::same_as_input);
+
+template <typename T>
+class ThrowKernel final : public OpKernel {
+ public:
+  explicit ThrowKernel(const NodeInfo&) {}
+  void compute(KernelContext&) override { fail("the kernel failed on purpose"); }
+};
+GR_REGISTER_KERNEL(KernelBuilder("TestThrow", DeviceType::kCPU, "reference").float_types<ThrowKernel>());
+
+Tensor vector_of(std::vector<float> values) {
+  Tensor t(DType::kFloat32, Shape{1, static_cast<int64_t>(values.size())});
+  std::copy(values.begin(), values.end(), t.data<float>());
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("executor: runs a graph and reuses its flow graph across runs") {
+  Graph g = build_graph(parse_graph_text(R"(
+    node { name: "x" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 3] } } }
+    node { name: "r" op: "Relu" input: "x" }
+    node { name: "s" op: "Add" input: "r" input: "x" })"));
+  VariableStore vars;
+  Executor ex(std::move(g), vars);
+  for (int run = 0; run < 3; ++run) {
+    auto out = ex.run({{"x", vector_of({-1.f, 2.f, static_cast<float>(run)})}}, {"s"});
+    CHECK(out[0].data<float>()[0] == -1.f);
+    CHECK(out[0].data<float>()[1] == 4.f);
+    CHECK(out[0].data<float>()[2] == 2.f * run);
+  }
+}
+
+TEST_CASE("executor: only the ancestors of the fetches run, so unused inputs need no feed") {
+  Graph g = build_graph(parse_graph_text(R"(
+    node { name: "x" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 2] } } }
+    node { name: "unused" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 2] } } }
+    node { name: "r" op: "Relu" input: "x" }
+    node { name: "t" op: "Relu" input: "unused" })"));
+  VariableStore vars;
+  Executor ex(std::move(g), vars);
+  CHECK(ex.run({{"x", vector_of({1.f, -1.f})}}, {"r"})[0].data<float>()[1] == 0.f);
+  CHECK_THROWS_WITH(ex.run({{"x", vector_of({1.f, -1.f})}}, {"t"}),
+                    "Placeholder 'unused' was not fed (it needs float32 [1,2])");
+  CHECK_THROWS_WITH(ex.run({{"x", vector_of({1.f, -1.f, 3.f})}}, {"r"}),
+                    "Placeholder 'x' expects float32 [1,2], was fed float32 [1,3]");
+}
+
+TEST_CASE("executor: a fed batch of another size recompiles for it") {
+  Graph g = build_graph(parse_graph_text(R"(
+    node { name: "x" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 2] } } }
+    node { name: "r" op: "Relu" input: "x" })"));
+  VariableStore vars;
+  Executor ex(std::move(g), vars);
+  Tensor x(DType::kFloat32, Shape{5, 2});
+  for (int i = 0; i < 10; ++i) x.data<float>()[i] = static_cast<float>(i - 5);
+  auto out = ex.run({{"x", x}}, {"r"});
+  CHECK(out[0].shape() == Shape{5, 2});
+  CHECK(out[0].data<float>()[9] == 4.f);
+}
+
+TEST_CASE("executor: an exception in a kernel stops the run and names the node") {
+  Graph g = build_graph(parse_graph_text(R"(
+    node { name: "x" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 2] } } }
+    node { name: "bad" op: "TestThrow" input: "x" }
+    node { name: "after" op: "Relu" input: "bad" })"));
+  VariableStore vars;
+  Executor ex(std::move(g), vars);
+  CHECK_THROWS_WITH(ex.run({{"x", vector_of({1.f, 2.f})}}, {"after"}), "TestThrow 'bad': the kernel failed on purpose");
+  // The executor stays usable after a failed run.
+  CHECK_THROWS_WITH(ex.run({{"x", vector_of({1.f, 2.f})}}, {"after"}), "TestThrow 'bad': the kernel failed on purpose");
+  CHECK(ex.run({{"x", vector_of({1.f, -2.f})}}, {"x"})[0].data<float>()[1] == -2.f);
+}
+
+TEST_CASE("executor: variables are initialized once and kept across runs") {
+  Graph g = build_graph(parse_graph_text(R"(
+    node { name: "w" op: "Variable" attr { name: "shape" shape { dim: [1, 3] } }
+           attr { name: "init" init { constant { value: 2 } } } }
+    node { name: "x" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 3] } } }
+    node { name: "s" op: "Add" input: "x" input: "w" })"));
+  VariableStore vars;
+  Executor ex(std::move(g), vars);
+  CHECK(ex.run({{"x", vector_of({1.f, 1.f, 1.f})}}, {"s"})[0].data<float>()[2] == 3.f);
+  vars.at("w").data<float>()[2] = 10.f;
+  CHECK(ex.run({{"x", vector_of({1.f, 1.f, 1.f})}}, {"s"})[0].data<float>()[2] == 11.f);
+}

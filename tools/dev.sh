@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One-command set-up on a fresh Debian 12 machine: installs what is missing, builds, then
+#   tools/dev.sh main   runs graphrun's main job (no download needed)
+#   tools/dev.sh test   runs the whole test suite (unit, op, CLI, bad-input corpus under
+#                       AddressSanitizer + UBSan, and the PyTorch oracle)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake ninja-build pkg-config libtbb-dev libboost-graph-dev libprotobuf-dev
+          protobuf-compiler libfmt-dev doctest-dev libcli11-dev libdnnl-dev libzip-dev zlib1g-dev
+          nlohmann-json3-dev dataset-fashion-mnist python3 python3-numpy python3-torch graphviz)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  echo "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+JOBS=${JOBS:-$(nproc)}
+
+build() {  # build DIR TARGET [cmake args...]
+  local dir=$1 target=$2
+  shift 2
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  ninja -C "$dir" -j "$JOBS" "$target"
+}
+
+case "${1:-main}" in
+  main)
+    install_missing
+    build build all
+    build/graphrun inspect graphs/alexnet.pb | tail -n 1
+    build/graphrun run graphs/alexnet.pb --batch-size 2
+    ;;
+  test)
+    install_missing
+    build build all
+    (cd build && ctest --output-on-failure -j "$JOBS")
+    # The bad-input corpus again, under AddressSanitizer and UndefinedBehaviorSanitizer.
+    build build-asan graphrun -DGRAPHRUN_SANITIZE=ON -DGRAPHRUN_CUDA=OFF -DGRAPHRUN_TESTS=OFF
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+      /usr/bin/python3 tests/cli/test_bad_graphs.py build-asan/graphrun
+    ;;
+  *)
+    echo "usage: tools/dev.sh [main|test]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,74 @@
+// graphrun bench GRAPH: forward passes after warm-up; median time per step and images per
+// second. A benchmark, not a test: tools/bench/ runs it beside the PyTorch peer in one run.
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "runtime/exec/executor.h"
+#include "tools/graphrun/cli_common.h"
+
+namespace graphrun::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string graph;
+  int64_t batch_size = 16;
+  int steps = 10;
+  int warmup = 2;
+  std::string device = "cpu:0";
+  bool json = false;
+};
+
+void bench(const BenchArgs& args) {
+  if (args.steps < 1) fail("--steps must be at least 1");
+  Graph graph = load_graph_for(args.graph, args.batch_size);
+  auto feeds = random_feeds(graph, 1);
+  auto fetches = default_fetches(graph);
+  VariableStore variables;
+  ExecutorOptions options;
+  options.device = args.device;
+  Executor executor(std::move(graph), variables, options);
+  for (int i = 0; i < args.warmup; ++i) executor.run(feeds, fetches);
+
+  std::vector<double> ms;
+  for (int i = 0; i < args.steps; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    executor.run(feeds, fetches);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    if (!args.json) fmt::print(stderr, "\rstep {}/{}: {:.1f} ms", i + 1, args.steps, ms.back());
+  }
+  if (!args.json) fmt::print(stderr, "\n");
+  std::sort(ms.begin(), ms.end());
+  double median = ms[ms.size() / 2];
+  double img_s = static_cast<double>(args.batch_size) / (median / 1000.0);
+  double peak_mib = static_cast<double>(host_allocator().peak_bytes()) / (1 << 20);
+  if (args.json) {
+    nlohmann::ordered_json out = {{"peer", "graphrun-" GRAPHRUN_VERSION}, {"mode", "infer"}, {"graph", executor.graph().name},
+                                  {"batch", args.batch_size}, {"steps", args.steps},
+                                  {"ms_per_step", std::round(median * 10) / 10}, {"img_s", std::round(img_s * 100) / 100},
+                                  {"peak_host_mib", std::round(peak_mib)}};
+    std::cout << out.dump() << "\n";
+  } else {
+    fmt::print("{}: batch {}, {} steps: median {:.1f} ms/step, {:.2f} img/s (min {:.1f} ms, max {:.1f} ms), "
+               "peak tensor memory {:.0f} MiB\n",
+               executor.graph().name, args.batch_size, args.steps, median, img_s, ms.front(), ms.back(), peak_mib);
+  }
+}
+
+}  // namespace
+
+void add_bench(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* sub = app.add_subcommand("bench", "Time forward passes: median ms per step and img/s");
+  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("--batch-size", args->batch_size, "batch size")->capture_default_str();
+  sub->add_option("--steps", args->steps, "timed steps")->capture_default_str();
+  sub->add_option("--warmup", args->warmup, "untimed steps first")->capture_default_str();
+  sub->add_option("--device", args->device, "device for nodes that name none")->capture_default_str();
+  sub->add_flag("--json", args->json, "one JSON line, as the PyTorch peer scripts print");
+  sub->callback([args] { bench(*args); });
+}
+
+}  // namespace graphrun::cli

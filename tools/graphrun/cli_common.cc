@@ -1,0 +1,75 @@
+#include "tools/graphrun/cli_common.h"
+
+#include <cmath>
+
+#include "core/graph_io.h"
+#include "core/random.h"
+
+namespace graphrun::cli {
+
+Graph load_graph_for(const std::string& path, int64_t batch_size) {
+  if (batch_size < 1) fail("--batch-size must be at least 1, got {}", batch_size);
+  BuildOptions options;
+  options.batch_size = batch_size;
+  return load_graph(path, options);
+}
+
+void load_weights(VariableStore& variables, const Graph& graph, const std::string& path) {
+  variables.load_npz(graph, path, /*strict=*/true);
+}
+
+Tensor random_tensor(const TensorInfo& info, uint64_t seed, int64_t classes) {
+  Tensor t(info.dtype, info.shape);
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    switch (info.dtype) {
+      case DType::kFloat32: t.data<float>()[i] = static_cast<float>(normal01(seed, i)); break;
+      case DType::kFloat64: t.data<double>()[i] = normal01(seed, i); break;
+      case DType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(uniform01(seed, i) * classes); break;
+      case DType::kInt64: t.data<int64_t>()[i] = static_cast<int64_t>(uniform01(seed, i) * classes); break;
+      case DType::kUInt8: t.data<uint8_t>()[i] = static_cast<uint8_t>(uniform01(seed, i) * 256); break;
+      default: fail("cannot make random {} input", dtype_name(info.dtype));
+    }
+  }
+  return t;
+}
+
+std::map<std::string, Tensor> random_feeds(const Graph& graph, uint64_t seed) {
+  std::map<std::string, Tensor> feeds;
+  for (int i : graph.nodes_with_op("Placeholder"))
+    feeds[graph.nodes[i].name] = random_tensor(graph.nodes[i].outputs[0], hash_combine(seed, hash_name(graph.nodes[i].name)));
+  return feeds;
+}
+
+std::vector<std::string> default_fetches(const Graph& graph) {
+  std::vector<std::string> names;
+  for (int i : graph.sinks()) names.push_back(graph.nodes[i].name);
+  return names;
+}
+
+int64_t node_parameters(const Graph& graph, const Node& node) {
+  int64_t count = 0;
+  for (const auto& ref : node.inputs) {
+    const Node& producer = graph.nodes[ref.node];
+    if (producer.op == "Variable" && producer.implicit) count += producer.outputs[0].shape.num_elements();
+  }
+  if (node.op == "Variable" && !node.implicit) count += node.outputs[0].shape.num_elements();
+  return count;
+}
+
+int64_t total_parameters(const Graph& graph) {
+  int64_t count = 0;
+  for (int i : graph.nodes_with_op("Variable")) count += graph.nodes[i].outputs[0].shape.num_elements();
+  return count;
+}
+
+std::string human(double value) {
+  const char* suffix[] = {"", "K", "M", "G", "T"};
+  int k = 0;
+  while (std::abs(value) >= 1000 && k < 4) {
+    value /= 1000;
+    ++k;
+  }
+  return k == 0 ? fmt::format("{:.0f}", value) : fmt::format("{:.2f}{}", value, suffix[k]);
+}
+
+}  // namespace graphrun::cli

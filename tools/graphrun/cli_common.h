@@ -1,0 +1,38 @@
+// Pieces the graphrun subcommands share: loading a graph for a batch size, weights, random
+// inputs, number formatting.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "core/graph.h"
+#include "core/tensor.h"
+#include "core/variable_store.h"
+
+namespace graphrun::cli {
+
+// Each subcommand file defines one of these; main.cc calls them all.
+void add_inspect(CLI::App& app);
+void add_convert(CLI::App& app);
+void add_run(CLI::App& app);
+void add_ops(CLI::App& app);
+void add_bench(CLI::App& app);
+void add_dot(CLI::App& app);
+
+Graph load_graph_for(const std::string& path, int64_t batch_size);
+// Weights from an .npz keyed by variable name (every variable must be present).
+void load_weights(VariableStore& variables, const Graph& graph, const std::string& path);
+// Deterministic N(0, 1) values of the given dtype and shape (uniform class ids for integers).
+Tensor random_tensor(const TensorInfo& info, uint64_t seed, int64_t classes = 10);
+// Random feeds for every Placeholder of the graph.
+std::map<std::string, Tensor> random_feeds(const Graph& graph, uint64_t seed);
+// The natural outputs: nodes nobody reads.
+std::vector<std::string> default_fetches(const Graph& graph);
+// Parameters a node owns: elements of the Variables it reads directly.
+int64_t node_parameters(const Graph& graph, const Node& node);
+int64_t total_parameters(const Graph& graph);
+// 1234567 -> "1.23M"
+std::string human(double value);
+
+}  // namespace graphrun::cli

@@ -1,0 +1,34 @@
+// graphrun convert IN OUT: text <-> binary, chosen by the extensions. The graph is validated
+// first (unless --no-check), so a broken graph never becomes a .pb.
+#include "core/graph_io.h"
+#include "tools/graphrun/cli_common.h"
+
+namespace graphrun::cli {
+
+namespace {
+struct ConvertArgs {
+  std::string in, out;
+  bool no_check = false;
+};
+}  // namespace
+
+void add_convert(CLI::App& app) {
+  auto args = std::make_shared<ConvertArgs>();
+  CLI::App* sub = app.add_subcommand("convert", "Convert a graph file between text (.pbtxt) and binary (.pb)");
+  sub->add_option("input", args->in, "graph file to read")->required();
+  sub->add_option("output", args->out, "graph file to write; .pb is binary, anything else text")->required();
+  sub->add_flag("--no-check", args->no_check, "convert without validating the graph");
+  sub->callback([args] {
+    proto::Graph graph = read_graph_file(args->in);
+    if (!args->no_check) {
+      try {
+        build_graph(graph);
+      } catch (const Error& e) {
+        fail("{}: {}", args->in, e.what());
+      }
+    }
+    write_graph_file(graph, args->out);
+  });
+}
+
+}  // namespace graphrun::cli
