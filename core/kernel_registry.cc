@@ -15,7 +15,9 @@ Tensor& KernelContext::output(int i) {
   GR_CHECK(i >= 0 && i < num_outputs(), "{} '{}' has no output {}", node_.op, node_.name, i);
   Tensor& out = outputs_[i];
   const TensorInfo& info = node_.outputs[i];
-  if (!out.valid() || out.dtype() != info.dtype || !(out.shape() == info.shape))
+  // A buffer shared with another tensor (left from a run where this output aliased an input,
+  // as Dropout does at inference) must not be written: the kernel gets its own.
+  if (!out.sole_owner() || out.dtype() != info.dtype || !(out.shape() == info.shape))
     out = Tensor(info.dtype, info.shape, device_.allocator());
   return out;
 }

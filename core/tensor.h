@@ -39,6 +39,8 @@ class Tensor {
   int64_t num_elements() const { return num_elements_; }
   size_t bytes() const { return static_cast<size_t>(num_elements_) * dtype_size(dtype_); }
   bool valid() const { return buffer_ != nullptr; }
+  // Whether no other tensor shares this buffer (a kernel may then write it in place).
+  bool sole_owner() const { return buffer_ != nullptr && buffer_.use_count() == 1; }
 
   void* raw() const { return buffer_ ? buffer_->data() : nullptr; }
   template <typename T>

@@ -45,7 +45,7 @@ TEST_CASE("graph: the batch dimension is bound at build time and can be rebound"
 
 TEST_CASE("graph: errors name the node and the problem") {
   CHECK(load_error(std::string(kInput) + R"(node { name: "r" op: "Relu" input: "y" })") ==
-        "Relu 'r': input 'y' names no node");
+        "Relu 'r': input 'y' names no node (did you mean 'x'?)");
   CHECK(load_error(std::string(kInput) + R"(node { name: "r" op: "Rulu" input: "x" })") ==
         "node 'r': unknown op 'Rulu' (did you mean Relu?)");
   CHECK(load_error(R"(node { name: "a" op: "Relu" input: "b" } node { name: "b" op: "Relu" input: "a" })") ==

@@ -17,7 +17,8 @@ class SumOneDnn final : public OpKernel {
   }
   void compute(KernelContext& ctx) override {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, onednn::wrap(ctx.output(0), desc_)}};
-    for (int i = 0; i < ctx.num_inputs(); ++i) args.emplace(DNNL_ARG_MULTIPLE_SRC + i, onednn::wrap(ctx.input(i), desc_));
+    for (int i = 0; i < ctx.num_inputs(); ++i)
+      args.emplace(DNNL_ARG_MULTIPLE_SRC + i, onednn::wrap(ctx.input(i), desc_));
     primitive_.execute(onednn::stream(), args);
     onednn::stream().wait();
   }
@@ -29,8 +30,10 @@ class SumOneDnn final : public OpKernel {
 
 std::string supports(const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); }
 
-GR_REGISTER_KERNEL(KernelBuilder("Add", DeviceType::kCPU, "onednn", 10).supports(supports).add_class<SumOneDnn>(DType::kFloat32));
-GR_REGISTER_KERNEL(KernelBuilder("AddN", DeviceType::kCPU, "onednn", 10).supports(supports).add_class<SumOneDnn>(DType::kFloat32));
+GR_REGISTER_KERNEL(
+    KernelBuilder("Add", DeviceType::kCPU, "onednn", 10).supports(supports).add_class<SumOneDnn>(DType::kFloat32));
+GR_REGISTER_KERNEL(
+    KernelBuilder("AddN", DeviceType::kCPU, "onednn", 10).supports(supports).add_class<SumOneDnn>(DType::kFloat32));
 
 }  // namespace
 }  // namespace graphrun

@@ -11,8 +11,8 @@ namespace {
 void add_shape(InferenceContext& ctx) {
   ctx.expect_same_float_dtype();
   if (!(ctx.input_shape(0) == ctx.input_shape(1)))
-    ctx.error("input 0 (a) has shape {} but input 1 (b) has shape {}; Add does not broadcast",
-              ctx.input_shape(0).str(), ctx.input_shape(1).str());
+    ctx.error("input 0 (a) has shape {} but input 1 (b) has shape {}; Add does not broadcast", ctx.input_shape(0).str(),
+              ctx.input_shape(1).str());
   ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
 }
 

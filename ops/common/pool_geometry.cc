@@ -84,7 +84,7 @@ proto::Attr same_as_kernel() {
 
 Cost cost(const InferenceContext& ctx) {
   std::vector<int64_t> kernel = ctx.attrs().ints("kernel");
-  double per_output = static_cast<double>(kernel[0] * kernel[1]);
+  double per_output = static_cast<double>(kernel[0]) * static_cast<double>(kernel[1]);
   return Cost{per_output * static_cast<double>(ctx.output(0).shape.num_elements()), shape_fns::io_bytes(ctx)};
 }
 

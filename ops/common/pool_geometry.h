@@ -22,8 +22,9 @@ struct Geometry {
   // Right/bottom padding that makes oneDNN's size rule, floor((in + pad + pad_r - k) / s) + 1,
   // give `out`. Larger than pad only where a ceil-mode window hangs past the padded input.
   int64_t onednn_pad_r(int d) const;
-  // True where the last window reaches beyond in + pad (only possible in ceil mode).
-  bool overhangs(int d) const { return (out[d] - 1) * stride[d] + kernel[d] > in[d] + pad[d]; }
+  // True where the last window reaches beyond the padded input, past row / column in + pad
+  // (only possible in ceil mode).
+  bool overhangs(int d) const { return start(d, out[d] - 1) + kernel[d] > in[d] + pad[d]; }
 };
 
 // PyTorch's rule: out = floor_or_ceil((in + 2 pad - k) / s) + 1, and in ceil mode a last window

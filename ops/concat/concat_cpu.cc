@@ -18,7 +18,8 @@ class ConcatOneDnn final : public OpKernel {
   }
   void compute(KernelContext& ctx) override {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, onednn::wrap(ctx.output(0), dst_)}};
-    for (int i = 0; i < ctx.num_inputs(); ++i) args.emplace(DNNL_ARG_MULTIPLE_SRC + i, onednn::wrap(ctx.input(i), srcs_[i]));
+    for (int i = 0; i < ctx.num_inputs(); ++i)
+      args.emplace(DNNL_ARG_MULTIPLE_SRC + i, onednn::wrap(ctx.input(i), srcs_[i]));
     primitive_.execute(onednn::stream(), args);
     onednn::stream().wait();
   }
@@ -35,8 +36,9 @@ std::string supports(const NodeInfo& node) {
   return onednn::float32_only(node.kernel_dtype());
 }
 
-GR_REGISTER_KERNEL(
-    KernelBuilder("Concat", DeviceType::kCPU, "onednn", 10).supports(supports).add_class<ConcatOneDnn>(DType::kFloat32));
+GR_REGISTER_KERNEL(KernelBuilder("Concat", DeviceType::kCPU, "onednn", 10)
+                       .supports(supports)
+                       .add_class<ConcatOneDnn>(DType::kFloat32));
 
 }  // namespace
 }  // namespace graphrun

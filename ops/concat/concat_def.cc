@@ -38,6 +38,8 @@ GR_REGISTER_OP("Concat")
     .output("output")
     .attr("axis", AttrType::kInt, attr_int(1), "axis to join along; negative counts from the end")
     .shape_fn(concat_shape)
-    .cost_fn([](const InferenceContext& ctx) { return Cost{0, shape_fns::io_bytes(ctx)}; });
+    .cost_fn([](const InferenceContext& ctx) {
+      return Cost{0, shape_fns::io_bytes(ctx)};
+    });
 
 }  // namespace graphrun

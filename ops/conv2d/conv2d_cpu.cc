@@ -71,9 +71,9 @@ dnnl::convolution_forward::primitive_desc make_pd(const Conv2DGeometry& g) {
 memory::desc plain_weights(const Conv2DGeometry& g) {
   const auto f32 = memory::data_type::f32;
   // The same OIHW buffer seen as [G, F/G, C/G, kh, kw] for grouped convolutions.
-  return g.groups > 1 ? memory::desc({g.groups, g.f_per_group(), g.c_per_group(), g.kh, g.kw}, f32,
-                                     memory::format_tag::goihw)
-                      : memory::desc({g.filters, g.c, g.kh, g.kw}, f32, memory::format_tag::oihw);
+  return g.groups > 1
+             ? memory::desc({g.groups, g.f_per_group(), g.c_per_group(), g.kh, g.kw}, f32, memory::format_tag::goihw)
+             : memory::desc({g.filters, g.c, g.kh, g.kw}, f32, memory::format_tag::oihw);
 }
 
 class Conv2DOneDnn final : public OpKernel {

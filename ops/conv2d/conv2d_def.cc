@@ -33,7 +33,8 @@ Conv2DGeometry checked_geometry(const InferenceContext& ctx) {
 
 void check_param(const InferenceContext& ctx, int input, const char* name, const Shape& want, const char* layout) {
   const Shape& got = ctx.input_shape(input);
-  if (!(got == want)) ctx.error("{} (input {}) has shape {}, expected {} {}", name, input, got.str(), want.str(), layout);
+  if (!(got == want))
+    ctx.error("{} (input {}) has shape {}, expected {} {}", name, input, got.str(), want.str(), layout);
 }
 
 void conv2d_shape(InferenceContext& ctx) {
@@ -58,8 +59,9 @@ Cost conv2d_cost(const InferenceContext& ctx) {
 }  // namespace
 
 GR_REGISTER_OP("Conv2D")
-    .doc("2-D convolution (cross-correlation) over NCHW input with OIHW weights, grouped and dilated "
-         "as PyTorch's nn.Conv2d; parameters may be given as inputs or created as <node>/weight, <node>/bias.")
+    .doc(
+        "2-D convolution (cross-correlation) over NCHW input with OIHW weights, grouped and dilated "
+        "as PyTorch's nn.Conv2d; parameters may be given as inputs or created as <node>/weight, <node>/bias.")
     .input("x", "input [N, C, H, W]")
     .output("y", "output [N, filters, OH, OW]")
     .attr("filters", AttrType::kInt, "number of output channels", checks::positive())

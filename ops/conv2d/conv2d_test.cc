@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "core/graph.h"
+#include "runtime/devices/device.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -23,7 +24,7 @@ proto::Graph implicit_graph(const Shape& x_shape, const Attrs& attrs) {
   proto::Node* conv = g.add_node();
   conv->set_name("conv");
   conv->set_op("Conv2D");
-  conv->add_input("x");
+  conv->add_input(x->name());
   for (const auto& [name, value] : attrs) {
     proto::Attr* a = conv->add_attr();
     *a = value;
@@ -50,15 +51,23 @@ OpCase conv_case(Shape x, int64_t filters, int64_t k, Attrs extra = {}, bool use
   attrs.insert(attrs.end(), extra.begin(), extra.end());
   std::vector<Shape> inputs{x, Shape{filters, x[1] / groups, k, k}};
   if (use_bias) inputs.push_back(Shape{filters});
-  return OpCase{.op = "Conv2D", .attrs = attrs, .input_shapes = inputs, .rtol = 1e-4, .atol = 1e-4};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  INFO("message: ", text);
-  return text.find(part) != std::string::npos;
+  OpCase c;
+  c.op = "Conv2D";
+  c.attrs = std::move(attrs);
+  c.input_shapes = std::move(inputs);
+  c.rtol = 1e-4;  // float32 oneDNN sums in another order than the double-accumulating reference
+  c.atol = 1e-4;
+  return c;
 }
 
 }  // namespace
+
+// A macro so a failure reports the caller's line, with the whole message.
+#define CHECK_ERROR(message, part)                                                    \
+  do {                                                                                \
+    std::string text_ = (message);                                                    \
+    CHECK_MESSAGE(text_.find(part) != std::string::npos, "error was: '", text_, "'"); \
+  } while (0)
 
 TEST_CASE("Conv2D: implicit parameters become Variables node/weight and node/bias") {
   Graph graph = build_graph(implicit_graph(
@@ -95,74 +104,86 @@ TEST_CASE("Conv2D: implicit parameters become Variables node/weight and node/bia
 TEST_CASE("Conv2D: output shapes as PyTorch (AlexNet layers, stride, dilation)") {
   // conv1: 227 -> (227 - 11) / 4 + 1 = 55
   CHECK(make_node(conv_case(Shape{2, 3, 227, 227}, 96, 11, {{"stride", attr_int(4)}}), DType::kFloat32)
-            .outputs[0].shape == Shape{2, 96, 55, 55});
+            .outputs[0]
+            .shape == Shape{2, 96, 55, 55});
   // conv3: pad 1 keeps 13x13
-  CHECK(make_node(conv_case(Shape{1, 256, 13, 13}, 384, 3, {{"pad", attr_int(1)}}), DType::kFloat32)
-            .outputs[0].shape == Shape{1, 384, 13, 13});
+  CHECK(make_node(conv_case(Shape{1, 256, 13, 13}, 384, 3, {{"pad", attr_int(1)}}), DType::kFloat32).outputs[0].shape ==
+        Shape{1, 384, 13, 13});
   // floor: (10 + 0 - 3) / 2 + 1 = 4; dilation 2 turns a 3x3 kernel into a 5x5 extent: 10 - 5 + 1 = 6
-  CHECK(make_node(conv_case(Shape{1, 1, 10, 10}, 1, 3, {{"stride", attr_int(2)}}), DType::kFloat64)
-            .outputs[0].shape == Shape{1, 1, 4, 4});
-  CHECK(make_node(conv_case(Shape{1, 1, 10, 10}, 1, 3, {{"dilation", attr_int(2)}}), DType::kFloat64)
-            .outputs[0].shape == Shape{1, 1, 6, 6});
+  CHECK(make_node(conv_case(Shape{1, 1, 10, 10}, 1, 3, {{"stride", attr_int(2)}}), DType::kFloat64).outputs[0].shape ==
+        Shape{1, 1, 4, 4});
+  CHECK(
+      make_node(conv_case(Shape{1, 1, 10, 10}, 1, 3, {{"dilation", attr_int(2)}}), DType::kFloat64).outputs[0].shape ==
+      Shape{1, 1, 6, 6});
   // non-square: kernel [3, 1], stride [1, 2], pad [1, 0]
-  OpCase rect{.op = "Conv2D",
-              .attrs = {{"filters", attr_int(2)},
-                        {"kernel", attr_ints({3, 1})},
-                        {"stride", attr_ints({1, 2})},
-                        {"pad", attr_ints({1, 0})}},
-              .input_shapes = {Shape{1, 1, 5, 7}, Shape{2, 1, 3, 1}, Shape{2}}};
+  OpCase rect;
+  rect.op = "Conv2D";
+  rect.attrs = {{"filters", attr_int(2)},
+                {"kernel", attr_ints({3, 1})},
+                {"stride", attr_ints({1, 2})},
+                {"pad", attr_ints({1, 0})}};
+  rect.input_shapes = {Shape{1, 1, 5, 7}, Shape{2, 1, 3, 1}, Shape{2}};
   CHECK(make_node(rect, DType::kFloat32).outputs[0].shape == Shape{1, 2, 5, 4});
 }
 
 TEST_CASE("Conv2D: shape and attr errors name the node and the problem") {
   Attrs base{{"filters", attr_int(8)}, {"kernel", attr_int(3)}};
-  CHECK(contains(implicit_error(Shape{3, 32, 32}, base), "Conv2D 'conv': input 'x' must have rank 4"));
-  CHECK(contains(build_error(OpCase{.op = "Conv2D", .attrs = base, .input_shapes = {Shape{3, 32, 32}, Shape{8, 3, 3, 3},
-                                                                                   Shape{8}}}),
-                 "Conv2D 'node': input 'x' must have rank 4"));
-  CHECK(contains(implicit_error(Shape{1, 96, 27, 27}, {{"filters", attr_int(96)}, {"kernel", attr_int(3)},
-                                                       {"groups", attr_int(3)}}),
-                 "Conv2D 'conv': attr 'groups' = 3 does not divide input channels 96"));
-  CHECK(contains(implicit_error(Shape{1, 96, 27, 27}, {{"filters", attr_int(64)}, {"kernel", attr_int(3)},
-                                                       {"groups", attr_int(3)}}),
-                 "does not divide input channels 96"));
-  CHECK(contains(implicit_error(Shape{1, 96, 27, 27}, {{"filters", attr_int(100)}, {"kernel", attr_int(3)},
-                                                       {"groups", attr_int(8)}}),
-                 "Conv2D 'conv': attr 'groups' = 8 does not divide attr 'filters' = 100"));
-  CHECK(contains(implicit_error(Shape{1, 3, 5, 5}, {{"filters", attr_int(8)}, {"kernel", attr_int(11)}}),
-                 "Conv2D 'conv': kernel 11x11 does not fit input 5x5"));
+  CHECK_ERROR(implicit_error(Shape{3, 32, 32}, base), "Conv2D 'conv': input 'x' must have rank 4");
+  OpCase rank3 = conv_case(Shape{1, 3, 32, 32}, 8, 3);
+  rank3.input_shapes[0] = Shape{3, 32, 32};
+  CHECK_ERROR(build_error(rank3), "Conv2D 'node': input 'x' must have rank 4");
+  CHECK_ERROR(implicit_error(Shape{1, 96, 27, 27},
+                             {{"filters", attr_int(100)}, {"kernel", attr_int(3)}, {"groups", attr_int(5)}}),
+              "Conv2D 'conv': attr 'groups' = 5 does not divide input channels 96");
+  CHECK_ERROR(implicit_error(Shape{1, 96, 27, 27},
+                             {{"filters", attr_int(64)}, {"kernel", attr_int(3)}, {"groups", attr_int(5)}}),
+              "does not divide input channels 96");  // channels are checked first
+  CHECK_ERROR(implicit_error(Shape{1, 96, 27, 27},
+                             {{"filters", attr_int(100)}, {"kernel", attr_int(3)}, {"groups", attr_int(8)}}),
+              "Conv2D 'conv': attr 'groups' = 8 does not divide attr 'filters' = 100");
+  CHECK_ERROR(implicit_error(Shape{1, 3, 5, 5}, {{"filters", attr_int(8)}, {"kernel", attr_int(11)}}),
+              "Conv2D 'conv': kernel 11x11 does not fit input 5x5");
   // dilation 3 gives a 3x3 kernel a 7x7 extent; pad 1 makes the input 7x7 wide: fits exactly.
-  CHECK(implicit_error(Shape{1, 3, 5, 5}, {{"filters", attr_int(8)}, {"kernel", attr_int(3)},
-                                           {"dilation", attr_int(3)}, {"pad", attr_int(1)}})
+  CHECK(implicit_error(
+            Shape{1, 3, 5, 5},
+            {{"filters", attr_int(8)}, {"kernel", attr_int(3)}, {"dilation", attr_int(3)}, {"pad", attr_int(1)}})
             .empty());
-  CHECK(contains(implicit_error(Shape{1, 3, 5, 5}, {{"filters", attr_int(8)}, {"kernel", attr_int(3)},
-                                                    {"dilation", attr_int(3)}}),
-                 "kernel 3x3 does not fit input 5x5"));
+  CHECK_ERROR(
+      implicit_error(Shape{1, 3, 5, 5}, {{"filters", attr_int(8)}, {"kernel", attr_int(3)}, {"dilation", attr_int(3)}}),
+      "kernel 3x3 does not fit input 5x5");
 
   // Explicit parameters of the wrong shape.
   OpCase bad_weight = conv_case(Shape{1, 4, 8, 8}, 6, 3, {{"groups", attr_int(2)}});
   bad_weight.input_shapes[1] = Shape{6, 4, 3, 3};  // ungrouped shape given to a grouped conv
-  CHECK(contains(build_error(bad_weight), "Conv2D 'node': weight (input 1) has shape [6,4,3,3], expected [6,2,3,3]"));
+  CHECK_ERROR(build_error(bad_weight), "Conv2D 'node': weight (input 1) has shape [6,4,3,3], expected [6,2,3,3]");
   OpCase bad_bias = conv_case(Shape{1, 4, 8, 8}, 6, 3);
   bad_bias.input_shapes[2] = Shape{4};
-  CHECK(contains(build_error(bad_bias), "Conv2D 'node': bias (input 2) has shape [4], expected [6]"));
+  CHECK_ERROR(build_error(bad_bias), "Conv2D 'node': bias (input 2) has shape [4], expected [6]");
 
-  // Integer input, explicit and implicit.
+  // Integer input; parameters of another dtype than x.
   OpCase ints = conv_case(Shape{1, 3, 8, 8}, 4, 3);
   ints.input_dtypes = {DType::kInt32, DType::kInt32, DType::kInt32};
-  CHECK(contains(build_error(ints), "Conv2D 'node': input 0 must be float32 or float64"));
+  CHECK_ERROR(build_error(ints), "Conv2D 'node': input 0 must be float32 or float64");
   OpCase mixed = conv_case(Shape{1, 3, 8, 8}, 4, 3);
   mixed.input_dtypes = {DType::kFloat32, DType::kFloat64, DType::kFloat32};
-  CHECK(contains(build_error(mixed), "Conv2D 'node': input 1 is float64 but input 0 is float32"));
+  CHECK_ERROR(build_error(mixed), "Conv2D 'node': input 1 is float64 but input 0 is float32");
 
-  // Attr checks from the declaration.
-  CHECK(contains(implicit_error(Shape{1, 3, 8, 8}, {{"kernel", attr_int(3)}}), "filters"));
-  CHECK(contains(implicit_error(Shape{1, 3, 8, 8}, {{"filters", attr_int(0)}, {"kernel", attr_int(3)}}), "filters"));
-  CHECK(contains(implicit_error(Shape{1, 3, 8, 8}, {{"filters", attr_int(4)}, {"kernel", attr_int(3)},
-                                                    {"pad", attr_int(-1)}}),
-                 "pad"));
-  CHECK(contains(implicit_error(Shape{1, 3, 8, 8}, {{"filters", attr_int(4)}, {"kernel", attr_ints({3, 3, 3})}}),
-                 "kernel"));
+  // Attr checks from the declaration; with use_bias false the node takes x and weight only.
+  CHECK_ERROR(implicit_error(Shape{1, 3, 8, 8}, {{"kernel", attr_int(3)}}), "missing required attr 'filters'");
+  CHECK_ERROR(implicit_error(Shape{1, 3, 8, 8}, {{"filters", attr_int(0)}, {"kernel", attr_int(3)}}),
+              "attr 'filters' = 0 must be positive");
+  CHECK_ERROR(
+      implicit_error(Shape{1, 3, 8, 8}, {{"filters", attr_int(4)}, {"kernel", attr_int(3)}, {"pad", attr_int(-1)}}),
+      "attr 'pad' = -1 must be >= 0");
+  CHECK_ERROR(implicit_error(Shape{1, 3, 8, 8},
+                             {{"filters", attr_int(4)}, {"kernel", attr_int(3)}, {"stride", attr_ints({0, 1})}}),
+              "attr 'stride' = [0,1] must be positive");
+  CHECK_ERROR(implicit_error(Shape{1, 3, 8, 8}, {{"filters", attr_int(4)}, {"kernel", attr_ints({3, 3, 3})}}),
+              "attr 'kernel' needs 2 values");
+  OpCase bias_given = conv_case(Shape{1, 3, 8, 8}, 4, 3);  // x, weight, bias
+  for (auto& [name, value] : bias_given.attrs)
+    if (name == "use_bias") value = attr_bool(false);
+  CHECK_ERROR(build_error(bias_given), "or 2 with its parameters (x, weight), got 3");
 }
 
 TEST_CASE("Conv2D: reference values computed by hand") {
@@ -191,7 +212,7 @@ TEST_CASE("Conv2D: reference values computed by hand") {
   OpCase grouped = conv_case(Shape{1, 4, 1, 1}, 2, 1, {{"groups", attr_int(2)}}, false);
   NodeInfo node = make_node(grouped, DType::kFloat64);
   Tensor x(DType::kFloat64, Shape{1, 4, 1, 1}), w(DType::kFloat64, Shape{2, 2, 1, 1});
-  for (int i = 0; i < 4; ++i) x.values<double>()[i] = i + 1;          // 1, 2, 3, 4
+  for (int i = 0; i < 4; ++i) x.values<double>()[i] = i + 1;           // 1, 2, 3, 4
   for (int i = 0; i < 4; ++i) w.values<double>()[i] = 10.0 * (i + 1);  // 10, 20 | 30, 40
   Tensor y = run_reference(node, {x, w})[0];
   CHECK(y.values<double>()[0] == 1 * 10 + 2 * 20);
@@ -213,11 +234,33 @@ TEST_CASE("Conv2D: oneDNN against reference") {
           1);
   }
   SUBCASE("no bias, groups 4, rectangular pad") {
-    CHECK(check_kernels_against_reference(conv_case(Shape{3, 8, 7, 9}, 12, 3,
-                                                    {{"groups", attr_int(4)}, {"pad", attr_ints({1, 0})}}, false)) == 1);
+    CHECK(check_kernels_against_reference(
+              conv_case(Shape{3, 8, 7, 9}, 12, 3, {{"groups", attr_int(4)}, {"pad", attr_ints({1, 0})}}, false)) == 1);
   }
   SUBCASE("depthwise") {
     CHECK(check_kernels_against_reference(
               conv_case(Shape{1, 16, 6, 6}, 16, 3, {{"groups", attr_int(16)}, {"pad", attr_int(1)}})) == 1);
+  }
+}
+
+TEST_CASE("Conv2D: oneDNN kernel re-reads weights updated in place between runs") {
+  // Training updates a Variable's buffer in place; a kernel that kept its first reordered copy
+  // of the weights would go on computing with stale ones.
+  OpCase c = conv_case(Shape{2, 8, 9, 9}, 16, 3, {{"groups", attr_int(2)}, {"pad", attr_int(1)}});
+  NodeInfo node = make_node(c, DType::kFloat32);
+  std::vector<Tensor> inputs = make_inputs(c, node);
+  const KernelDef& onednn = KernelRegistry::global().select(node, "onednn");
+  std::unique_ptr<OpKernel> kernel = onednn.create(node);
+  std::vector<Tensor> outputs(1);
+  RunState run;
+  KernelContext ctx(node, get_device(node.device), {&inputs[0], &inputs[1], &inputs[2]}, outputs, run);
+  for (int step = 0; step < 2; ++step) {
+    kernel->compute(ctx);
+    Tensor want = run_reference(node, inputs)[0];
+    INFO("run ", step);
+    std::string diff = compare(outputs[0], want, c.rtol, c.atol);
+    CHECK_MESSAGE(diff.empty(), diff);
+    for (float& v : inputs[1].values<float>()) v = 0.5f - v;  // new weights, same buffer
+    for (float& v : inputs[2].values<float>()) v += 1.0f;
   }
 }

@@ -56,8 +56,8 @@ GR_REGISTER_OP("Dense")
     .shape_fn(dense_shape)
     .cost_fn([](const InferenceContext& ctx) {
       const Shape& x = ctx.input_shape(0);
-      double flops = 2.0 * static_cast<double>(x[0]) * static_cast<double>(x[1]) *
-                     static_cast<double>(ctx.attrs().i("units"));
+      double flops =
+          2.0 * static_cast<double>(x[0]) * static_cast<double>(x[1]) * static_cast<double>(ctx.attrs().i("units"));
       return Cost{flops, shape_fns::io_bytes(ctx)};
     });
 

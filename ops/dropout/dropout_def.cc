@@ -8,8 +8,9 @@
 namespace graphrun {
 
 GR_REGISTER_OP("Dropout")
-    .doc("Inverted dropout: in training zeroes each element with probability rate and scales "
-         "the rest by 1/(1-rate); identity at inference.")
+    .doc(
+        "Inverted dropout: in training zeroes each element with probability rate and scales "
+        "the rest by 1/(1-rate); identity at inference.")
     .input("x")
     .output("y")
     .attr("rate", AttrType::kFloat, attr_float(0.5), "probability of dropping an element, in [0, 1)",

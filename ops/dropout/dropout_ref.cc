@@ -1,5 +1,6 @@
 // Reference Dropout: regenerates the counter-based mask per element; at inference the output
-// aliases the input (no copy).
+// aliases the input (no copy). A training run after an inference run gets a fresh output
+// buffer from KernelContext::output, which never hands out a buffer shared with another tensor.
 #include "core/kernel_registry.h"
 #include "ops/dropout/dropout_mask.h"
 

@@ -9,6 +9,8 @@ GR_REGISTER_OP("Identity")
     .input("x")
     .output("y")
     .shape_fn([](InferenceContext& ctx) { ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0)); })
-    .cost_fn([](const InferenceContext&) { return Cost{0, 0}; });
+    .cost_fn([](const InferenceContext&) {
+      return Cost{0, 0};
+    });
 
 }  // namespace graphrun

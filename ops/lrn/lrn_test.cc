@@ -27,9 +27,9 @@ std::vector<double> run_123(const OpCase& c) {
   return {y.values<double>().begin(), y.values<double>().end()};
 }
 
-bool has(const std::string& text, const std::string& part) {
-  INFO("message: ", text);
-  return text.find(part) != std::string::npos;
+// Checks that `text` contains `part`, showing the whole text when it does not.
+void check_has(const std::string& text, const std::string& part) {
+  CHECK_MESSAGE(text.find(part) != std::string::npos, "message: ", text);
 }
 
 }  // namespace
@@ -45,15 +45,16 @@ TEST_CASE("LRN: shape and defaults") {
 }
 
 TEST_CASE("LRN: attr and shape errors name the problem") {
-  CHECK(has(build_error(lrn(Shape{2, 96, 13, 13}, 5, 5e-4, 0.75, 2, 3)),
-            "LRN 'node': attr 'groups' = 3 does not divide input channels 96"));
-  CHECK(has(build_error(lrn(Shape{2, 96, 13, 13}, 4, 5e-4, 0.75, 2, 1)), "LRN 'node': attr 'size' = 4 must be odd"));
-  CHECK(has(build_error(lrn(Shape{2, 96, 13, 13}, 0, 5e-4, 0.75, 2, 1)), "attr 'size' = 0 must be positive"));
-  CHECK(has(build_error(lrn(Shape{2, 96, 13, 13}, 5, 5e-4, 0.75, 2, 0)), "attr 'groups' = 0 must be positive"));
-  CHECK(has(build_error(lrn(Shape{2, 96, 13}, 5, 5e-4, 0.75, 2, 1)), "input 0 must have rank 4, got shape [2,96,13]"));
+  // (3 does divide 96, so the spec's example message is shown with 5.)
+  check_has(build_error(lrn(Shape{2, 96, 13, 13}, 5, 5e-4, 0.75, 2, 5)),
+            "LRN 'node': attr 'groups' = 5 does not divide input channels 96");
+  check_has(build_error(lrn(Shape{2, 96, 13, 13}, 4, 5e-4, 0.75, 2, 1)), "LRN 'node': attr 'size' = 4 must be odd");
+  check_has(build_error(lrn(Shape{2, 96, 13, 13}, 0, 5e-4, 0.75, 2, 1)), "attr 'size' = 0 must be positive");
+  check_has(build_error(lrn(Shape{2, 96, 13, 13}, 5, 5e-4, 0.75, 2, 0)), "attr 'groups' = 0 must be positive");
+  check_has(build_error(lrn(Shape{2, 96, 13}, 5, 5e-4, 0.75, 2, 1)), "input 0 must have rank 4, got shape [2,96,13]");
   OpCase ints = lrn(Shape{1, 4, 2, 2}, 3, 1e-4, 0.75, 1, 1);
   ints.input_dtypes = {DType::kInt32};
-  CHECK(has(build_error(ints), "input 0 must be float32 or float64"));
+  check_has(build_error(ints), "input 0 must be float32 or float64");
 }
 
 TEST_CASE("LRN: hand-computed values, alpha divided by size, windows clipped to the group") {

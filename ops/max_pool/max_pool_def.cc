@@ -4,7 +4,9 @@
 // Output size is PyTorch's: floor_or_ceil((H + 2 ph - kh) / sh) + 1, and in ceil mode a last
 // window that would start inside the bottom/right padding is dropped.
 // Gradient convention: the whole gradient goes to the FIRST maximum of the window in row-major
-// order (a strict > scan; PyTorch and cuDNN also pick one element). A NaN in a window wins.
+// order (a strict > scan; PyTorch and cuDNN also pick one element).
+// NaN: the reference kernel propagates a NaN in the window, as PyTorch does; oneDNN's kernel
+// skips it (measured on oneDNN 2.6), so only the reference is NaN-faithful.
 #include "core/kernel_registry.h"
 #include "ops/common/pool_geometry.h"
 

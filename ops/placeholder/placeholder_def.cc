@@ -10,12 +10,13 @@ GR_REGISTER_OP("Placeholder")
     .attr("shape", AttrType::kShape, "dimensions; the first may be -1 for the batch size")
     .attr("dtype", AttrType::kDType, attr_dtype(DType::kFloat32), "element type")
     .shape_fn([](InferenceContext& ctx) {
-      Shape shape = ctx.attrs().shape("shape");
+      const Shape written = ctx.attrs().shape("shape");
+      Shape shape = written;
       for (int d = 0; d < shape.rank(); ++d) {
         if (d == 0 && shape[0] == Shape::kBatch) {
           shape.set_dim(0, ctx.batch_size());
         } else if (shape[d] <= 0) {
-          ctx.error("attr 'shape' = {}: dimension {} must be positive{}", shape.str(), d,
+          ctx.error("attr 'shape' = {}: dimension {} must be positive{}", written.str(), d,
                     d == 0 ? " (or -1 for the batch size)" : "");
         }
       }

@@ -20,8 +20,8 @@ void reshape_shape(InferenceContext& ctx) {
       if (inferred >= 0) ctx.error("attr 'shape' = {} has more than one -1", target.str());
       inferred = d;
     } else if (target[d] <= 0) {
-      ctx.error("attr 'shape' = {}: dimension {} is {}; dimensions must be positive or -1 (inferred)", target.str(),
-                d, target[d]);
+      ctx.error("attr 'shape' = {}: dimension {} is {}; dimensions must be positive or -1 (inferred)", target.str(), d,
+                target[d]);
     } else if (__builtin_mul_overflow(known, target[d], &known)) {
       ctx.error("attr 'shape' = {} has more elements than fit in int64", target.str());
     }

@@ -30,8 +30,8 @@ void slice_shape(InferenceContext& ctx) {
       ctx.error("attr 'size' = [{}]: size[{}] = {} must be positive or -1 (to the end)", fmt::join(size, ","), d,
                 size[d]);
     } else if (size[d] > x[d] - begin[d]) {
-      ctx.error("attr 'size' = [{}]: begin[{}] + size[{}] = {} exceeds dimension {} of size {}",
-                fmt::join(size, ","), d, d, begin[d] + size[d], d, x[d]);
+      ctx.error("attr 'size' = [{}]: begin[{}] + size[{}] = {} exceeds dimension {} of size {}", fmt::join(size, ","),
+                d, d, begin[d] + size[d], d, x[d]);
     } else {
       dims[d] = size[d];
     }

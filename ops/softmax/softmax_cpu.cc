@@ -34,8 +34,9 @@ std::string supports(const NodeInfo& node) {
   return onednn::float32_only(node.kernel_dtype());
 }
 
-GR_REGISTER_KERNEL(
-    KernelBuilder("Softmax", DeviceType::kCPU, "onednn", 10).supports(supports).add_class<SoftmaxOneDnn>(DType::kFloat32));
+GR_REGISTER_KERNEL(KernelBuilder("Softmax", DeviceType::kCPU, "onednn", 10)
+                       .supports(supports)
+                       .add_class<SoftmaxOneDnn>(DType::kFloat32));
 
 }  // namespace
 }  // namespace graphrun

@@ -12,8 +12,8 @@ template <typename T>
 class SoftmaxRef final : public OpKernel {
  public:
   explicit SoftmaxRef(const NodeInfo& node)
-      : split_(axis::split_at(node.inputs[0].shape,
-                              axis::normalize(node.attrs.i("axis"), node.inputs[0].shape.rank()))) {}
+      : split_(
+            axis::split_at(node.inputs[0].shape, axis::normalize(node.attrs.i("axis"), node.inputs[0].shape.rank()))) {}
   void compute(KernelContext& ctx) override {
     const T* x = ctx.input(0).data<T>();
     T* y = ctx.output(0).data<T>();

@@ -1,0 +1,61 @@
+#include <doctest/doctest.h>
+
+#include "tests/harness/op_harness.h"
+
+using namespace graphrun;
+using namespace graphrun::testing;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+OpCase concat(std::vector<Shape> shapes, int64_t axis = 1) {
+  return OpCase{.op = "Concat", .attrs = {{"axis", attr_int(axis)}}, .input_shapes = std::move(shapes)};
+}
+
+}  // namespace
+
+TEST_CASE("Concat: shapes") {
+  CHECK(make_node(concat({Shape{2, 3, 4}, Shape{2, 5, 4}}), DType::kFloat32).outputs[0].shape == Shape{2, 8, 4});
+  CHECK(make_node(concat({Shape{2, 3, 4}, Shape{2, 3, 1}, Shape{2, 3, 2}}, -1), DType::kFloat32).outputs[0].shape ==
+        Shape{2, 3, 7});
+  CHECK(make_node(concat({Shape{2, 3}}, 0), DType::kFloat32).outputs[0].shape == Shape{2, 3});
+  OpCase defaults{.op = "Concat", .input_shapes = {Shape{1, 2}, Shape{1, 3}}};
+  CHECK(make_node(defaults, DType::kFloat32).outputs[0].shape == Shape{1, 5});
+}
+
+TEST_CASE("Concat: reference values") {
+  NodeInfo node = make_node(concat({Shape{2, 2}, Shape{2, 1}}), DType::kFloat64);
+  Tensor a(DType::kFloat64, Shape{2, 2}), b(DType::kFloat64, Shape{2, 1});
+  for (int i = 0; i < 4; ++i) a.data<double>()[i] = i + 1;  // [[1, 2], [3, 4]]
+  b.data<double>()[0] = 5, b.data<double>()[1] = 6;         // [[5], [6]]
+  Tensor y = run_reference(node, {a, b})[0];
+  const double want[] = {1, 2, 5, 3, 4, 6};
+  for (int i = 0; i < 6; ++i) CHECK(y.values<double>()[i] == want[i]);
+
+  // Integer tensors concatenate too (the reference kernel is type-agnostic).
+  NodeInfo ints = make_node(concat({Shape{2}, Shape{1}}, 0), DType::kInt64);
+  Tensor p(DType::kInt64, Shape{2}), q(DType::kInt64, Shape{1});
+  p.data<int64_t>()[0] = 7, p.data<int64_t>()[1] = 8, q.data<int64_t>()[0] = 9;
+  Tensor r = run_reference(ints, {p, q})[0];
+  CHECK(r.data<int64_t>()[2] == 9);
+}
+
+TEST_CASE("Concat: errors name the input") {
+  CHECK(contains(build_error(concat({Shape{2, 3, 4}, Shape{2, 3}})),
+                 "Concat 'node': input 1 has shape [2,3] of rank 2, input 0 has [2,3,4] of rank 3"));
+  CHECK(contains(build_error(concat({Shape{2, 3, 4}, Shape{2, 3, 4}, Shape{3, 3, 4}})),
+                 "input 2 has shape [3,3,4], input 0 has [2,3,4]: all dimensions but axis 1 must match"));
+  CHECK(contains(build_error(concat({Shape{2, 3}, Shape{2, 3}}, 2)), "attr 'axis' = 2 is out of range"));
+  OpCase mixed = concat({Shape{2, 3}, Shape{2, 3}});
+  mixed.input_dtypes = {DType::kFloat32, DType::kFloat64};
+  CHECK(contains(build_error(mixed), "input 1 is float64 but input 0 is float32"));
+  CHECK(contains(build_error(OpCase{.op = "Concat"}), "needs at least 1 input(s), got 0"));
+}
+
+TEST_CASE("Concat: oneDNN against reference") {
+  CHECK(check_kernels_against_reference(concat({Shape{2, 3, 4, 5}, Shape{2, 1, 4, 5}, Shape{2, 6, 4, 5}})) == 1);
+  CHECK(check_kernels_against_reference(concat({Shape{3, 4}, Shape{2, 4}}, 0)) == 1);
+  CHECK(check_kernels_against_reference(concat({Shape{2, 3, 4}, Shape{2, 3, 7}}, -1)) == 1);
+  CHECK(check_kernels_against_reference(concat({Shape{4, 9}}, 1)) == 1);
+}

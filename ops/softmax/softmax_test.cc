@@ -1,0 +1,55 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "tests/harness/op_harness.h"
+
+using namespace graphrun;
+using namespace graphrun::testing;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+Tensor tensor_of(Shape shape, std::vector<double> values) {
+  Tensor t(DType::kFloat64, std::move(shape));
+  std::copy(values.begin(), values.end(), t.data<double>());
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("Softmax: reference values, stability and axis") {
+  NodeInfo node = make_node(OpCase{.op = "Softmax", .input_shapes = {Shape{2, 3}}}, DType::kFloat64);
+  CHECK(node.outputs[0].shape == Shape{2, 3});
+  // Row 2 is row 1 + 1000: exp would overflow without subtracting the max.
+  Tensor y = run_reference(node, {tensor_of({2, 3}, {1, 2, 3, 1001, 1002, 1003})})[0];
+  const double want[] = {0.09003057317038046, 0.24472847105479764, 0.6652409557748219};
+  for (int i = 0; i < 6; ++i) CHECK(y.values<double>()[i] == doctest::Approx(want[i % 3]).epsilon(1e-12));
+
+  // axis 0: each column of [[0, 0], [log 3, 0]] normalizes separately.
+  NodeInfo cols = make_node(OpCase{.op = "Softmax", .attrs = {{"axis", attr_int(0)}}, .input_shapes = {Shape{2, 2}}},
+                            DType::kFloat64);
+  Tensor yc = run_reference(cols, {tensor_of({2, 2}, {0, 0, std::log(3.0), 0})})[0];
+  CHECK(yc.values<double>()[0] == doctest::Approx(0.25));
+  CHECK(yc.values<double>()[1] == doctest::Approx(0.5));
+  CHECK(yc.values<double>()[2] == doctest::Approx(0.75));
+  CHECK(yc.values<double>()[3] == doctest::Approx(0.5));
+}
+
+TEST_CASE("Softmax: errors") {
+  CHECK(contains(build_error(OpCase{.op = "Softmax", .attrs = {{"axis", attr_int(2)}}, .input_shapes = {Shape{4, 5}}}),
+                 "Softmax 'node': attr 'axis' = 2 is out of range for input 0 of rank 2 (valid: -2..1)"));
+  CHECK(contains(build_error(OpCase{.op = "Softmax", .attrs = {{"axis", attr_int(-3)}}, .input_shapes = {Shape{4, 5}}}),
+                 "attr 'axis' = -3 is out of range"));
+  CHECK(contains(build_error(OpCase{.op = "Softmax", .input_shapes = {Shape{4}}, .input_dtypes = {DType::kInt64}}),
+                 "input 0 must be float32 or float64"));
+}
+
+TEST_CASE("Softmax: oneDNN against reference") {
+  CHECK(check_kernels_against_reference(OpCase{.op = "Softmax", .input_shapes = {Shape{16, 1000}}}) == 1);
+  CHECK(check_kernels_against_reference(
+            OpCase{.op = "Softmax", .attrs = {{"axis", attr_int(1)}}, .input_shapes = {Shape{2, 7, 3, 5}}}) == 1);
+  CHECK(check_kernels_against_reference(
+            OpCase{.op = "Softmax", .attrs = {{"axis", attr_int(0)}}, .input_shapes = {Shape{9, 4}}}) == 1);
+}
