@@ -63,6 +63,7 @@ std::vector<std::vector<int>> Graph::consumers() const {
   for (int i = 0; i < static_cast<int>(nodes.size()); ++i) {
     std::set<int> producers;
     for (const auto& ref : nodes[i].inputs) producers.insert(ref.node);
+    producers.insert(nodes[i].control_inputs.begin(), nodes[i].control_inputs.end());
     for (int p : producers) result[p].push_back(i);
   }
   return result;
@@ -326,7 +327,10 @@ Graph build_graph(const proto::Graph& def, const BuildOptions& options) {
     }
     node.attrs = normalize_attrs(node, pn.attr());
     if (!node.device.empty()) with_node_context(node, [&] { parse_device_name(node.device); });
-    node.input_names.assign(pn.input().begin(), pn.input().end());
+    for (const auto& input : pn.input()) {
+      if (input.starts_with("^")) node.control_names.push_back(input.substr(1));
+      else node.input_names.push_back(input);
+    }
     check_input_count(node);
   }
 
@@ -348,6 +352,12 @@ Graph build_graph(const proto::Graph& def, const BuildOptions& options) {
       node.inputs.push_back({it->second, parsed.second});
       boost::add_edge(it->second, i, edges);
     }
+    for (const auto& control : node.control_names) {
+      auto it = index.find(control);
+      if (it == index.end()) fail("{}: control input '^{}' names no node", error_prefix(node), control);
+      node.control_inputs.push_back(it->second);
+      boost::add_edge(it->second, i, edges);
+    }
   }
   std::vector<size_t> reverse_order;
   try {
@@ -362,6 +372,7 @@ Graph build_graph(const proto::Graph& def, const BuildOptions& options) {
   for (auto it = reverse_order.rbegin(); it != reverse_order.rend(); ++it) {
     Node node = std::move(written[*it]);
     for (auto& ref : node.inputs) ref.node = old_to_new[ref.node];
+    for (auto& control : node.control_inputs) control = old_to_new[control];
     with_node_context(node, [&] {
       if (!node.def->params.empty() && static_cast<int>(node.inputs.size()) == node.def->num_data_inputs())
         add_implicit_params(graph, node, final_index);
@@ -374,6 +385,26 @@ Graph build_graph(const proto::Graph& def, const BuildOptions& options) {
   }
   reindex(graph);
   return graph;
+}
+
+proto::Graph to_proto(const Graph& graph) {
+  proto::Graph out;
+  out.set_name(graph.name);
+  out.set_doc(graph.doc);
+  out.set_version(graph.version);
+  for (const auto& plugin : graph.plugins) out.add_plugin(plugin);
+  *out.mutable_training() = graph.training;
+  for (const auto& node : graph.nodes) {
+    proto::Node* pn = out.add_node();
+    pn->set_name(node.name);
+    pn->set_op(node.op);
+    pn->set_device(node.device);
+    pn->set_doc(node.doc);
+    for (const auto& ref : node.inputs) pn->add_input(graph.tensor_name(ref));
+    for (int control : node.control_inputs) pn->add_input("^" + graph.nodes[control].name);
+    for (const auto& [name, value] : node.attrs.values()) *pn->add_attr() = value;
+  }
+  return out;
 }
 
 void Graph::rebind_batch(int64_t batch) {

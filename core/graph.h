@@ -27,6 +27,10 @@ struct Node {
   std::string doc;
   std::vector<std::string> input_names;  // as written: "node" or "node:k"
   std::vector<TensorRef> inputs;          // resolved
+  // Nodes that must run first though no tensor flows ("^node" in the file, as in TF): the
+  // optimizer's updates wait for every gradient this way.
+  std::vector<std::string> control_names;
+  std::vector<int> control_inputs;
   AttrMap attrs;                          // validated, defaults filled
   const OpDef* def = nullptr;
   std::vector<TensorInfo> outputs;        // inferred
@@ -78,6 +82,9 @@ class Graph {
 // Validates a graph file and builds the IR: unique names, known ops and attrs, inputs that exist,
 // no cycles (the nodes on a cycle are named), implicit parameters made explicit, shapes inferred.
 Graph build_graph(const proto::Graph& graph_def, const BuildOptions& options = {});
+
+// The IR back as a graph file: topological order, implicit parameters written explicitly.
+proto::Graph to_proto(const Graph& graph);
 
 // Parses "node" / "node:k".
 std::pair<std::string, int> split_tensor_name(const std::string& tensor_name);

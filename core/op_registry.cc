@@ -75,6 +75,14 @@ OpDefBuilder& OpDefBuilder::cost_fn(CostFn fn) {
   def_.cost_fn = std::move(fn);
   return *this;
 }
+OpDefBuilder& OpDefBuilder::grad(GradFn fn) {
+  def_.grad_fn = std::move(fn);
+  return *this;
+}
+OpDefBuilder& OpDefBuilder::no_gradient(std::vector<int> inputs) {
+  def_.no_gradient = std::move(inputs);
+  return *this;
+}
 OpDefBuilder& OpDefBuilder::stateful() {
   def_.stateful = true;
   return *this;

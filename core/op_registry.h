@@ -86,7 +86,12 @@ struct ParamSpec {
   std::string enabled_by;  // a bool attr that switches the parameter off ("use_bias"), or ""
 };
 
+class GradContext;  // core/gradient.h
+
 using ShapeFn = std::function<void(InferenceContext&)>;
+// Adds the nodes that compute the gradients of a node's inputs from the gradients of its
+// outputs. Gradient functions only add graph nodes; they never compute.
+using GradFn = std::function<void(GradContext&)>;
 using CostFn = std::function<Cost(const InferenceContext&)>;
 
 struct OpDef {
@@ -100,6 +105,8 @@ struct OpDef {
   std::vector<ParamSpec> params;
   ShapeFn shape_fn;
   CostFn cost_fn;
+  GradFn grad_fn;                   // none: not differentiable (autodiff says so by name)
+  std::vector<int> no_gradient;     // inputs that never get a gradient (labels, shapes)
   bool stateful = false;         // holds state across runs (Variable)
   std::string library = "builtin";  // which library registered it
 
@@ -123,6 +130,9 @@ class OpDefBuilder {
   OpDefBuilder& param(ParamSpec spec);
   OpDefBuilder& shape_fn(ShapeFn fn);
   OpDefBuilder& cost_fn(CostFn fn);
+  OpDefBuilder& grad(GradFn fn);
+  // Inputs that take no gradient, by index (SoftmaxCrossEntropy's labels).
+  OpDefBuilder& no_gradient(std::vector<int> inputs);
   OpDefBuilder& stateful();
   OpDef build() &&;
 

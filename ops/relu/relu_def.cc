@@ -1,4 +1,5 @@
 // Relu: y = max(x, 0). Gradient convention at the kink: dy/dx = 0 at x = 0 (as TF and PyTorch).
+#include "core/gradient.h"
 #include "core/kernel_registry.h"
 #include "ops/common/shape_fns.h"
 
@@ -8,6 +9,16 @@ GR_REGISTER_OP("Relu")
     .doc("Rectified linear unit: y = max(x, 0).")
     .input("x")
     .output("y")
+    .shape_fn(shape_fns::same_as_input)
+    .cost_fn(shape_fns::elementwise_cost(1))
+    .grad([](GradContext& g) { g.set_grad_input(0, g.add("relu", "ReluGrad", {g.grad_output(0), g.input(0)})); });
+
+// ReluGrad: dx = dy where x > 0, else 0.
+GR_REGISTER_OP("ReluGrad")
+    .doc("Gradient of Relu: dx = dy * (x > 0).")
+    .input("dy", "gradient of the Relu's output")
+    .input("x", "the Relu's input")
+    .output("dx")
     .shape_fn(shape_fns::same_as_input)
     .cost_fn(shape_fns::elementwise_cost(1));
 

@@ -70,8 +70,10 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
   std::vector<bool> needed(graph_.nodes.size(), false);
   for (const auto& ref : fetches) needed[ref.node] = true;
   for (int i = static_cast<int>(graph_.nodes.size()) - 1; i >= 0; --i)
-    if (needed[i])
+    if (needed[i]) {
       for (const auto& ref : graph_.nodes[i].inputs) needed[ref.node] = true;
+      for (int control : graph_.nodes[i].control_inputs) needed[control] = true;
+    }
 
   std::vector<int> flow_index(graph_.nodes.size(), -1);
   for (int i = 0; i < static_cast<int>(graph_.nodes.size()); ++i) {
@@ -98,6 +100,8 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
     std::vector<int> producers;
     for (const auto& ref : graph_.nodes[i].inputs)
       if (std::find(producers.begin(), producers.end(), ref.node) == producers.end()) producers.push_back(ref.node);
+    for (int control : graph_.nodes[i].control_inputs)
+      if (std::find(producers.begin(), producers.end(), control) == producers.end()) producers.push_back(control);
     if (producers.empty()) flow::make_edge(plan->start, *plan->flow_nodes.back());
     for (int producer : producers) flow::make_edge(*plan->flow_nodes[flow_index[producer]], *plan->flow_nodes.back());
   }

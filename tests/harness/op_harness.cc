@@ -4,7 +4,9 @@
 
 #include <cmath>
 
+#include "core/gradient.h"
 #include "core/random.h"
+#include "runtime/exec/executor.h"
 
 namespace graphrun::testing {
 
@@ -132,6 +134,70 @@ int check_kernels_against_reference(const OpCase& c) {
     }
   }
   return compared;
+}
+
+int check_gradients(const OpCase& c) {
+  Graph forward = build_graph(case_graph(c, DType::kFloat64));
+  const Node& node = forward.node("node");
+  proto::Graph with_grads = to_proto(forward);
+  std::vector<std::string> dys;
+  for (size_t j = 0; j < node.outputs.size(); ++j) {
+    proto::Node* dy = with_grads.add_node();
+    dy->set_name("dy" + std::to_string(j));
+    dy->set_op("Placeholder");
+    *dy->add_attr() = attr_shape(node.outputs[j].shape);
+    dy->mutable_attr(0)->set_name("shape");
+    *dy->add_attr() = attr_dtype(node.outputs[j].dtype);
+    dy->mutable_attr(1)->set_name("dtype");
+    dys.push_back(dy->name());
+  }
+  std::vector<std::string> grads = add_node_gradients(forward, "node", dys, with_grads);
+
+  NodeInfo info = make_node(c, DType::kFloat64);
+  std::map<std::string, Tensor> feeds;
+  std::vector<Tensor> inputs = make_inputs(c, info);
+  for (size_t k = 0; k < inputs.size(); ++k) feeds["in" + std::to_string(k)] = inputs[k];
+  std::vector<std::string> outputs;
+  for (size_t j = 0; j < node.outputs.size(); ++j) {
+    Tensor w(DType::kFloat64, node.outputs[j].shape);
+    for (int64_t i = 0; i < w.num_elements(); ++i) w.data<double>()[i] = 2.0 * uniform01(c.seed + 100 + j, i) - 1.0;
+    feeds[dys[j]] = w;
+    outputs.push_back(j == 0 ? "node" : "node:" + std::to_string(j));
+  }
+  VariableStore variables;
+  Executor executor(build_graph(with_grads), variables, {.seed = 3});
+  auto loss = [&]() {
+    std::vector<Tensor> ys = executor.run(feeds, outputs, c.training, 1);
+    double sum = 0;
+    for (size_t j = 0; j < ys.size(); ++j)
+      for (int64_t i = 0; i < ys[j].num_elements(); ++i) sum += feeds[dys[j]].data<double>()[i] * ys[j].data<double>()[i];
+    return sum;
+  };
+
+  const OpDef& def = *node.def;
+  int checked = 0;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    bool cut = std::find(def.no_gradient.begin(), def.no_gradient.end(), static_cast<int>(k)) != def.no_gradient.end();
+    if (cut || !is_floating(inputs[k].dtype())) continue;
+    INFO(c.op, ": gradient of input ", k);
+    REQUIRE_MESSAGE(!grads[k].empty(), "the gradient function gave no gradient for input ", k);
+    Tensor analytic = executor.run(feeds, {grads[k]}, c.training, 1)[0];
+    Tensor numeric(DType::kFloat64, inputs[k].shape());
+    double* x = feeds["in" + std::to_string(k)].data<double>();
+    for (int64_t i = 0; i < numeric.num_elements(); ++i) {
+      double saved = x[i];
+      x[i] = saved + c.grad_step;
+      double up = loss();
+      x[i] = saved - c.grad_step;
+      double down = loss();
+      x[i] = saved;
+      numeric.data<double>()[i] = (up - down) / (2 * c.grad_step);
+    }
+    std::string diff = compare(analytic, numeric, c.grad_rtol, c.grad_atol);
+    CHECK_MESSAGE(diff.empty(), diff);
+    ++checked;
+  }
+  return checked;
 }
 
 std::string build_error(const OpCase& c, DType dtype) {

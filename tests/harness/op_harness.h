@@ -27,6 +27,12 @@ struct OpCase {
   double rtol = 1e-5;
   double atol = 1e-6;
   uint64_t seed = 1;
+  // Gradient check: central differences of sum_j(w_j * y_j) in float64 with this step; kernels
+  // run in training mode when `training` (Dropout's mask is then the same forward and back).
+  double grad_step = 1e-6;
+  double grad_rtol = 1e-5;
+  double grad_atol = 1e-7;
+  bool training = false;
 };
 
 // The node as the loader builds it for `dtype` (inputs are Placeholders named in0, in1, ...).
@@ -45,6 +51,11 @@ std::string compare(const Tensor& got, const Tensor& want, double rtol, double a
 // Every kernel for the op (each device type with a device here, float32 and float64) against
 // the reference kernel; returns how many kernels were compared besides the reference.
 int check_kernels_against_reference(const OpCase& c);
+
+// Checks the op's gradient function end to end in float64: the backward nodes it adds, run by
+// the executor, against central differences of sum_j(w_j * y_j) with fixed random w_j. Every
+// float input not in OpDef::no_gradient is checked. Returns how many inputs were checked.
+int check_gradients(const OpCase& c);
 
 // The loader's error for this case, or "" if it builds. For shape and attr error tests.
 std::string build_error(const OpCase& c, DType dtype = DType::kFloat32);

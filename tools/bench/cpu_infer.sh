@@ -12,4 +12,4 @@ echo "pytorch:  $theirs"
 /usr/bin/python3 -c '
 import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"ratio graphrun/pytorch img/s: {a[\"img_s\"] / b[\"img_s\"]:.2f}")' "$ours" "$theirs"
+print("ratio graphrun/pytorch img/s: %.2f" % (a["img_s"] / b["img_s"]))' "$ours" "$theirs"
