@@ -46,16 +46,19 @@ proto::Attr attr_bool(bool v) {
 }
 proto::Attr attr_ints(std::vector<int64_t> v) {
   proto::Attr a;
+  a.mutable_ints();  // an empty list is still a value
   for (int64_t x : v) a.mutable_ints()->add_v(x);
   return a;
 }
 proto::Attr attr_floats(std::vector<double> v) {
   proto::Attr a;
+  a.mutable_floats();
   for (double x : v) a.mutable_floats()->add_v(x);
   return a;
 }
 proto::Attr attr_shape(const Shape& shape) {
   proto::Attr a;
+  a.mutable_shape();  // a scalar's empty shape is still a value
   for (int64_t d : shape.dims()) a.mutable_shape()->add_dim(d);
   return a;
 }

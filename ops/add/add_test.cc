@@ -63,3 +63,9 @@ TEST_CASE("AddN: shape, reference values, errors, oneDNN against reference") {
             .op = "AddN", .input_shapes = {Shape{3, 10}, Shape{3, 10}, Shape{3, 10}, Shape{3, 10}, Shape{3, 10}}}) ==
         1);
 }
+
+TEST_CASE("Add and AddN: gradients against central differences") {
+  CHECK(check_gradients(OpCase{.op = "Add", .input_shapes = {Shape{2, 3}, Shape{2, 3}}}) == 2);
+  CHECK(check_gradients(OpCase{.op = "AddN", .input_shapes = {Shape{4}, Shape{4}, Shape{4}}}) == 3);
+  CHECK(check_gradients(OpCase{.op = "AddN", .input_shapes = {Shape{2, 2}}}) == 1);
+}

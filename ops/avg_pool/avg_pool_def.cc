@@ -5,6 +5,9 @@
 //   count_include_pad = false: only the real cells [0, H).
 // pad <= kernel / 2 keeps every window over at least one real cell, so the divisor is >= 1.
 // Output size is PyTorch's (see MaxPool). The op is linear: no kinks.
+// AvgPoolGrad(dy, x): dx[r, c] = sum over the windows holding real cell (r, c) of dy / divisor,
+// the same divisor as the forward; x gives only the shape.
+#include "core/gradient.h"
 #include "core/kernel_registry.h"
 #include "ops/common/pool_geometry.h"
 
@@ -22,6 +25,25 @@ GR_REGISTER_OP("AvgPool")
     .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
     .attr("count_include_pad", AttrType::kBool, attr_bool(true), "padding cells count in the divisor")
     .shape_fn(pool::infer_shape)
-    .cost_fn(pool::cost);
+    .cost_fn(pool::cost)
+    .grad([](GradContext& g) {
+      g.set_grad_input(0, g.add("avg_pool", "AvgPoolGrad", {g.grad_output(0), g.input(0)},
+                                g.forward_attrs({"kernel", "stride", "pad", "ceil_mode", "count_include_pad"})));
+    });
+
+GR_REGISTER_OP("AvgPoolGrad")
+    .doc("Gradient of AvgPool: each dy spread over its window's real cells, divided as the forward divides.")
+    .input("dy", "gradient of the AvgPool's output")
+    .input("x", "the AvgPool's input (only its shape is read)")
+    .output("dx", "same shape as x")
+    .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
+    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel",
+          checks::positive(), 0)
+    .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
+          checks::non_negative(), 2)
+    .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
+    .attr("count_include_pad", AttrType::kBool, attr_bool(true), "padding cells count in the divisor")
+    .shape_fn(pool::infer_grad_shape)
+    .cost_fn(pool::grad_cost);
 
 }  // namespace graphrun

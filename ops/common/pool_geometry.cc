@@ -54,9 +54,12 @@ Geometry geometry(const AttrMap& attrs, const Shape& input) {
   return g;
 }
 
-void infer_shape(InferenceContext& ctx) {
-  ctx.expect_same_float_dtype();
-  ctx.expect_rank(0, 4);
+namespace {
+
+// Checks the attrs against input `x` (rank 4) and returns the pooled shape, naming the sizes
+// involved when the kernel does not fit.
+Shape pooled_shape(const InferenceContext& ctx, int x_input) {
+  ctx.expect_rank(x_input, 4);
   const AttrMap& attrs = ctx.attrs();
   std::vector<int64_t> stride = attrs.ints("stride");
   if (stride.size() > 2)
@@ -67,13 +70,29 @@ void infer_shape(InferenceContext& ctx) {
       ctx.error("pad {}x{} must be at most half of kernel {}x{} (as PyTorch), or a window could hold only padding",
                 pad[0], pad[1], kernel[0], kernel[1]);
 
-  const Shape& x = ctx.input_shape(0);
+  const Shape& x = ctx.input_shape(x_input);
   Geometry g = geometry(attrs, x);
   if (g.out[0] < 1 || g.out[1] < 1)
     ctx.error("kernel {}x{} does not fit input {}x{} (stride {}x{}, pad {}x{}{}): output would be {}x{}", g.kernel[0],
               g.kernel[1], g.in[0], g.in[1], g.stride[0], g.stride[1], g.pad[0], g.pad[1],
               g.ceil_mode ? ", ceil mode" : "", g.out[0], g.out[1]);
-  ctx.set_output(0, ctx.input_dtype(0), Shape{x[0], x[1], g.out[0], g.out[1]});
+  return Shape{x[0], x[1], g.out[0], g.out[1]};
+}
+
+}  // namespace
+
+void infer_shape(InferenceContext& ctx) {
+  ctx.expect_same_float_dtype();
+  ctx.set_output(0, ctx.input_dtype(0), pooled_shape(ctx, 0));
+}
+
+void infer_grad_shape(InferenceContext& ctx) {
+  ctx.expect_same_float_dtype();
+  Shape y = pooled_shape(ctx, 1);
+  if (!(ctx.input_shape(0) == y))
+    ctx.error("dy has shape {}, expected the pooling's output shape {} for x {}", ctx.input_shape(0).str(), y.str(),
+              ctx.input_shape(1).str());
+  ctx.set_output(0, ctx.input_dtype(1), ctx.input_shape(1));
 }
 
 proto::Attr same_as_kernel() {
@@ -86,6 +105,12 @@ Cost cost(const InferenceContext& ctx) {
   std::vector<int64_t> kernel = ctx.attrs().ints("kernel");
   double per_output = static_cast<double>(kernel[0]) * static_cast<double>(kernel[1]);
   return Cost{per_output * static_cast<double>(ctx.output(0).shape.num_elements()), shape_fns::io_bytes(ctx)};
+}
+
+Cost grad_cost(const InferenceContext& ctx) {
+  std::vector<int64_t> kernel = ctx.attrs().ints("kernel");
+  double per_dy = static_cast<double>(kernel[0]) * static_cast<double>(kernel[1]);
+  return Cost{per_dy * static_cast<double>(ctx.input_shape(0).num_elements()), shape_fns::io_bytes(ctx)};
 }
 
 }  // namespace graphrun::pool

@@ -1,4 +1,4 @@
-// 2-D pooling geometry shared by MaxPool and AvgPool (and later their gradients): the attrs
+// 2-D pooling geometry shared by MaxPool and AvgPool and their gradients: the attrs
 // kernel, stride, pad, ceil_mode read once, PyTorch's output-size rule, and the extra right /
 // bottom padding oneDNN needs to produce the same output size in ceil mode.
 #pragma once
@@ -38,11 +38,16 @@ Geometry geometry(const AttrMap& attrs, const Shape& input);
 // stride's length, pad <= kernel / 2 (PyTorch's rule, so no window is all padding) and that the
 // output is not empty, naming the sizes involved.
 void infer_shape(InferenceContext& ctx);
+// Shape function of MaxPoolGrad and AvgPoolGrad: (dy, x) -> dx shaped as x, with x checked as
+// infer_shape checks it and dy required to be the forward's output shape for x.
+void infer_grad_shape(InferenceContext& ctx);
 
 // Default of attr 'stride': an empty list ("same as kernel"), typed as ints so tools show [].
 proto::Attr same_as_kernel();
 
 // kh * kw flops per output element.
 Cost cost(const InferenceContext& ctx);
+// kh * kw flops per dy element (the window is scanned or spread over once per dy).
+Cost grad_cost(const InferenceContext& ctx);
 
 }  // namespace graphrun::pool

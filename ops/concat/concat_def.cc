@@ -1,7 +1,10 @@
 // Concat: joins its inputs along `axis`; every other dimension must match. No arithmetic.
-// Gradient (for the backward pass): dy split back along the axis at the inputs' sizes.
+// Gradient: input i gets Slice(dy) at its offset along the axis. Every other dimension is
+// sliced with size -1 ("to the end") and begin 0, so no batch size is baked into the graph;
+// along axis 0 (the batch) the offsets themselves depend on the batch size, so that is refused.
 #include <fmt/ranges.h>
 
+#include "core/gradient.h"
 #include "core/kernel_registry.h"
 #include "ops/common/axis.h"
 #include "ops/common/shape_fns.h"
@@ -40,6 +43,24 @@ GR_REGISTER_OP("Concat")
     .shape_fn(concat_shape)
     .cost_fn([](const InferenceContext& ctx) {
       return Cost{0, shape_fns::io_bytes(ctx)};
+    })
+    .grad([](GradContext& g) {
+      int rank = g.input_info(0).shape.rank();
+      int axis = axis::normalize(g.attrs().i("axis"), rank);
+      if (axis == 0)
+        fail("Concat '{}': no gradient for a concatenation along axis 0: the inputs' offsets along the batch axis "
+             "change with the batch size; concatenate along another axis",
+             g.node().name);
+      int64_t offset = 0;
+      for (int i = 0; i < g.num_inputs(); ++i) {
+        int64_t length = g.input_info(i).shape[axis];
+        std::vector<int64_t> begin(rank, 0), size(rank, -1);
+        begin[axis] = offset;
+        size[axis] = length;
+        g.set_grad_input(i, g.add(fmt::format("slice{}", i), "Slice", {g.grad_output(0)},
+                                  {{"begin", attr_ints(begin)}, {"size", attr_ints(size)}}));
+        offset += length;
+      }
     });
 
 }  // namespace graphrun

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "core/gradient.h"
+#include "core/graph_io.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -58,4 +60,47 @@ TEST_CASE("Concat: oneDNN against reference") {
   CHECK(check_kernels_against_reference(concat({Shape{3, 4}, Shape{2, 4}}, 0)) == 1);
   CHECK(check_kernels_against_reference(concat({Shape{2, 3, 4}, Shape{2, 3, 7}}, -1)) == 1);
   CHECK(check_kernels_against_reference(concat({Shape{4, 9}}, 1)) == 1);
+}
+
+namespace {
+
+// Concat of a [-1, 3, 2] and b [-1, 2, 2] along `axis`, with the gradient function's nodes added.
+proto::Graph concat_with_grads(int64_t axis) {
+  Graph g = build_graph(parse_graph_text(fmt::format(R"(
+    node {{ name: "a" op: "Placeholder" attr {{ name: "shape" shape {{ dim: [-1, 3, 2] }} }} }}
+    node {{ name: "b" op: "Placeholder" attr {{ name: "shape" shape {{ dim: [-1, 2, 2] }} }} }}
+    node {{ name: "c" op: "Concat" input: ["a", "b"] attr {{ name: "axis" i: {} }} }})",
+                                                     axis)),
+                        BuildOptions{.batch_size = 4});
+  proto::Graph out = to_proto(g);
+  add_node_gradients(g, "c", {"dy"}, out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Concat: gradient against central differences") {
+  CHECK(check_gradients(concat({Shape{2, 3, 2}, Shape{2, 1, 2}, Shape{2, 2, 2}})) == 3);
+  CHECK(check_gradients(concat({Shape{2, 2, 3}, Shape{2, 2, 1}}, -1)) == 2);
+}
+
+TEST_CASE("Concat: gradient slices bake no batch size; along axis 0 it is refused") {
+  proto::Graph out = concat_with_grads(1);
+  std::vector<std::string> slices;
+  for (const auto& node : out.node())
+    if (node.op() == "Slice") {
+      std::string begin, size;
+      for (const auto& a : node.attr())
+        (a.name() == "begin" ? begin : size) = attr_value_str(a);
+      slices.push_back(begin + " " + size);
+    }
+  CHECK(slices == std::vector<std::string>{"[0,0,0] [-1,3,-1]", "[0,3,0] [-1,2,-1]"});
+
+  std::string error;
+  try {
+    concat_with_grads(0);
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  CHECK(contains(error, "Concat 'c': no gradient for a concatenation along axis 0"));
 }

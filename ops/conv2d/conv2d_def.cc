@@ -5,7 +5,9 @@
 // zero outside [0, H) x [0, W) (symmetric zero padding). Output size per axis, floor as PyTorch:
 //   OH = (H + 2*ph - dh*(kh-1) - 1) / sh + 1.
 // Layouts are PyTorch's: x NCHW, weight OIHW [filters, C/groups, kh, kw], bias [filters].
-// The op is linear in x, w and b, so its gradients have no kinks.
+// The op is linear in x, w and b, so its gradients have no kinks; they are the ops
+// Conv2DBackpropInput and Conv2DBackpropFilter (conv2d_grad_def.cc).
+#include "core/gradient.h"
 #include "core/kernel_registry.h"
 #include "ops/common/conv_geometry.h"
 #include "ops/common/shape_fns.h"
@@ -56,6 +58,18 @@ Cost conv2d_cost(const InferenceContext& ctx) {
   return Cost{flops, shape_fns::io_bytes(ctx)};
 }
 
+// dx from Conv2DBackpropInput (the executor runs it only when someone needs it: not for the
+// first layer's data input), dweight and dbias from Conv2DBackpropFilter's two outputs.
+void conv2d_grad(GradContext& g) {
+  AttrList attrs = g.forward_attrs({"stride", "pad", "dilation", "groups"});
+  std::string dy = g.grad_output_or_zeros(0);
+  std::vector<std::string> inputs{g.input(0), g.input(1), dy};
+  g.set_grad_input(0, g.add("input", "Conv2DBackpropInput", inputs, attrs));
+  std::string filter = g.add("filter", "Conv2DBackpropFilter", inputs, attrs);
+  g.set_grad_input(1, filter);
+  if (g.num_inputs() == 3) g.set_grad_input(2, filter + ":1");
+}
+
 }  // namespace
 
 GR_REGISTER_OP("Conv2D")
@@ -82,6 +96,7 @@ GR_REGISTER_OP("Conv2D")
                      .default_init = attr_init_constant(0),
                      .enabled_by = "use_bias"})
     .shape_fn(conv2d_shape)
-    .cost_fn(conv2d_cost);
+    .cost_fn(conv2d_cost)
+    .grad(conv2d_grad);
 
 }  // namespace graphrun

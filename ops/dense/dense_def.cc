@@ -1,8 +1,10 @@
 // Dense (fully connected): y = x W^T + b with x [N, in], W [units, in] (PyTorch's Linear
 // layout, so weights load from PyTorch without a transpose), b [units], y [N, units].
-// Gradients (for DenseGrad): dx = dy W, dW = dy^T x, db = sum over N of dy.
+// Gradients: dx = dy W (DenseBackpropInput), dW = dy^T x and db = sum over N of dy
+// (DenseBackpropWeight, one node for both since they read the same dy); dense_grad_def.cc.
 // The weight and bias are implicit parameters: a node listing only x gets Variables
 // `<node>/weight` and `<node>/bias`, initialized from attrs weight_init and bias_init.
+#include "core/gradient.h"
 #include "core/kernel_registry.h"
 #include "ops/common/shape_fns.h"
 
@@ -59,6 +61,14 @@ GR_REGISTER_OP("Dense")
       double flops =
           2.0 * static_cast<double>(x[0]) * static_cast<double>(x[1]) * static_cast<double>(ctx.attrs().i("units"));
       return Cost{flops, shape_fns::io_bytes(ctx)};
+    })
+    .grad([](GradContext& g) {
+      // Both backward ops take x and W, so neither bakes the batch size into an attr.
+      std::vector<std::string> args{g.input(0), g.input(1), g.grad_output(0)};
+      g.set_grad_input(0, g.add("input", "DenseBackpropInput", args));
+      std::string weight = g.add("weight", "DenseBackpropWeight", args);
+      g.set_grad_input(1, weight);
+      if (g.num_inputs() > 2) g.set_grad_input(2, weight + ":1");
     });
 
 }  // namespace graphrun

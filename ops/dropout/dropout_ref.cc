@@ -30,7 +30,32 @@ class DropoutRef final : public OpKernel {
   double rate_;
 };
 
+// The forward's loop with the forward node's key: the same elements survive, with the same scale.
+template <typename T>
+class DropoutGradRef final : public OpKernel {
+ public:
+  explicit DropoutGradRef(const NodeInfo& node)
+      : forward_node_(node.attrs.s("forward_node")), rate_(node.attrs.f("rate")) {}
+  void compute(KernelContext& ctx) override {
+    if (!ctx.training()) {
+      ctx.set_output(0, ctx.input(0));
+      return;
+    }
+    uint64_t key = dropout::mask_key(ctx.seed(), ctx.step(), forward_node_);
+    T scale = static_cast<T>(dropout::scale(rate_));
+    const T* dy = ctx.input(0).data<T>();
+    T* dx = ctx.output(0).data<T>();
+    for (int64_t i = 0, n = ctx.input(0).num_elements(); i < n; ++i)
+      dx[i] = dropout::keep(key, i, rate_) ? dy[i] * scale : T(0);
+  }
+
+ private:
+  std::string forward_node_;
+  double rate_;
+};
+
 GR_REGISTER_KERNEL(KernelBuilder("Dropout", DeviceType::kCPU, "reference").float_types<DropoutRef>());
+GR_REGISTER_KERNEL(KernelBuilder("DropoutGrad", DeviceType::kCPU, "reference").float_types<DropoutGradRef>());
 
 }  // namespace
 }  // namespace graphrun

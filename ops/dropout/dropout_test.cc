@@ -105,3 +105,38 @@ TEST_CASE("Dropout: a training run after an inference run does not write into th
     CHECK(compare(x[0], before, 0, 0).empty());
   }
 }
+
+TEST_CASE("Dropout: gradient against central differences, in training (fixed mask) and at inference") {
+  OpCase c = dropout_case(0.4, Shape{4, 6});
+  c.training = true;
+  CHECK(check_gradients(c) == 1);
+  c.training = false;
+  CHECK(check_gradients(c) == 1);
+}
+
+TEST_CASE("DropoutGrad: regenerates the forward node's mask; passes dy through at inference") {
+  const double rate = 0.5;
+  OpCase fwd = dropout_case(rate, Shape{200});
+  OpCase bwd{.op = "DropoutGrad",
+             .attrs = {{"forward_node", attr_string("node")}, {"rate", attr_float(rate)}},
+             .input_shapes = {Shape{200}}};
+  NodeInfo f = make_node(fwd, DType::kFloat64);
+  NodeInfo b = make_node(bwd, DType::kFloat64);
+  CHECK(b.outputs[0].shape == Shape{200});
+  std::vector<Tensor> x = make_inputs(fwd, f);
+  Tensor y = run_kernel(reference(f), f, x, true, 9, 4)[0];
+  Tensor dx = run_kernel(reference(b), b, x, true, 9, 4)[0];
+  CHECK(compare(dx, y, 0, 0).empty());  // same elements kept, same 1/(1-rate) scale
+
+  // Another forward node's name gives another mask.
+  OpCase other = bwd;
+  other.attrs[0].second = attr_string("other_dropout");
+  NodeInfo o = make_node(other, DType::kFloat64);
+  CHECK(!compare(run_kernel(reference(o), o, x, true, 9, 4)[0], y, 0, 0).empty());
+
+  Tensor passed = run_kernel(reference(b), b, x, false, 9, 4)[0];
+  CHECK(passed.raw() == x[0].raw());
+
+  OpCase missing{.op = "DropoutGrad", .input_shapes = {Shape{3}}};
+  CHECK(build_error(missing).find("missing required attr 'forward_node'") != std::string::npos);
+}

@@ -1,5 +1,6 @@
 // Identity: y = x. The kernel aliases the input buffer, so it costs nothing at run time; it
 // names a tensor (a graph output) or marks a device boundary. Gradient: dx = dy.
+#include "core/gradient.h"
 #include "core/kernel_registry.h"
 
 namespace graphrun {
@@ -11,6 +12,7 @@ GR_REGISTER_OP("Identity")
     .shape_fn([](InferenceContext& ctx) { ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0)); })
     .cost_fn([](const InferenceContext&) {
       return Cost{0, 0};
-    });
+    })
+    .grad([](GradContext& g) { g.set_grad_input(0, g.grad_output(0)); });
 
 }  // namespace graphrun

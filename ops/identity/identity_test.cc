@@ -19,3 +19,7 @@ TEST_CASE("Identity: shape and a kernel that aliases its input") {
       build_error(OpCase{.op = "Identity", .input_shapes = {Shape{2}, Shape{2}}}).find("takes 1 input(s) (x), got 2") !=
       std::string::npos);
 }
+
+TEST_CASE("Identity: gradient against central differences") {
+  CHECK(check_gradients(OpCase{.op = "Identity", .input_shapes = {Shape{2, 3}}}) == 1);
+}

@@ -5,8 +5,11 @@
 // window that would start inside the bottom/right padding is dropped.
 // Gradient convention: the whole gradient goes to the FIRST maximum of the window in row-major
 // order (a strict > scan; PyTorch and cuDNN also pick one element).
+// MaxPoolGrad(dy, x) recomputes each window's maximum from x and adds dy there; windows that
+// overlap (3x3 stride 2) add into the same dx cell.
 // NaN: the reference kernel propagates a NaN in the window, as PyTorch does; oneDNN's kernel
 // skips it (measured on oneDNN 2.6), so only the reference is NaN-faithful.
+#include "core/gradient.h"
 #include "core/kernel_registry.h"
 #include "ops/common/pool_geometry.h"
 
@@ -23,6 +26,24 @@ GR_REGISTER_OP("MaxPool")
           checks::non_negative(), 2)
     .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
     .shape_fn(pool::infer_shape)
-    .cost_fn(pool::cost);
+    .cost_fn(pool::cost)
+    .grad([](GradContext& g) {
+      g.set_grad_input(0, g.add("max_pool", "MaxPoolGrad", {g.grad_output(0), g.input(0)},
+                                g.forward_attrs({"kernel", "stride", "pad", "ceil_mode"})));
+    });
+
+GR_REGISTER_OP("MaxPoolGrad")
+    .doc("Gradient of MaxPool: each dy goes to the first maximum (row-major) of its window in x.")
+    .input("dy", "gradient of the MaxPool's output")
+    .input("x", "the MaxPool's input")
+    .output("dx", "same shape as x")
+    .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
+    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel",
+          checks::positive(), 0)
+    .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
+          checks::non_negative(), 2)
+    .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
+    .shape_fn(pool::infer_grad_shape)
+    .cost_fn(pool::grad_cost);
 
 }  // namespace graphrun

@@ -1,7 +1,10 @@
 // Reshape: the same elements in row-major order under another shape; one dimension may be -1,
 // inferred from the element count (a leading -1 absorbs the batch size). Flatten(axis): keeps
 // dims 0..axis-1 and merges the rest, [d0, .., d(axis-1), d(axis) * .. * d(rank-1)], as
-// PyTorch's flatten(start_dim=axis). Neither moves data. Gradient: dy reshaped back to x.
+// PyTorch's flatten(start_dim=axis). Neither moves data.
+// Gradient: ReshapeLike(dy, x), dy under x's shape. Taking x (rather than an attr with x's
+// shape) keeps the batch size out of the graph, so it rebinds to another batch size.
+#include "core/gradient.h"
 #include "core/kernel_registry.h"
 #include "ops/common/axis.h"
 
@@ -46,7 +49,18 @@ void flatten_shape(InferenceContext& ctx) {
   ctx.set_output(0, ctx.input_dtype(0), Shape(dims));
 }
 
+void reshape_like_shape(InferenceContext& ctx) {
+  const Shape& like = ctx.input_shape(1);
+  if (ctx.input_shape(0).num_elements() != like.num_elements())
+    ctx.error("input 0 (tensor) has shape {} ({} elements), input 1 (like) has shape {} ({} elements)",
+              ctx.input_shape(0).str(), ctx.input_shape(0).num_elements(), like.str(), like.num_elements());
+  ctx.set_output(0, ctx.input_dtype(0), like);
+}
+
 Cost free(const InferenceContext&) { return Cost{0, 0}; }
+
+// Reshape, Flatten and ReshapeLike only relabel dimensions: the gradient relabels them back.
+void reshape_grad(GradContext& g) { g.set_grad_input(0, g.add("reshape", "ReshapeLike", {g.grad_output(0), g.input(0)})); }
 
 }  // namespace
 
@@ -56,7 +70,8 @@ GR_REGISTER_OP("Reshape")
     .output("y")
     .attr("shape", AttrType::kShape, "target shape; at most one -1, inferred from the element count")
     .shape_fn(reshape_shape)
-    .cost_fn(free);
+    .cost_fn(free)
+    .grad(reshape_grad);
 
 GR_REGISTER_OP("Flatten")
     .doc("Merges dimensions axis.. into one (no copy): [N,C,H,W] -> [N, C*H*W] for axis 1.")
@@ -64,6 +79,17 @@ GR_REGISTER_OP("Flatten")
     .output("y")
     .attr("axis", AttrType::kInt, attr_int(1), "first dimension to merge; negative counts from the end")
     .shape_fn(flatten_shape)
-    .cost_fn(free);
+    .cost_fn(free)
+    .grad(reshape_grad);
+
+GR_REGISTER_OP("ReshapeLike")
+    .doc("The elements of `tensor` under the shape of `like` (no copy); the gradient of Reshape and Flatten.")
+    .input("tensor")
+    .input("like", "only its shape is used")
+    .output("y", "like's shape, tensor's dtype")
+    .no_gradient({1})
+    .shape_fn(reshape_like_shape)
+    .cost_fn(free)
+    .grad(reshape_grad);
 
 }  // namespace graphrun

@@ -1,5 +1,5 @@
-// Reshape's and Flatten's only kernel: the output aliases the input's buffer under the
-// inferred shape (set_output reshapes the view), for every dtype.
+// Reshape's, Flatten's and ReshapeLike's only kernel: the output aliases the input's buffer
+// under the inferred shape (set_output reshapes the view), for every dtype.
 #include "core/kernel_registry.h"
 
 namespace graphrun {
@@ -14,6 +14,11 @@ class ReshapeAlias final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(KernelBuilder("Reshape", DeviceType::kCPU, "reference")
+                       .float_types<ReshapeAlias>()
+                       .add<int32_t, ReshapeAlias>()
+                       .add<int64_t, ReshapeAlias>()
+                       .add<uint8_t, ReshapeAlias>());
+GR_REGISTER_KERNEL(KernelBuilder("ReshapeLike", DeviceType::kCPU, "reference")
                        .float_types<ReshapeAlias>()
                        .add<int32_t, ReshapeAlias>()
                        .add<int64_t, ReshapeAlias>()

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "core/gradient.h"
 #include "core/graph_io.h"
 #include "tests/harness/op_harness.h"
 
@@ -71,4 +72,38 @@ TEST_CASE("Reshape and Flatten: kernels alias the input") {
     check_aliases(reshape({2, 3, 4}, {4, -1}), dtype);
     check_aliases(flatten({2, 3, 4, 5}, 1), dtype);
   }
+}
+
+TEST_CASE("Reshape and Flatten: gradients against central differences") {
+  CHECK(check_gradients(reshape({2, 3, 4}, {4, -1})) == 1);
+  CHECK(check_gradients(flatten({2, 3, 2, 2}, 1)) == 1);
+  CHECK(check_gradients(flatten({2, 3, 2}, 0)) == 1);
+}
+
+TEST_CASE("ReshapeLike: like's shape, no copy, errors; the gradient bakes no batch size") {
+  OpCase c{.op = "ReshapeLike", .input_shapes = {Shape{2, 12}, Shape{2, 3, 4}}};
+  CHECK(out_shape(c) == Shape{2, 3, 4});
+  NodeInfo node = make_node(c, DType::kFloat32);
+  Tensor dy = Tensor::zeros(DType::kFloat32, Shape{2, 12});
+  Tensor like = Tensor::zeros(DType::kFloat32, Shape{2, 3, 4});
+  Tensor y = run_kernel(KernelRegistry::global().select(node), node, {dy, like})[0];
+  CHECK(y.raw() == dy.raw());
+  CHECK(y.shape() == Shape{2, 3, 4});
+  CHECK(contains(build_error(OpCase{.op = "ReshapeLike", .input_shapes = {Shape{2, 12}, Shape{2, 3, 5}}}),
+                 "ReshapeLike 'node': input 0 (tensor) has shape [2,12] (24 elements), input 1 (like) has shape "
+                 "[2,3,5] (30 elements)"));
+  CHECK(check_gradients(c) == 1);  // like takes no gradient
+
+  // Flatten's gradient in a graph compiled at batch 4 is a ReshapeLike with no attrs: nothing
+  // in it depends on the batch size.
+  Graph g = build_graph(parse_graph_text(R"(
+    node { name: "x" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 3, 2] } } }
+    node { name: "f" op: "Flatten" input: "x" })"),
+                        BuildOptions{.batch_size = 4});
+  proto::Graph out = to_proto(g);
+  add_node_gradients(g, "f", {"dy"}, out);
+  const proto::Node& grad = out.node(out.node_size() - 1);
+  CHECK(grad.op() == "ReshapeLike");
+  CHECK(grad.attr_size() == 0);
+  CHECK(grad.input(1) == "x");
 }

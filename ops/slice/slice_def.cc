@@ -1,8 +1,11 @@
 // Slice: y = x[begin[0]:begin[0]+size[0], ...] with size -1 meaning "to the end" (TF's Slice).
 // Split: num_split equal parts of x along axis (PyTorch's chunk with an exact divisor).
-// No arithmetic; gradients scatter dy back into zeros (Slice) or concatenate the parts (Split).
+// No arithmetic. Gradients: Slice's scatters dy into zeros of x's shape (SliceGrad, which takes
+// x for that shape so no batch size is baked into an attr); Split's concatenates the parts'
+// gradients (zeros for parts nothing flows into).
 #include <fmt/ranges.h>
 
+#include "core/gradient.h"
 #include "core/kernel_registry.h"
 #include "ops/common/axis.h"
 #include "ops/common/shape_fns.h"
@@ -11,7 +14,8 @@ namespace graphrun {
 
 namespace {
 
-void slice_shape(InferenceContext& ctx) {
+// The shape of the box attrs begin and size take out of input 0, checked.
+Shape sliced_shape(const InferenceContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   std::vector<int64_t> begin = ctx.attrs().ints("begin");
   std::vector<int64_t> size = ctx.attrs().ints("size");
@@ -36,7 +40,19 @@ void slice_shape(InferenceContext& ctx) {
       dims[d] = size[d];
     }
   }
-  ctx.set_output(0, ctx.input_dtype(0), Shape(dims));
+  return Shape(dims);
+}
+
+void slice_shape(InferenceContext& ctx) { ctx.set_output(0, ctx.input_dtype(0), sliced_shape(ctx)); }
+
+void slice_grad_shape(InferenceContext& ctx) {
+  Shape box = sliced_shape(ctx);
+  if (ctx.input_dtype(1) != ctx.input_dtype(0))
+    ctx.error("input 1 (dy) is {} but input 0 (x) is {}", dtype_name(ctx.input_dtype(1)), dtype_name(ctx.input_dtype(0)));
+  if (!(ctx.input_shape(1) == box))
+    ctx.error("input 1 (dy) has shape {}, expected the slice's shape {} (input 0 (x) has shape {})",
+              ctx.input_shape(1).str(), box.str(), ctx.input_shape(0).str());
+  ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
 }
 
 void split_shape(InferenceContext& ctx) {
@@ -65,6 +81,20 @@ GR_REGISTER_OP("Slice")
     .attr("begin", AttrType::kInts, "first index in each dimension, 0-based", checks::non_negative())
     .attr("size", AttrType::kInts, "extent in each dimension; -1 means to the end")
     .shape_fn(slice_shape)
+    .cost_fn(copy_cost())
+    .grad([](GradContext& g) {
+      g.set_grad_input(
+          0, g.add("slice", "SliceGrad", {g.input(0), g.grad_output(0)}, g.forward_attrs({"begin", "size"})));
+    });
+
+GR_REGISTER_OP("SliceGrad")
+    .doc("Gradient of Slice: zeros of x's shape with dy in the box begin .. begin+size.")
+    .input("x", "the Slice's input (for its shape)")
+    .input("dy", "gradient of the Slice's output")
+    .output("dx", "x's shape")
+    .attr("begin", AttrType::kInts, "the Slice's begin", checks::non_negative())
+    .attr("size", AttrType::kInts, "the Slice's size; -1 means to the end")
+    .shape_fn(slice_grad_shape)
     .cost_fn(copy_cost());
 
 GR_REGISTER_OP("Split")
@@ -74,6 +104,11 @@ GR_REGISTER_OP("Split")
     .attr("axis", AttrType::kInt, attr_int(1), "axis to split; negative counts from the end")
     .attr("num_split", AttrType::kInt, attr_int(2), "number of equal parts; must divide the axis", checks::positive())
     .shape_fn(split_shape)
-    .cost_fn(copy_cost());
+    .cost_fn(copy_cost())
+    .grad([](GradContext& g) {
+      std::vector<std::string> parts;
+      for (int j = 0; j < static_cast<int>(g.node().outputs.size()); ++j) parts.push_back(g.grad_output_or_zeros(j));
+      g.set_grad_input(0, g.add("split", "Concat", parts, g.forward_attrs({"axis"})));
+    });
 
 }  // namespace graphrun

@@ -1,5 +1,5 @@
-// Reference Slice and Split: copies contiguous runs. Slice merges the trailing dimensions it
-// takes whole into one run, so slicing channels of NCHW copies whole planes at a time.
+// Reference Slice, SliceGrad and Split: copies contiguous runs. A box merges the trailing
+// dimensions it takes whole into one run, so slicing channels of NCHW copies whole planes.
 #include <algorithm>
 
 #include "core/kernel_registry.h"
@@ -9,13 +9,11 @@ namespace graphrun {
 
 namespace {
 
-template <typename T>
-class SliceRef final : public OpKernel {
+// Where a box of `in` lies in memory: `rows` contiguous runs of `run` elements, run r at
+// base + offset(r). Slice copies the runs out; SliceGrad copies dy back into them.
+class SliceBox {
  public:
-  explicit SliceRef(const NodeInfo& node) {
-    const Shape& in = node.inputs[0].shape;
-    const Shape& out = node.outputs[0].shape;
-    std::vector<int64_t> begin = node.attrs.ints("begin");
+  SliceBox(const Shape& in, const Shape& out, const std::vector<int64_t>& begin) {
     int rank = in.rank();
     std::vector<int64_t> strides(rank, 1);
     for (int d = rank - 2; d >= 0; --d) strides[d] = strides[d + 1] * in[d + 1];
@@ -24,29 +22,63 @@ class SliceRef final : public OpKernel {
     int last = rank - 1;
     while (last > 0 && out[last] == in[last]) --last;
     run_ = rank == 0 ? 1 : out[last] * strides[last];
+    rows_ = out.num_elements() / run_;
     for (int d = 0; d < last; ++d) {
       outer_dims_.push_back(out[d]);
       outer_strides_.push_back(strides[d]);
     }
   }
-  void compute(KernelContext& ctx) override {
-    const T* x = ctx.input(0).data<T>() + base_;
-    T* y = ctx.output(0).data<T>();
-    int64_t rows = ctx.output(0).num_elements() / run_;
-    for (int64_t r = 0; r < rows; ++r) {
-      int64_t offset = 0;
-      for (int64_t d = static_cast<int64_t>(outer_dims_.size()) - 1, rest = r; d >= 0; --d) {
-        offset += (rest % outer_dims_[d]) * outer_strides_[d];
-        rest /= outer_dims_[d];
-      }
-      y = std::copy(x + offset, x + offset + run_, y);
+  int64_t rows() const { return rows_; }
+  int64_t run() const { return run_; }
+  int64_t offset(int64_t row) const {
+    int64_t offset = base_;
+    for (int64_t d = static_cast<int64_t>(outer_dims_.size()) - 1, rest = row; d >= 0; --d) {
+      offset += (rest % outer_dims_[d]) * outer_strides_[d];
+      rest /= outer_dims_[d];
     }
+    return offset;
   }
 
  private:
   int64_t base_ = 0;
   int64_t run_ = 1;
+  int64_t rows_ = 0;
   std::vector<int64_t> outer_dims_, outer_strides_;
+};
+
+template <typename T>
+class SliceRef final : public OpKernel {
+ public:
+  explicit SliceRef(const NodeInfo& node)
+      : box_(node.inputs[0].shape, node.outputs[0].shape, node.attrs.ints("begin")) {}
+  void compute(KernelContext& ctx) override {
+    const T* x = ctx.input(0).data<T>();
+    T* y = ctx.output(0).data<T>();
+    for (int64_t r = 0; r < box_.rows(); ++r) {
+      const T* src = x + box_.offset(r);
+      y = std::copy(src, src + box_.run(), y);
+    }
+  }
+
+ private:
+  SliceBox box_;
+};
+
+template <typename T>
+class SliceGradRef final : public OpKernel {
+ public:
+  explicit SliceGradRef(const NodeInfo& node)
+      : box_(node.inputs[0].shape, node.inputs[1].shape, node.attrs.ints("begin")) {}
+  void compute(KernelContext& ctx) override {
+    Tensor& dx = ctx.output(0);
+    dx.fill_zero();
+    const T* dy = ctx.input(1).data<T>();
+    T* out = dx.data<T>();
+    for (int64_t r = 0; r < box_.rows(); ++r, dy += box_.run()) std::copy(dy, dy + box_.run(), out + box_.offset(r));
+  }
+
+ private:
+  SliceBox box_;
 };
 
 template <typename T>
@@ -79,6 +111,7 @@ GR_REGISTER_KERNEL(KernelBuilder("Slice", DeviceType::kCPU, "reference")
                        .float_types<SliceRef>()
                        .add<int32_t, SliceRef>()
                        .add<int64_t, SliceRef>());
+GR_REGISTER_KERNEL(KernelBuilder("SliceGrad", DeviceType::kCPU, "reference").float_types<SliceGradRef>());
 GR_REGISTER_KERNEL(KernelBuilder("Split", DeviceType::kCPU, "reference")
                        .float_types<SplitRef>()
                        .add<int32_t, SplitRef>()

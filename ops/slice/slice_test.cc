@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include "core/gradient.h"
 #include "core/graph_io.h"
+#include "core/variable_store.h"
+#include "runtime/exec/executor.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -105,4 +108,50 @@ TEST_CASE("Split: reference values") {
   CHECK(values(rows[1]) == std::vector<double>{4, 5, 6, 7});
   std::vector<Tensor> planes = run_reference(make_node(split({2, 3, 2}, 1, 3), DType::kFloat64), {iota({2, 3, 2})});
   CHECK(values(planes[1]) == std::vector<double>{2, 3, 8, 9});
+}
+
+TEST_CASE("Slice and Split: gradients against central differences") {
+  CHECK(check_gradients(slice({3, 4, 5}, {1, 1, 2}, {2, -1, 2})) == 1);
+  CHECK(check_gradients(slice({2, 6}, {0, 2}, {-1, 3})) == 1);
+  CHECK(check_gradients(split({2, 6, 2}, 1, 3)) == 1);
+  CHECK(check_gradients(split({4, 3}, 0, 2)) == 1);
+}
+
+TEST_CASE("SliceGrad: dy placed in zeros of x's shape; errors") {
+  OpCase c{.op = "SliceGrad",
+           .attrs = {{"begin", attr_ints({0, 1, 1})}, {"size", attr_ints({-1, 2, 2})}},
+           .input_shapes = {Shape{2, 3, 4}, Shape{2, 2, 2}}};
+  NodeInfo node = make_node(c, DType::kFloat64);
+  CHECK(node.outputs[0].shape == Shape{2, 3, 4});
+  Tensor dy = iota({2, 2, 2});
+  for (int64_t i = 0; i < 8; ++i) dy.data<double>()[i] += 1;  // 1 .. 8, so zeros stand out
+  std::vector<double> want(24, 0.0);
+  // The box of "Slice: shapes and reference values": elements 5, 6, 9, 10, 17, 18, 21, 22.
+  int at[] = {5, 6, 9, 10, 17, 18, 21, 22};
+  for (int i = 0; i < 8; ++i) want[at[i]] = i + 1;
+  CHECK(values(run_reference(node, {iota({2, 3, 4}), dy})[0]) == want);
+
+  OpCase bad = c;
+  bad.input_shapes[1] = Shape{2, 2, 3};
+  CHECK(contains(build_error(bad),
+                 "SliceGrad 'node': input 1 (dy) has shape [2,2,3], expected the slice's shape [2,2,2] (input 0 (x) has "
+                 "shape [2,3,4])"));
+}
+
+TEST_CASE("Split: gradient with a part nothing flows into gets zeros there") {
+  Graph g = build_graph(parse_graph_text(R"(
+    node { name: "x" op: "Placeholder" attr { name: "shape" shape { dim: [2, 4] } } }
+    node { name: "dy0" op: "Placeholder" attr { name: "shape" shape { dim: [2, 2] } } }
+    node { name: "s" op: "Split" input: "x" attr { name: "num_split" i: 2 } })"));
+  proto::Graph out = to_proto(g);
+  std::vector<std::string> grads = add_node_gradients(g, "s", {"dy0", ""}, out);
+  VariableStore variables;
+  Executor executor(build_graph(out), variables);
+  Tensor x = Tensor::zeros(DType::kFloat32, Shape{2, 4});
+  Tensor dy0(DType::kFloat32, Shape{2, 2});
+  for (int i = 0; i < 4; ++i) dy0.data<float>()[i] = static_cast<float>(i + 1);
+  Tensor dx = executor.run({{"x", x}, {"dy0", dy0}}, {grads[0]})[0];
+  REQUIRE(dx.shape() == Shape{2, 4});
+  std::vector<float> want{1, 2, 0, 0, 3, 4, 0, 0};
+  for (int i = 0; i < 8; ++i) CHECK(dx.data<float>()[i] == want[i]);
 }

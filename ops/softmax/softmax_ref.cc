@@ -38,7 +38,34 @@ class SoftmaxRef final : public OpKernel {
   axis::AxisSplit split_;
 };
 
+// Two passes over each line: the dot product sum(dy * y), then dx.
+template <typename T>
+class SoftmaxGradRef final : public OpKernel {
+ public:
+  explicit SoftmaxGradRef(const NodeInfo& node)
+      : split_(
+            axis::split_at(node.inputs[0].shape, axis::normalize(node.attrs.i("axis"), node.inputs[0].shape.rank()))) {}
+  void compute(KernelContext& ctx) override {
+    const T* dy = ctx.input(0).data<T>();
+    const T* y = ctx.input(1).data<T>();
+    T* dx = ctx.output(0).data<T>();
+    const int64_t len = split_.axis, inner = split_.inner;
+    for (int64_t o = 0; o < split_.outer; ++o) {
+      for (int64_t in = 0; in < inner; ++in) {
+        int64_t base = o * len * inner + in;
+        T dot = 0;
+        for (int64_t k = 0; k < len; ++k) dot += dy[base + k * inner] * y[base + k * inner];
+        for (int64_t k = 0; k < len; ++k) dx[base + k * inner] = y[base + k * inner] * (dy[base + k * inner] - dot);
+      }
+    }
+  }
+
+ private:
+  axis::AxisSplit split_;
+};
+
 GR_REGISTER_KERNEL(KernelBuilder("Softmax", DeviceType::kCPU, "reference").float_types<SoftmaxRef>());
+GR_REGISTER_KERNEL(KernelBuilder("SoftmaxGrad", DeviceType::kCPU, "reference").float_types<SoftmaxGradRef>());
 
 }  // namespace
 }  // namespace graphrun

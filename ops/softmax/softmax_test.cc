@@ -53,3 +53,27 @@ TEST_CASE("Softmax: oneDNN against reference") {
   CHECK(check_kernels_against_reference(
             OpCase{.op = "Softmax", .attrs = {{"axis", attr_int(0)}}, .input_shapes = {Shape{9, 4}}}) == 1);
 }
+
+TEST_CASE("Softmax: gradient against central differences, last axis and axis 1 of NCHW") {
+  CHECK(check_gradients(OpCase{.op = "Softmax", .input_shapes = {Shape{3, 5}}}) == 1);
+  CHECK(check_gradients(OpCase{.op = "Softmax", .attrs = {{"axis", attr_int(1)}}, .input_shapes = {Shape{2, 3, 2, 2}}}) ==
+        1);
+}
+
+TEST_CASE("SoftmaxGrad: values by hand and errors") {
+  // y = [0.25, 0.75], dy = [1, 3]: sum(dy*y) = 2.5, dx = [0.25 * -1.5, 0.75 * 0.5].
+  NodeInfo node = make_node(OpCase{.op = "SoftmaxGrad", .input_shapes = {Shape{1, 2}, Shape{1, 2}}}, DType::kFloat64);
+  CHECK(node.outputs[0].shape == Shape{1, 2});
+  Tensor dx = run_reference(node, {tensor_of({1, 2}, {1, 3}), tensor_of({1, 2}, {0.25, 0.75})})[0];
+  CHECK(dx.values<double>()[0] == doctest::Approx(-0.375));
+  CHECK(dx.values<double>()[1] == doctest::Approx(0.375));
+  // A constant dy changes nothing: softmax is invariant to adding a constant to every input.
+  Tensor zero = run_reference(node, {tensor_of({1, 2}, {4, 4}), tensor_of({1, 2}, {0.25, 0.75})})[0];
+  CHECK(std::abs(zero.values<double>()[0]) < 1e-15);
+
+  CHECK(contains(build_error(OpCase{.op = "SoftmaxGrad", .input_shapes = {Shape{2, 3}, Shape{2, 4}}}), "SoftmaxGrad 'node': input 1 has shape [2,4], input 0 has [2,3]"));
+  CHECK(contains(build_error(OpCase{.op = "SoftmaxGrad",
+                                    .attrs = {{"axis", attr_int(2)}},
+                                    .input_shapes = {Shape{2, 3}, Shape{2, 3}}}),
+                 "attr 'axis' = 2 is out of range"));
+}

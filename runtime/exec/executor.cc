@@ -3,6 +3,7 @@
 #include <oneapi/tbb/flow_graph.h>
 
 #include <atomic>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -21,6 +22,29 @@ struct Executor::Plan {
   std::mutex error_mutex;
   std::string error;
 };
+
+namespace {
+
+template <typename T>
+int64_t first_non_finite(const Tensor& t) {
+  const T* v = t.data<T>();
+  for (int64_t i = 0, n = t.num_elements(); i < n; ++i)
+    if (!std::isfinite(v[i])) return i;
+  return -1;
+}
+
+void check_finite(const std::vector<Tensor>& outputs) {
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const Tensor& t = outputs[k];
+    if (!t.valid() || !is_floating(t.dtype())) continue;
+    int64_t bad = t.dtype() == DType::kFloat32 ? first_non_finite<float>(t) : first_non_finite<double>(t);
+    if (bad >= 0)
+      fail("produced {} in output {} (element {} of {}) [check-numerics]",
+           std::isnan(t.value_as_double(bad)) ? "NaN" : "Inf", k, bad, t.shape().str());
+  }
+}
+
+}  // namespace
 
 Executor::Executor(Graph graph, VariableStore& variables, ExecutorOptions options)
     : graph_(std::move(graph)), variables_(variables), options_(std::move(options)) {
@@ -91,6 +115,7 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
         Device& device = get_device(infos_[i].device);
         KernelContext ctx(infos_[i], device, std::move(inputs), outputs_[i], *p->run);
         kernels_[i]->compute(ctx);
+        if (options_.check_numerics) check_finite(outputs_[i]);
       } catch (const std::exception& e) {
         std::lock_guard lock(p->error_mutex);
         if (!p->failed.exchange(true)) p->error = fmt::format("{} '{}': {}", node.op, node.name, e.what());
@@ -123,7 +148,7 @@ void Executor::check_feeds(const Plan& plan, const std::map<std::string, Tensor>
 }
 
 std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& fetches,
-                                  bool training, int64_t step) {
+                                  bool training, int64_t step, const std::vector<std::string>& targets) {
   // A fed batch of another size recompiles (the last, smaller batch of an evaluation).
   for (const auto& [name, tensor] : feeds) {
     const Node& node = graph_.node(name);
@@ -133,7 +158,9 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
   }
   std::vector<TensorRef> refs;
   for (const auto& name : fetches) refs.push_back(graph_.resolve(name));
-  Plan& plan = plan_for(refs);
+  std::vector<TensorRef> plan_key = refs;
+  for (const auto& name : targets) plan_key.push_back({graph_.index(name), -1});
+  Plan& plan = plan_for(plan_key);
   check_feeds(plan, feeds);
 
   RunState state{&variables_, &feeds, options_.seed, step, training};

@@ -20,6 +20,9 @@ struct ExecutorOptions {
   std::string device = "cpu:0";  // for nodes that name none
   uint64_t seed = 0;
   std::string kernel_label;      // force kernels with this label ("reference"), "" = best
+  // Scan every floating output for NaN and Inf after its node runs; the first node to produce
+  // one fails the run, naming itself, before any later node (or optimizer update) runs.
+  bool check_numerics = false;
 };
 
 class Executor {
@@ -29,9 +32,10 @@ class Executor {
   ~Executor();
 
   // Runs the graph. `feeds` by Placeholder name; a batch size other than the compiled one
-  // recompiles for it. Returns copies of the fetched tensors ("node" or "node:k").
+  // recompiles for it. Returns copies of the fetched tensors ("node" or "node:k"); `targets`
+  // are nodes that must run though nothing of theirs is fetched (the optimizer's updates).
   std::vector<Tensor> run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& fetches,
-                          bool training = false, int64_t step = 0);
+                          bool training = false, int64_t step = 0, const std::vector<std::string>& targets = {});
 
   const Graph& graph() const { return graph_; }
   const KernelDef& kernel(int node) const { return *kernel_defs_.at(node); }

@@ -4,6 +4,9 @@
 
 #include "core/graph_io.h"
 #include "core/random.h"
+#include "runtime/train/checkpoint.h"
+
+#include <fmt/ranges.h>
 
 namespace graphrun::cli {
 
@@ -15,7 +18,24 @@ Graph load_graph_for(const std::string& path, int64_t batch_size) {
 }
 
 void load_weights(VariableStore& variables, const Graph& graph, const std::string& path) {
-  variables.load_npz(graph, path, /*strict=*/true);
+  if (!is_checkpoint_file(path)) {
+    variables.load_npz(graph, path, /*strict=*/true);
+    return;
+  }
+  proto::Checkpoint ckpt = read_checkpoint(path);
+  std::vector<std::string> missing;
+  for (int i : graph.nodes_with_op("Variable")) missing.push_back(graph.nodes[i].name);
+  for (const auto& nt : ckpt.weights()) {
+    int i = graph.find(nt.name());
+    if (i < 0) fail("checkpoint '{}' holds '{}', which is no variable of graph '{}'", path, nt.name(), graph.name);
+    Tensor t = tensor_from_proto(nt.tensor(), path + "[" + nt.name() + "]");
+    if (!(t.shape() == graph.nodes[i].outputs[0].shape))
+      fail("checkpoint '{}': '{}' has shape {}, the graph's variable has {}", path, nt.name(), t.shape().str(),
+           graph.nodes[i].outputs[0].shape.str());
+    variables.set(nt.name(), std::move(t));
+    std::erase(missing, nt.name());
+  }
+  if (!missing.empty()) fail("checkpoint '{}' has no weights for {}", path, fmt::join(missing, ", "));
 }
 
 Tensor random_tensor(const TensorInfo& info, uint64_t seed, int64_t classes) {

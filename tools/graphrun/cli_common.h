@@ -19,9 +19,11 @@ void add_run(CLI::App& app);
 void add_ops(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_dot(CLI::App& app);
+void add_train(CLI::App& app);  // train, eval, export-weights
 
 Graph load_graph_for(const std::string& path, int64_t batch_size);
-// Weights from an .npz keyed by variable name (every variable must be present).
+// Weights from an .npz keyed by variable name, or a checkpoint's weights (every variable of
+// the graph must be present).
 void load_weights(VariableStore& variables, const Graph& graph, const std::string& path);
 // Deterministic N(0, 1) values of the given dtype and shape (uniform class ids for integers).
 Tensor random_tensor(const TensorInfo& info, uint64_t seed, int64_t classes = 10);

@@ -1,0 +1,105 @@
+// oneDNN Conv2D gradients (float32): convolution_backward_data and convolution_backward_weights,
+// each built once per node with the forward primitive descriptor as its hint. Layouts and
+// reorders as explained in conv2d_onednn.h: dy is reordered by both backward kernels, which
+// keeps the two ops independent (the executor may run them in parallel, and a layer whose
+// input needs no gradient runs only the weights kernel); a reorder of dy costs a few percent of
+// either convolution at AlexNet sizes.
+#include "core/kernel_registry.h"
+#include "ops/conv2d/conv2d_grad.h"
+#include "ops/conv2d/conv2d_onednn.h"
+
+namespace graphrun {
+
+namespace {
+
+using conv2d_onednn::Staged;
+using dnnl::memory;
+
+Conv2DGeometry geometry(const NodeInfo& node) {
+  return conv2d_backprop_geometry(node.attrs, node.inputs[0].shape, node.inputs[1].shape);
+}
+
+memory::desc plain(const TensorInfo& info) { return onednn::plain_desc(DType::kFloat32, info.shape); }
+
+dnnl::convolution_backward_data::primitive_desc backward_data_pd(const Conv2DGeometry& g) {
+  namespace c = conv2d_onednn;
+  dnnl::convolution_backward_data::desc op(dnnl::algorithm::convolution_direct, c::src_desc(g), c::weights_desc(g),
+                                           c::dst_desc(g), c::strides(g), c::dilates(g), c::padding(g),
+                                           c::padding(g));
+  return {op, onednn::engine(), c::forward_pd(g)};
+}
+
+dnnl::convolution_backward_weights::primitive_desc backward_weights_pd(const Conv2DGeometry& g) {
+  namespace c = conv2d_onednn;
+  dnnl::convolution_backward_weights::desc op(dnnl::algorithm::convolution_direct, c::src_desc(g), c::weights_desc(g),
+                                              c::bias_desc(g), c::dst_desc(g), c::strides(g), c::dilates(g),
+                                              c::padding(g), c::padding(g));
+  return {op, onednn::engine(), c::forward_pd(g)};
+}
+
+// dx = convolution_backward_data(dy, weight); x is read only for its shape.
+class Conv2DBackpropInputOneDnn final : public OpKernel {
+ public:
+  explicit Conv2DBackpropInputOneDnn(const NodeInfo& node)
+      : g_(geometry(node)),
+        pd_(backward_data_pd(g_)),
+        primitive_(pd_),
+        weights_(conv2d_onednn::weights_desc(g_, true), pd_.weights_desc(), false),
+        dy_(plain(node.inputs[2]), pd_.diff_dst_desc(), false),
+        dx_(plain(node.outputs[0]), pd_.diff_src_desc(), true) {}
+
+  void compute(KernelContext& ctx) override {
+    dnnl::stream& s = onednn::stream();
+    primitive_.execute(s, {{DNNL_ARG_DIFF_DST, dy_.in(ctx.input(2), s)},
+                           {DNNL_ARG_WEIGHTS, weights_.in(ctx.input(1), s)},
+                           {DNNL_ARG_DIFF_SRC, dx_.out(ctx.output(0))}});
+    dx_.finish(ctx.output(0), s);
+    s.wait();
+  }
+
+ private:
+  Conv2DGeometry g_;
+  dnnl::convolution_backward_data::primitive_desc pd_;
+  dnnl::convolution_backward_data primitive_;
+  Staged weights_, dy_, dx_;
+};
+
+// (dweight, dbias) = convolution_backward_weights(x, dy).
+class Conv2DBackpropFilterOneDnn final : public OpKernel {
+ public:
+  explicit Conv2DBackpropFilterOneDnn(const NodeInfo& node)
+      : g_(geometry(node)),
+        pd_(backward_weights_pd(g_)),
+        primitive_(pd_),
+        x_(plain(node.inputs[0]), pd_.src_desc(), false),
+        dy_(plain(node.inputs[2]), pd_.diff_dst_desc(), false),
+        dweight_(conv2d_onednn::weights_desc(g_, true), pd_.diff_weights_desc(), true),
+        dbias_(conv2d_onednn::bias_desc(g_), pd_.diff_bias_desc(), true) {}
+
+  void compute(KernelContext& ctx) override {
+    dnnl::stream& s = onednn::stream();
+    primitive_.execute(s, {{DNNL_ARG_SRC, x_.in(ctx.input(0), s)},
+                           {DNNL_ARG_DIFF_DST, dy_.in(ctx.input(2), s)},
+                           {DNNL_ARG_DIFF_WEIGHTS, dweight_.out(ctx.output(0))},
+                           {DNNL_ARG_DIFF_BIAS, dbias_.out(ctx.output(1))}});
+    dweight_.finish(ctx.output(0), s);
+    dbias_.finish(ctx.output(1), s);
+    s.wait();
+  }
+
+ private:
+  Conv2DGeometry g_;
+  dnnl::convolution_backward_weights::primitive_desc pd_;
+  dnnl::convolution_backward_weights primitive_;
+  Staged x_, dy_, dweight_, dbias_;
+};
+
+GR_REGISTER_KERNEL(KernelBuilder("Conv2DBackpropInput", DeviceType::kCPU, "onednn", 10)
+                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+                       .add_class<Conv2DBackpropInputOneDnn>(DType::kFloat32));
+GR_REGISTER_KERNEL(KernelBuilder("Conv2DBackpropFilter", DeviceType::kCPU, "onednn", 10)
+                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+                       .add_class<Conv2DBackpropFilterOneDnn>(DType::kFloat32));
+
+}  // namespace
+}  // namespace graphrun

@@ -1,0 +1,46 @@
+// Data sets for training and evaluation (the JPEG image-folder pipeline is its own issue).
+// A data set yields float images already shaped for the graph's input (resized, channels
+// repeated, mean subtracted) and integer labels. Batches follow a per-epoch permutation keyed
+// by (seed, epoch), so a resumed run sees exactly the order an uninterrupted run would.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/shape.h"
+#include "core/tensor.h"
+
+namespace graphrun {
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  virtual std::string name() const = 0;
+  virtual int64_t size() const = 0;
+  virtual int64_t num_classes() const = 0;
+  // Writes sample `index` as a float image of shape `image` ([C, H, W]) and returns its label.
+  virtual int64_t get(int64_t index, float* out, const Shape& image) const = 0;
+};
+
+struct DataSplits {
+  std::unique_ptr<Dataset> train;
+  std::unique_ptr<Dataset> validation;
+};
+
+// "fashion-mnist" (the Debian package's IDX files), a folder holding those files, or
+// "synthetic". `image` is the graph's input shape without the batch ([C, H, W]); `classes` the
+// logits' width (the synthetic set uses min(classes, 10) of them).
+DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t classes, uint64_t seed);
+
+// Sample order of an epoch: a permutation of [0, n) from (seed, epoch).
+std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch);
+
+// Fills images [batch, C, H, W] and labels [batch] from samples order[first .. first + batch).
+void fill_batch(const Dataset& data, const std::vector<int64_t>& order, int64_t first, Tensor& images, Tensor& labels);
+
+// Bilinear resize of one channel (half-pixel centres, as PyTorch's align_corners=False).
+void resize_bilinear(const float* src, int64_t src_h, int64_t src_w, float* dst, int64_t dst_h, int64_t dst_w);
+
+}  // namespace graphrun

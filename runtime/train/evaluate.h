@@ -1,0 +1,27 @@
+// Evaluation: top-1 / top-5 accuracy and mean loss of a graph's logits over a data set.
+#pragma once
+
+#include <string>
+
+#include "core/tensor.h"
+#include "runtime/data/dataset.h"
+#include "runtime/exec/executor.h"
+
+namespace graphrun {
+
+struct EvalResult {
+  int64_t samples = 0;
+  double top1 = 0;  // accuracy in [0, 1]
+  double top5 = 0;  // only meaningful with at least 5 classes
+  double loss = 0;  // mean cross-entropy
+};
+
+// Accumulates top-k hits and cross-entropy of one batch of logits [batch, classes]; only the
+// first `valid` rows count (the last batch is padded to the compiled batch size).
+void score_batch(const Tensor& logits, const Tensor& labels, int64_t valid, EvalResult& sums);
+
+// Runs `logits` over the whole data set in batches of the graph's batch size (inference mode).
+EvalResult evaluate(Executor& executor, const std::string& data_input, const std::string& logits,
+                    const Dataset& data);
+
+}  // namespace graphrun

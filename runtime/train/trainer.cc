@@ -1,0 +1,267 @@
+#include "runtime/train/trainer.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/graph_io.h"
+#include "core/npz.h"
+#include "runtime/data/dataset.h"
+#include "runtime/exec/executor.h"
+#include "runtime/train/checkpoint.h"
+#include "runtime/train/evaluate.h"
+
+namespace graphrun {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) { g_interrupted = true; }
+
+using Clock = std::chrono::steady_clock;
+
+std::string duration_str(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  auto s = static_cast<int64_t>(seconds + 0.5);
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
+  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
+double option_double(const proto::Training& t, const std::string& key, double fallback) {
+  auto it = t.options().find(key);
+  if (it == t.options().end()) return fallback;
+  try {
+    return std::stod(it->second);
+  } catch (const std::exception&) {
+    fail("training option '{}' = '{}' is not a number", key, it->second);
+  }
+}
+
+proto::Checkpoint make_checkpoint(const std::string& graph_name, const TrainingGraph& tg, VariableStore& vars, const TrainConfig& config,
+                                  const Schedule& schedule, int64_t step, int64_t epoch, int64_t batch_in_epoch,
+                                  int64_t batch_size) {
+  proto::Checkpoint ckpt;
+  ckpt.set_graph(graph_name);
+  for (const auto& name : tg.model_variables) {
+    auto* t = ckpt.add_weights();
+    t->set_name(name);
+    *t->mutable_tensor() = tensor_to_proto(vars.at(name));
+  }
+  for (const auto& name : tg.slot_variables) {
+    auto* t = ckpt.add_slots();
+    t->set_name(name);
+    *t->mutable_tensor() = tensor_to_proto(vars.at(name));
+  }
+  ckpt.set_step(step);
+  ckpt.set_epoch(epoch);
+  ckpt.set_batch_in_epoch(batch_in_epoch);
+  ckpt.set_seed(config.seed);
+  ckpt.set_batch_size(batch_size);
+  *ckpt.mutable_schedule() = schedule.state();
+  return ckpt;
+}
+
+void restore_variables(const proto::Checkpoint& ckpt, const TrainingGraph& tg, VariableStore& vars,
+                       const std::string& path) {
+  auto load = [&](const proto::NamedTensor& nt) {
+    int i = tg.graph.find(nt.name());
+    if (i < 0 || tg.graph.nodes[i].op != "Variable")
+      fail("checkpoint '{}' holds '{}', which is no variable of graph '{}'", path, nt.name(), tg.graph.name);
+    Tensor t = tensor_from_proto(nt.tensor(), path + "[" + nt.name() + "]");
+    const TensorInfo& want = tg.graph.nodes[i].outputs[0];
+    if (t.dtype() != want.dtype || !(t.shape() == want.shape))
+      fail("checkpoint '{}': '{}' is {} {}, the graph's variable is {} {}", path, nt.name(), dtype_name(t.dtype()),
+           t.shape().str(), dtype_name(want.dtype), want.shape.str());
+    vars.set(nt.name(), std::move(t));
+  };
+  for (const auto& nt : ckpt.weights()) load(nt);
+  for (const auto& nt : ckpt.slots()) load(nt);
+}
+
+class MetricsLog {
+ public:
+  explicit MetricsLog(const std::string& path) {
+    if (path.empty()) return;
+    out_.open(path, std::ios::app);
+    if (!out_) fail("cannot write metrics file '{}'", path);
+  }
+  void write(const nlohmann::ordered_json& line) {
+    if (out_.is_open()) out_ << line.dump() << "\n" << std::flush;
+  }
+
+ private:
+  std::ofstream out_;
+};
+
+}  // namespace
+
+void apply_graph_defaults(const proto::Training& t, TrainConfig& c, bool lr_given) {
+  if (c.batch_size == 0) c.batch_size = t.batch_size() > 0 ? t.batch_size() : 128;
+  if (c.epochs == 0) c.epochs = t.epochs() > 0 ? t.epochs() : 1;
+  if (c.seed == 0) c.seed = t.seed();
+  if (c.data.empty()) c.data = t.data().empty() ? "synthetic" : t.data();
+  if (!lr_given) c.schedule.lr = option_double(t, "lr", c.schedule.lr);
+  auto it = t.options().find("schedule");
+  if (it != t.options().end() && c.schedule.kind == "fixed") c.schedule.kind = it->second;
+  c.schedule.gamma = option_double(t, "gamma", c.schedule.gamma);
+  c.schedule.step_size = static_cast<int64_t>(option_double(t, "step_size", static_cast<double>(c.schedule.step_size)));
+  c.schedule.patience = static_cast<int64_t>(option_double(t, "patience", static_cast<double>(c.schedule.patience)));
+  c.schedule.max_decays = static_cast<int64_t>(option_double(t, "max_decays", static_cast<double>(c.schedule.max_decays)));
+  c.optimizer.momentum = option_double(t, "momentum", c.optimizer.momentum);
+  c.optimizer.weight_decay = option_double(t, "weight_decay", c.optimizer.weight_decay);
+}
+
+TrainSummary train(const TrainConfig& config) {
+  if (config.batch_size < 1) fail("--batch-size must be at least 1");
+  BuildOptions build;
+  build.batch_size = config.batch_size;
+  Graph model = load_graph(config.graph, build);
+  TrainingGraph tg = build_training_graph(model, config.optimizer);
+  const Shape& input = tg.graph.node(tg.data).outputs[0].shape;
+  if (tg.graph.node(tg.data).outputs[0].dtype != DType::kFloat32)
+    fail("Placeholder '{}' must be float32 to take images", tg.data);
+  Shape image(std::vector<int64_t>(input.dims().begin() + 1, input.dims().end()));
+  int64_t classes = tg.graph.info(tg.graph.resolve(tg.logits)).shape[1];
+  DataSplits data = open_dataset(config.data, image, classes, config.seed);
+  int64_t steps_per_epoch = data.train->size() / config.batch_size;
+  if (steps_per_epoch < 1) fail("--batch-size {} is larger than the {} training samples", config.batch_size, data.train->size());
+
+  Schedule schedule(config.schedule);
+  VariableStore vars;
+  int64_t step = 0, epoch = 0, batch_in_epoch = 0;
+  if (!config.resume.empty()) {
+    proto::Checkpoint ckpt = read_checkpoint(config.resume);
+    if (ckpt.graph() != tg.graph.name)
+      fail("checkpoint '{}' is of graph '{}', not '{}'", config.resume, ckpt.graph(), tg.graph.name);
+    if (ckpt.batch_size() != config.batch_size)
+      fail("checkpoint '{}' was trained with batch size {}; resume with --batch-size {}", config.resume,
+           ckpt.batch_size(), ckpt.batch_size());
+    restore_variables(ckpt, tg, vars, config.resume);
+    step = ckpt.step(), epoch = ckpt.epoch(), batch_in_epoch = ckpt.batch_in_epoch();
+    schedule.restore(ckpt.schedule());
+  }
+  if (!config.weights.empty() && config.resume.empty()) {
+    if (is_checkpoint_file(config.weights)) {
+      proto::Checkpoint ckpt = read_checkpoint(config.weights);
+      ckpt.clear_slots();
+      restore_variables(ckpt, tg, vars, config.weights);
+    } else {
+      vars.load_npz(model, config.weights, /*strict=*/true);
+    }
+  }
+  ExecutorOptions options;
+  options.device = config.device;
+  options.seed = config.seed;
+  options.check_numerics = config.check_numerics;
+  Executor executor(std::move(tg.graph), vars, options);
+  const Graph& graph = executor.graph();
+
+  std::string checkpoint_path;
+  if (!config.checkpoint_dir.empty()) {
+    std::filesystem::create_directories(config.checkpoint_dir);
+    checkpoint_path = (std::filesystem::path(config.checkpoint_dir) / "latest.ckpt").string();
+  }
+  MetricsLog metrics(config.metrics);
+  TrainSummary summary;
+  auto save = [&]() {
+    if (checkpoint_path.empty()) return;
+    write_checkpoint(checkpoint_path, make_checkpoint(graph.name, tg, vars, config, schedule, step, epoch, batch_in_epoch,
+                                                      config.batch_size));
+    summary.checkpoint = checkpoint_path;
+  };
+
+  g_interrupted = false;
+  auto previous_handler = std::signal(SIGINT, on_sigint);
+  bool live = !config.quiet && isatty(STDERR_FILENO);
+  Tensor images(DType::kFloat32, input), labels(DType::kInt64, Shape{config.batch_size});
+  Tensor lr_tensor(DType::kFloat32, Shape{});
+  int64_t total_steps = config.epochs * steps_per_epoch;
+  if (config.max_steps > 0) total_steps = std::min(total_steps, config.max_steps);
+  fmt::print(stderr, "training '{}' on {} ({} samples, {} classes): {} epochs x {} steps of {}, {} schedule, lr {:g}\n",
+             graph.name, data.train->name(), data.train->size(), data.train->num_classes(), config.epochs,
+             steps_per_epoch, config.batch_size, config.schedule.kind, schedule.lr(epoch));
+  auto run_start = Clock::now();
+  int64_t steps_this_run = 0;
+  double smoothed_loss = NAN;
+
+  try {
+    for (; epoch < config.epochs && step < total_steps && !g_interrupted; ++epoch, batch_in_epoch = 0) {
+      std::vector<int64_t> order = epoch_order(data.train->size(), config.seed, epoch);
+      double lr = schedule.lr(epoch);
+      lr_tensor.data<float>()[0] = static_cast<float>(lr);
+      double epoch_loss = 0;
+      int64_t epoch_steps = 0;
+      auto epoch_start = Clock::now();
+      for (; batch_in_epoch < steps_per_epoch && step < total_steps && !g_interrupted; ++batch_in_epoch) {
+        auto step_start = Clock::now();
+        fill_batch(*data.train, order, batch_in_epoch * config.batch_size, images, labels);
+        std::vector<Tensor> out = executor.run({{tg.data, images}, {tg.labels, labels}, {tg.learning_rate, lr_tensor}},
+                                               {tg.loss}, /*training=*/true, step, tg.updates);
+        double loss = out[0].value_as_double(0);
+        if (!std::isfinite(loss))
+          fail("the loss is {} at step {}; the last good checkpoint is kept (run with check-numerics on to find the "
+               "first node that produced it)",
+               loss, step);
+        ++step, ++steps_this_run, ++epoch_steps;
+        epoch_loss += loss;
+        smoothed_loss = std::isnan(smoothed_loss) ? loss : 0.9 * smoothed_loss + 0.1 * loss;
+        double step_s = std::chrono::duration<double>(Clock::now() - step_start).count();
+        double elapsed = std::chrono::duration<double>(Clock::now() - run_start).count();
+        double img_s = static_cast<double>(steps_this_run * config.batch_size) / elapsed;
+        double eta = elapsed / steps_this_run * static_cast<double>(total_steps - step);
+        metrics.write({{"type", "step"}, {"epoch", epoch + 1}, {"step", step}, {"loss", loss}, {"lr", lr},
+                       {"img_s", std::round(img_s * 10) / 10}, {"step_ms", std::round(step_s * 1e4) / 10}});
+        if (live || step % 50 == 0 || step == total_steps) {
+          fmt::print(stderr, "{}epoch {}/{}  step {}/{}  loss {:.4f}  {:.1f} img/s  lr {:g}  ETA {}{}",
+                     live ? "\r\033[K" : "", epoch + 1, config.epochs, batch_in_epoch + 1, steps_per_epoch,
+                     smoothed_loss, img_s, lr, duration_str(eta), live ? "" : "\n");
+        }
+      }
+      if (live) fmt::print(stderr, "\n");
+      if (batch_in_epoch < steps_per_epoch) break;  // stopped mid-epoch: --steps or Ctrl-C
+      EvalResult val = evaluate(executor, tg.data, tg.logits, *data.validation);
+      schedule.on_epoch_end(1.0 - val.top1);
+      summary.val_top1 = val.top1, summary.val_top5 = val.top5;
+      bool top5 = data.validation->num_classes() >= 5;
+      double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+      fmt::print(stderr, "epoch {}/{}: train loss {:.4f}  val loss {:.4f}  val top-1 {:.4f}{}  ({})\n", epoch + 1,
+                 config.epochs, epoch_loss / std::max<int64_t>(epoch_steps, 1), val.loss, val.top1,
+                 top5 ? fmt::format("  top-5 {:.4f}", val.top5) : "", duration_str(seconds));
+      nlohmann::ordered_json line = {{"type", "epoch"}, {"epoch", epoch + 1}, {"step", step},
+                                     {"train_loss", epoch_loss / std::max<int64_t>(epoch_steps, 1)},
+                                     {"val_loss", val.loss}, {"val_top1", val.top1}, {"lr", lr},
+                                     {"seconds", seconds}};
+      if (top5) line["val_top5"] = val.top5;
+      metrics.write(line);
+      summary.epochs_done = epoch + 1;
+      ++epoch, batch_in_epoch = 0;  // the checkpoint records the start of the next epoch
+      save();
+      --epoch;
+    }
+  } catch (...) {
+    std::signal(SIGINT, previous_handler);
+    throw;
+  }
+  std::signal(SIGINT, previous_handler);
+  summary.steps = step;
+  summary.interrupted = g_interrupted;
+  summary.last_loss = smoothed_loss;
+  if (batch_in_epoch != 0 || summary.interrupted) save();  // stopped mid-epoch: keep the exact position
+  // Weights of the finished run for `graphrun run/eval --weights`.
+  if (!config.checkpoint_dir.empty()) {
+    std::map<std::string, Tensor> weights;
+    for (const auto& name : tg.model_variables) weights[name] = vars.at(name);
+    write_npz((std::filesystem::path(config.checkpoint_dir) / "weights.npz").string(), weights);
+  }
+  return summary;
+}
+
+}  // namespace graphrun

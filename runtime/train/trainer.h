@@ -1,0 +1,46 @@
+// The training loop behind `graphrun train`: batches from the data set in a per-epoch order,
+// one executor run per step (forward, backward, updates), a live progress line, validation
+// after each epoch, metrics as JSON lines, atomic checkpoints, resume, and Ctrl-C.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/train/schedule.h"
+#include "runtime/train/training_graph.h"
+
+namespace graphrun {
+
+struct TrainConfig {
+  std::string graph;
+  std::string data = "synthetic";
+  int64_t batch_size = 0;  // 0: the graph's training section, else 128
+  int64_t epochs = 0;      // 0: the graph's training section, else 1
+  int64_t max_steps = 0;   // stop after this many steps in all (0: no limit)
+  uint64_t seed = 0;
+  std::string device = "cpu:0";
+  std::string checkpoint_dir;  // "" : no checkpoints
+  std::string resume;          // a checkpoint to continue from
+  std::string weights;         // initial weights (.npz or checkpoint weights) instead of the initializers
+  std::string metrics;         // a .jsonl file
+  bool check_numerics = true;
+  bool quiet = false;          // no live progress line
+  ScheduleConfig schedule;
+  OptimizerSettings optimizer;
+};
+
+struct TrainSummary {
+  int64_t steps = 0;
+  int64_t epochs_done = 0;
+  double last_loss = 0;
+  double val_top1 = 0, val_top5 = 0;
+  bool interrupted = false;
+  std::string checkpoint;  // the last one written
+};
+
+// Fills unset fields of `config` from the graph file's training section. Call before train().
+void apply_graph_defaults(const proto::Training& training, TrainConfig& config, bool lr_given);
+
+TrainSummary train(const TrainConfig& config);
+
+}  // namespace graphrun

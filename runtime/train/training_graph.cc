@@ -1,0 +1,117 @@
+#include "runtime/train/training_graph.h"
+
+#include <fmt/ranges.h>
+
+#include "core/error.h"
+#include "core/gradient.h"
+
+namespace graphrun {
+
+namespace {
+
+proto::Node* add_node(proto::Graph& g, const std::string& name, const std::string& op, std::vector<std::string> inputs,
+                      const AttrList& attrs = {}) {
+  proto::Node* n = g.add_node();
+  n->set_name(name);
+  n->set_op(op);
+  for (auto& in : inputs) n->add_input(std::move(in));
+  for (const auto& [attr_name, value] : attrs) {
+    proto::Attr* a = n->add_attr();
+    *a = value;
+    a->set_name(attr_name);
+  }
+  return n;
+}
+
+std::string unique_name(const Graph& g, const std::string& base) {
+  std::string name = base;
+  for (int k = 1; g.find(name) >= 0; ++k) name = fmt::format("{}_{}", base, k);
+  return name;
+}
+
+}  // namespace
+
+std::string find_logits(const Graph& model) {
+  if (!model.training.logits().empty()) return model.training.logits();
+  std::vector<int> sinks = model.sinks();
+  if (sinks.size() != 1)
+    fail("graph '{}' has {} outputs: name the logits in its training section (training {{ logits: \"fc8\" }})",
+         model.name, sinks.size());
+  const Node& out = model.nodes[sinks[0]];
+  if (out.op == "Softmax") return model.tensor_name(out.inputs[0]);
+  if (out.op == "SoftmaxCrossEntropy") return model.tensor_name(out.inputs[0]);
+  return out.name;
+}
+
+TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer) {
+  TrainingGraph t;
+  std::vector<int> placeholders = model.nodes_with_op("Placeholder");
+  if (placeholders.empty()) fail("graph '{}' has no Placeholder to feed images into", model.name);
+  t.data = model.nodes[placeholders[0]].name;
+  t.logits = find_logits(model);
+  const TensorInfo& logits = model.info(model.resolve(t.logits));
+  if (logits.shape.rank() != 2) fail("the logits '{}' must be [batch, classes], got {}", t.logits, logits.shape.str());
+
+  // Forward + loss.
+  proto::Graph with_loss = to_proto(model);
+  if (!model.training.loss().empty()) {
+    t.loss = model.training.loss();
+    t.labels = model.training.labels();
+    if (t.labels.empty()) fail("graph '{}': its training section names a loss but no labels Placeholder", model.name);
+    t.probabilities = t.loss + ":1";
+  } else {
+    t.labels = unique_name(model, "labels");
+    t.loss = unique_name(model, "loss");
+    t.probabilities = t.loss + ":1";
+    add_node(with_loss, t.labels, "Placeholder", {},
+             {{"shape", attr_shape(Shape{Shape::kBatch})}, {"dtype", attr_dtype(DType::kInt64)}});
+    add_node(with_loss, t.loss, "SoftmaxCrossEntropy", {t.logits, t.labels});
+  }
+  BuildOptions options;
+  options.batch_size = model.batch_size;
+  Graph forward = build_graph(with_loss, options);
+
+  // Trainable variables the loss depends on.
+  std::vector<bool> to_loss(forward.nodes.size(), false);
+  to_loss[forward.resolve(t.loss).node] = true;
+  for (size_t i = forward.nodes.size(); i-- > 0;)
+    if (to_loss[i])
+      for (const auto& ref : forward.nodes[i].inputs) to_loss[ref.node] = true;
+  for (int i : forward.nodes_with_op("Variable")) {
+    const Node& v = forward.nodes[i];
+    if (v.attrs.b("trainable") && to_loss[i]) t.model_variables.push_back(v.name);
+  }
+  if (t.model_variables.empty()) fail("graph '{}' has no trainable variable the loss depends on", model.name);
+
+  Gradients grads = add_gradients(forward, t.loss, t.model_variables);
+  proto::Graph& g = grads.graph;
+  t.learning_rate = unique_name(forward, "learning_rate");
+  add_node(g, t.learning_rate, "Placeholder", {}, {{"shape", attr_shape(Shape{})}, {"dtype", attr_dtype(DType::kFloat32)}});
+
+  // Every update waits for every gradient: a weight is overwritten only when no node of this
+  // step can still read it (backward ops read the weights too).
+  std::vector<std::string> barrier;
+  for (const auto& [var, grad] : grads.of) barrier.push_back("^" + split_tensor_name(grad).first);
+  for (const auto& var : t.model_variables) {
+    const Node& v = forward.node(var);
+    std::string slot = var + "/momentum";
+    add_node(g, slot, "Variable", {},
+             {{"shape", v.attrs.get("shape")}, {"dtype", v.attrs.get("dtype")}, {"init", attr_init_constant(0)},
+              {"trainable", attr_bool(false)}})
+        ->set_device(v.device);
+    std::vector<std::string> inputs = {var, slot, grads.of.at(var), t.learning_rate};
+    inputs.insert(inputs.end(), barrier.begin(), barrier.end());
+    std::string update = var + "/update";
+    add_node(g, update, "ApplyMomentum", inputs,
+             {{"momentum", attr_float(optimizer.momentum)}, {"weight_decay", attr_float(optimizer.weight_decay)},
+              {"lr_mult", v.attrs.get("lr_mult")}, {"decay_mult", v.attrs.get("decay_mult")}})
+        ->set_device(v.device);
+    t.slot_variables.push_back(slot);
+    t.updates.push_back(update);
+  }
+  t.gradients = grads.of;
+  t.graph = build_graph(g, options);
+  return t;
+}
+
+}  // namespace graphrun

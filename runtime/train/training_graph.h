@@ -1,0 +1,40 @@
+// Turns a model graph into a training graph: a loss (SoftmaxCrossEntropy on the logits, unless
+// the graph has its own), the backward nodes from autodiff, and one ApplyMomentum update per
+// trainable Variable with its momentum buffer. The updates wait (control inputs) for every
+// gradient, so no update overwrites a weight another node of the step still reads.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/graph.h"
+
+namespace graphrun {
+
+struct OptimizerSettings {
+  double momentum = 0.9;
+  double weight_decay = 0.0005;
+};
+
+struct TrainingGraph {
+  Graph graph;
+  std::string data;           // the input Placeholder
+  std::string labels;         // the labels Placeholder (int64 [batch])
+  std::string logits;         // class scores
+  std::string loss;           // scalar loss
+  std::string probabilities;  // softmax of the logits, for metrics
+  std::string learning_rate;  // scalar Placeholder fed each step
+  std::vector<std::string> updates;           // ApplyMomentum nodes: the step's targets
+  std::vector<std::string> model_variables;   // the weights (what .npz and checkpoints call the model)
+  std::vector<std::string> slot_variables;    // momentum buffers
+  std::map<std::string, std::string> gradients;  // variable -> its gradient tensor
+};
+
+// The logits of a model graph: training.logits if set, else the input of a final Softmax, else
+// its only output.
+std::string find_logits(const Graph& model);
+
+TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer);
+
+}  // namespace graphrun

@@ -1,0 +1,105 @@
+"""graphrun train / eval / export-weights end to end on small runs.
+usage: test_train.py GRAPHRUN"""
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from cli_util import expect_error, fail, run
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
+MINI = ROOT / "graphs" / "alexnet_mini.pb"
+
+
+def train(*args, timeout=600):
+    return run(GRAPHRUN, "train", MINI, "--quiet", *args, timeout=timeout)
+
+
+def check_loss_falls_and_metrics(tmp):
+    metrics = tmp / "m.jsonl"
+    train("--data", "synthetic", "--epochs", "2", "--batch-size", "32", "--lr", "0.01", "--metrics", metrics,
+          "--checkpoint-dir", tmp / "ck")
+    lines = [json.loads(line) for line in metrics.read_text().splitlines()]
+    steps = [m for m in lines if m["type"] == "step"]
+    epochs = [m for m in lines if m["type"] == "epoch"]
+    if len(steps) != 2 * (2048 // 32) or len(epochs) != 2:
+        fail(f"metrics: {len(steps)} step lines, {len(epochs)} epoch lines")
+    first = np.mean([m["loss"] for m in steps[:5]])
+    last = np.mean([m["loss"] for m in steps[-5:]])
+    if not last < 0.7 * first:
+        fail(f"synthetic loss did not fall: {first:.3f} -> {last:.3f}")
+    for key in ("val_top1", "val_top5", "val_loss", "lr", "train_loss"):
+        if key not in epochs[-1]:
+            fail(f"epoch metrics lack {key}: {epochs[-1]}")
+    if epochs[-1]["val_top1"] < 0.5:
+        fail(f"synthetic val top-1 only {epochs[-1]['val_top1']}")
+    # The checkpoint evaluates to the same accuracy, and exports to an .npz that `run` takes.
+    out = run(GRAPHRUN, "eval", MINI, "--weights", tmp / "ck" / "latest.ckpt", "--data", "synthetic").stdout
+    top1 = float(out.split("top-1")[1].split()[0])
+    if abs(top1 - epochs[-1]["val_top1"]) > 1e-9:
+        fail(f"eval of the checkpoint gives top-1 {top1}, training reported {epochs[-1]['val_top1']}")
+    run(GRAPHRUN, "export-weights", tmp / "ck" / "latest.ckpt", tmp / "w.npz")
+    w = np.load(tmp / "w.npz")
+    if w["conv1/weight"].shape != (64, 1, 5, 5) or any(k.endswith("momentum") for k in w.files):
+        fail(f"export-weights wrote {w.files}")
+    run(GRAPHRUN, "eval", MINI, "--weights", tmp / "w.npz", "--data", "synthetic")
+
+
+def check_resume_is_exact(tmp):
+    """N steps, stop, resume for M: the same weights, bit for bit, as N+M uninterrupted."""
+    common = ["--data", "synthetic", "--batch-size", "16", "--epochs", "2", "--seed", "5"]
+    train(*common, "--steps", "150", "--checkpoint-dir", tmp / "full")
+    train(*common, "--steps", "90", "--checkpoint-dir", tmp / "part")  # stops inside epoch 1 (128 steps/epoch)
+    train(*common, "--steps", "150", "--checkpoint-dir", tmp / "part", "--resume", tmp / "part" / "latest.ckpt")
+    a = np.load(tmp / "full" / "weights.npz")
+    b = np.load(tmp / "part" / "weights.npz")
+    for k in a.files:
+        if not np.array_equal(a[k], b[k]):
+            fail(f"resume is not exact: {k} differs by {np.abs(a[k] - b[k]).max()}")
+
+
+def check_bad_checkpoints(tmp):
+    good = tmp / "full" / "latest.ckpt"
+    data = good.read_bytes()
+    (tmp / "cut.ckpt").write_bytes(data[: len(data) // 2])
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF
+    (tmp / "flip.ckpt").write_bytes(bytes(flipped))
+    problems = []
+    for name, expected in (("cut.ckpt", "is truncated or corrupt"), ("flip.ckpt", "CRC-32 mismatch")):
+        problems += expect_error(GRAPHRUN, ["train", MINI, "--data", "synthetic", "--batch-size", "16", "--resume",
+                                            tmp / name], expected)
+        problems += expect_error(GRAPHRUN, ["eval", MINI, "--data", "synthetic", "--weights", tmp / name], expected)
+    problems += expect_error(GRAPHRUN, ["train", MINI, "--data", "nowhere"], "unknown data 'nowhere'")
+    problems += expect_error(GRAPHRUN, ["train", MINI, "--data", "synthetic", "--batch-size", "8", "--resume", good],
+                             "resume with --batch-size 16")
+    if problems:
+        fail("\n".join(problems))
+
+
+def check_ctrl_c_writes_checkpoint(tmp):
+    ck = tmp / "int"
+    p = subprocess.Popen([GRAPHRUN, "train", MINI, "--quiet", "--data", "synthetic", "--batch-size", "16", "--epochs",
+                          "50", "--checkpoint-dir", ck], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    if p.returncode != 0 or "interrupted" not in out or not (ck / "latest.ckpt").exists():
+        fail(f"Ctrl-C: exit {p.returncode}, stdout {out!r}, stderr {err[-500:]!r}")
+
+
+if __name__ == "__main__":
+    GRAPHRUN = os.path.abspath(sys.argv[1])
+    with tempfile.TemporaryDirectory() as d:
+        tmp = pathlib.Path(d)
+        check_loss_falls_and_metrics(tmp)
+        check_resume_is_exact(tmp)
+        check_bad_checkpoints(tmp)
+        check_ctrl_c_writes_checkpoint(tmp)
+    print("train: all checks passed")

@@ -1,0 +1,99 @@
+// Schedules, checkpoint files and data order: the pieces of the trainer that need no network.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "core/graph_io.h"
+#include "runtime/data/dataset.h"
+#include "runtime/train/checkpoint.h"
+#include "runtime/train/schedule.h"
+
+using namespace graphrun;
+
+TEST_CASE("schedule: fixed, step, multistep and plateau (at most max_decays)") {
+  CHECK(Schedule({.kind = "fixed", .lr = 0.01}).lr(50) == 0.01);
+  Schedule step({.kind = "step", .lr = 1.0, .gamma = 0.1, .step_size = 10});
+  CHECK(step.lr(9) == 1.0);
+  CHECK(step.lr(10) == doctest::Approx(0.1));
+  CHECK(step.lr(25) == doctest::Approx(0.01));
+  Schedule multi({.kind = "multistep", .lr = 1.0, .gamma = 0.5, .milestones = {2, 5}});
+  CHECK(multi.lr(1) == 1.0);
+  CHECK(multi.lr(2) == 0.5);
+  CHECK(multi.lr(7) == 0.25);
+
+  Schedule plateau({.kind = "plateau", .lr = 0.01, .gamma = 0.1, .patience = 1, .max_decays = 2});
+  plateau.on_epoch_end(0.5);
+  CHECK(plateau.lr(1) == 0.01);
+  plateau.on_epoch_end(0.5);  // no improvement: divide by 10
+  CHECK(plateau.lr(2) == doctest::Approx(0.001));
+  plateau.on_epoch_end(0.4);  // improvement: keep
+  CHECK(plateau.lr(3) == doctest::Approx(0.001));
+  plateau.on_epoch_end(0.45);
+  plateau.on_epoch_end(0.45);
+  plateau.on_epoch_end(0.45);  // a third decay is not allowed
+  CHECK(plateau.lr(6) == doctest::Approx(0.0001));
+  Schedule restored({.kind = "plateau", .lr = 0.01, .max_decays = 2});
+  restored.restore(plateau.state());
+  CHECK(restored.lr(7) == doctest::Approx(0.0001));
+
+  CHECK_THROWS_WITH(Schedule({.kind = "cosine"}), doctest::Contains("unknown schedule 'cosine'"));
+  CHECK_THROWS_WITH(Schedule({.kind = "multistep"}), doctest::Contains("needs milestones"));
+}
+
+TEST_CASE("checkpoint: round trip; truncated and corrupt files are named") {
+  proto::Checkpoint c;
+  c.set_graph("g");
+  c.set_step(42);
+  Tensor w(DType::kFloat32, Shape{3});
+  for (int i = 0; i < 3; ++i) w.data<float>()[i] = 1.5f * i;
+  auto* nt = c.add_weights();
+  nt->set_name("fc/weight");
+  *nt->mutable_tensor() = tensor_to_proto(w);
+  std::string path = (std::filesystem::temp_directory_path() / "graphrun_unit.ckpt").string();
+  write_checkpoint(path, c);
+  CHECK(is_checkpoint_file(path));
+  proto::Checkpoint back = read_checkpoint(path);
+  CHECK(back.step() == 42);
+  CHECK(tensor_from_proto(back.weights(0).tensor(), "x").data<float>()[2] == 3.0f);
+
+  std::string bytes = read_file_bytes(path);
+  write_file_atomically(path, bytes.substr(0, bytes.size() - 5));
+  CHECK_THROWS_WITH(read_checkpoint(path), doctest::Contains("is truncated or corrupt"));
+  bytes[bytes.size() - 3] ^= 0x40;
+  write_file_atomically(path, bytes);
+  CHECK_THROWS_WITH(read_checkpoint(path), doctest::Contains("CRC-32 mismatch"));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("data order: a permutation per (seed, epoch)") {
+  auto a = epoch_order(1000, 7, 0), b = epoch_order(1000, 7, 0), c = epoch_order(1000, 7, 1);
+  CHECK(a == b);
+  CHECK(a != c);
+  std::vector<int64_t> sorted = a;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < 1000; ++i) CHECK(sorted[i] == i);
+}
+
+TEST_CASE("bilinear resize: constant stays constant; 2x2 -> 4x4 matches half-pixel centres") {
+  float src[4] = {0, 1, 2, 3}, dst[16];
+  resize_bilinear(src, 2, 2, dst, 4, 4);
+  CHECK(dst[0] == 0.0f);            // clamped corner
+  CHECK(dst[1] == doctest::Approx(0.25f));
+  CHECK(dst[15] == 3.0f);
+  float flat[9], out[4];
+  std::fill(flat, flat + 9, 2.5f);
+  resize_bilinear(flat, 3, 3, out, 2, 2);
+  for (float v : out) CHECK(v == doctest::Approx(2.5f));
+}
+
+TEST_CASE("synthetic data: deterministic, labels in range, the graph's image shape") {
+  DataSplits s = open_dataset("synthetic", Shape{1, 8, 8}, 1000, 3);
+  CHECK(s.train->num_classes() == 10);
+  std::vector<float> a(64), b(64);
+  int64_t la = s.train->get(5, a.data(), Shape{1, 8, 8});
+  int64_t lb = s.train->get(5, b.data(), Shape{1, 8, 8});
+  CHECK(la == lb);
+  CHECK(a == b);
+  CHECK((la >= 0 && la < 10));
+  CHECK_THROWS_WITH(open_dataset("imagenet", Shape{1, 8, 8}, 10, 0), doctest::Contains("unknown data 'imagenet'"));
+}

@@ -1,0 +1,113 @@
+// graphrun train GRAPH: trains with the recipe of the graph's training section, every field of
+// which the command line can override; graphrun eval and export-weights go with it.
+#include "core/graph_io.h"
+#include "core/npz.h"
+#include "runtime/train/checkpoint.h"
+#include "runtime/train/evaluate.h"
+#include "runtime/train/trainer.h"
+#include "tools/graphrun/cli_common.h"
+
+namespace graphrun::cli {
+
+namespace {
+
+struct TrainArgs {
+  TrainConfig config;
+  double lr = 0;
+  std::vector<int64_t> milestones;
+  bool no_check_numerics = false;
+};
+
+void add_train_cmd(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  a->config.data.clear();
+  CLI::App* sub = app.add_subcommand("train", "Train a graph: SGD with momentum, progress, validation, checkpoints");
+  sub->add_option("graph", a->config.graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("--data", a->config.data, "fashion-mnist, synthetic, npz:FILE.npz (images, labels), or a folder of Fashion-MNIST IDX files");
+  sub->add_option("--epochs", a->config.epochs, "epochs (default: the graph's training section, else 1)");
+  sub->add_option("--steps", a->config.max_steps, "stop after this many steps in all");
+  sub->add_option("--batch-size", a->config.batch_size, "batch size (default: the graph's, else 128)");
+  sub->add_option("--lr", a->lr, "initial learning rate (default: the graph's, else 0.01)");
+  sub->add_option("--schedule", a->config.schedule.kind, "fixed, step, multistep or plateau");
+  sub->add_option("--gamma", a->config.schedule.gamma, "decay factor of the schedule")->capture_default_str();
+  sub->add_option("--step-size", a->config.schedule.step_size, "epochs between decays (step)")->capture_default_str();
+  sub->add_option("--milestones", a->milestones, "epochs at which to decay (multistep)");
+  sub->add_option("--momentum", a->config.optimizer.momentum, "momentum")->capture_default_str();
+  sub->add_option("--weight-decay", a->config.optimizer.weight_decay, "weight decay")->capture_default_str();
+  sub->add_option("--seed", a->config.seed, "seed of init, data order and dropout");
+  sub->add_option("--checkpoint-dir", a->config.checkpoint_dir, "write latest.ckpt (each epoch, on Ctrl-C) and weights.npz here");
+  sub->add_option("--resume", a->config.resume, "continue from this checkpoint");
+  sub->add_option("--weights", a->config.weights, "start from these weights (.npz or checkpoint) instead of the initializers");
+  sub->add_option("--metrics", a->config.metrics, "append one JSON line per step and per epoch to this file");
+  sub->add_option("--device", a->config.device, "device")->capture_default_str();
+  sub->add_flag("--no-check-numerics", a->no_check_numerics, "do not scan outputs for NaN/Inf (faster)");
+  sub->add_flag("--quiet", a->config.quiet, "no live progress line");
+  sub->callback([a] {
+    TrainConfig config = a->config;
+    if (a->lr > 0) config.schedule.lr = a->lr;
+    if (!a->milestones.empty()) config.schedule.milestones = a->milestones;
+    config.check_numerics = !a->no_check_numerics;
+    apply_graph_defaults(read_graph_file(config.graph).training(), config, a->lr > 0);
+    TrainSummary s = train(config);
+    fmt::print("{}: {} steps, {} epochs{}; last loss {:.4f}; val top-1 {:.4f} top-5 {:.4f}{}\n",
+               s.interrupted ? "interrupted" : "done", s.steps, s.epochs_done, "", s.last_loss, s.val_top1, s.val_top5,
+               s.checkpoint.empty() ? "" : "; checkpoint " + s.checkpoint);
+  });
+}
+
+struct EvalArgs {
+  std::string graph, weights, data = "fashion-mnist";
+  int64_t batch_size = 100;
+  std::string device = "cpu:0";
+};
+
+void add_eval_cmd(CLI::App& app) {
+  auto a = std::make_shared<EvalArgs>();
+  CLI::App* sub = app.add_subcommand("eval", "Top-1 and top-5 accuracy of trained weights on a data set's test split");
+  sub->add_option("graph", a->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("--weights", a->weights, "weights: .npz or a checkpoint")->required();
+  sub->add_option("--data", a->data, "fashion-mnist, synthetic, or a folder")->capture_default_str();
+  sub->add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
+  sub->add_option("--device", a->device, "device")->capture_default_str();
+  sub->callback([a] {
+    Graph graph = load_graph_for(a->graph, a->batch_size);
+    std::string logits = find_logits(graph);
+    std::string input = graph.nodes[graph.nodes_with_op("Placeholder").at(0)].name;
+    const Shape& shape = graph.node(input).outputs[0].shape;
+    Shape image(std::vector<int64_t>(shape.dims().begin() + 1, shape.dims().end()));
+    DataSplits data = open_dataset(a->data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed());
+    VariableStore vars;
+    load_weights(vars, graph, a->weights);
+    Executor executor(std::move(graph), vars, {.device = a->device});
+    EvalResult r = evaluate(executor, input, logits, *data.validation);
+    fmt::print("{}: {} samples  top-1 {:.4f}  top-5 {:.4f}  loss {:.4f}\n", data.validation->name(), r.samples, r.top1,
+               r.top5, r.loss);
+  });
+}
+
+void add_export_cmd(CLI::App& app) {
+  auto in = std::make_shared<std::string>(), out = std::make_shared<std::string>();
+  CLI::App* sub = app.add_subcommand("export-weights", "Write a checkpoint's weights to an .npz keyed by variable name");
+  sub->add_option("checkpoint", *in, "checkpoint file")->required();
+  sub->add_option("output", *out, "the .npz to write")->required();
+  sub->callback([in, out] {
+    proto::Checkpoint ckpt = read_checkpoint(*in);
+    std::map<std::string, Tensor> weights;
+    for (const auto& nt : ckpt.weights()) weights[nt.name()] = tensor_from_proto(nt.tensor(), *in + "[" + nt.name() + "]");
+    write_npz(*out, weights);
+    fmt::print("{}: {} weights of graph '{}' (step {})\n", *out, weights.size(), ckpt.graph(), ckpt.step());
+  });
+}
+
+}  // namespace
+
+void add_gradients_cmd(CLI::App& app);  // gradients.cc
+
+void add_train(CLI::App& app) {
+  add_train_cmd(app);
+  add_gradients_cmd(app);
+  add_eval_cmd(app);
+  add_export_cmd(app);
+}
+
+}  // namespace graphrun::cli
