@@ -1,7 +1,9 @@
 #include "core/graph_io.h"
 
 #include <fcntl.h>
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/text_format.h>
 #include <unistd.h>
 
@@ -125,7 +127,12 @@ proto::Graph read_graph_file(const std::string& path) {
 void write_graph_file(const proto::Graph& graph, const std::string& path) {
   std::string bytes;
   if (format_for_path(path) == GraphFormat::kBinary) {
-    if (!graph.SerializeToString(&bytes)) fail("cannot serialize graph '{}'", graph.name());
+    // Deterministic: map entries (training options) in key order, so conversions round-trip
+    // byte for byte.
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!graph.SerializeToCodedStream(&coded)) fail("cannot serialize graph '{}'", graph.name());
   } else {
     google::protobuf::TextFormat::Printer printer;
     printer.SetUseShortRepeatedPrimitives(true);

@@ -18,8 +18,8 @@ GR_REGISTER_OP("AvgPool")
     .input("x", "[N, C, H, W]")
     .output("y", "[N, C, out_h, out_w]")
     .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
-    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel",
-          checks::positive(), 0)
+    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel", checks::positive(),
+          0)
     .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
           checks::non_negative(), 2)
     .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
@@ -37,8 +37,8 @@ GR_REGISTER_OP("AvgPoolGrad")
     .input("x", "the AvgPool's input (only its shape is read)")
     .output("dx", "same shape as x")
     .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
-    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel",
-          checks::positive(), 0)
+    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel", checks::positive(),
+          0)
     .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
           checks::non_negative(), 2)
     .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")

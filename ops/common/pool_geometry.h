@@ -14,7 +14,7 @@ struct Geometry {
   std::array<int64_t, 2> out{};     // output H, W
   std::array<int64_t, 2> kernel{};  // kh, kw
   std::array<int64_t, 2> stride{};
-  std::array<int64_t, 2> pad{};     // PyTorch's symmetric padding (top, left = bottom, right)
+  std::array<int64_t, 2> pad{};  // PyTorch's symmetric padding (top, left = bottom, right)
   bool ceil_mode = false;
 
   // First input row (d = 0) or column (d = 1) of output index o; may be negative (padding).

@@ -48,9 +48,10 @@ GR_REGISTER_OP("Concat")
       int rank = g.input_info(0).shape.rank();
       int axis = axis::normalize(g.attrs().i("axis"), rank);
       if (axis == 0)
-        fail("Concat '{}': no gradient for a concatenation along axis 0: the inputs' offsets along the batch axis "
-             "change with the batch size; concatenate along another axis",
-             g.node().name);
+        fail(
+            "Concat '{}': no gradient for a concatenation along axis 0: the inputs' offsets along the batch axis "
+            "change with the batch size; concatenate along another axis",
+            g.node().name);
       int64_t offset = 0;
       for (int i = 0; i < g.num_inputs(); ++i) {
         int64_t length = g.input_info(i).shape[axis];

@@ -13,7 +13,7 @@ using Attrs = std::vector<std::pair<std::string, proto::Attr>>;
 
 int64_t attr_or(const Attrs& attrs, const std::string& name, int axis, int64_t otherwise) {
   for (const auto& [key, value] : attrs)
-    if (key == name) return value.ints_size() > 0 ? value.ints(axis) : value.i();
+    if (key == name) return value.has_ints() ? value.ints().v(axis) : value.i();
   return otherwise;
 }
 

@@ -4,7 +4,10 @@
 // reorder per run.
 //   dx [N, in]     = dy [N, units] x W [units, in]       (plain operands)
 //   dW [units, in] = dy^T [units, N] x x [N, in]         (dy^T by strides {1, units})
-//   db [units]     = sum over N of dy                    (reduction primitive)
+//   db [units]     = sum over N of dy                    (a loop over rows of dy: N * units adds,
+//                    and oneDNN's reduction refuses N = 1, where nothing is reduced)
+#include <algorithm>
+
 #include "core/kernel_registry.h"
 #include "ops/common/onednn.h"
 
@@ -47,26 +50,26 @@ class DenseBackpropWeightOneDnn final : public OpKernel {
     dw_ = onednn::plain_desc(DType::kFloat32, node.outputs[0].shape);
     dnnl::matmul::desc desc(dy_t_, x_, dw_);
     matmul_ = dnnl::matmul(dnnl::matmul::primitive_desc(desc, onednn::engine()));
-
-    dy_ = onednn::plain_desc(DType::kFloat32, Shape{batch, units});
-    db_ = onednn::plain_desc(DType::kFloat32, Shape{1, units});
-    dnnl::reduction::desc sum(dnnl::algorithm::reduction_sum, dy_, db_, 0.f, 0.f);
-    reduction_ = dnnl::reduction(dnnl::reduction::primitive_desc(sum, onednn::engine()));
+    batch_ = batch;
+    units_ = units;
   }
   void compute(KernelContext& ctx) override {
     const Tensor& dy = ctx.input(2);
     matmul_.execute(onednn::stream(), {{DNNL_ARG_SRC, onednn::wrap(dy, dy_t_)},
                                        {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(0), x_)},
                                        {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dw_)}});
-    reduction_.execute(onednn::stream(),
-                       {{DNNL_ARG_SRC, onednn::wrap(dy, dy_)}, {DNNL_ARG_DST, onednn::wrap(ctx.output(1), db_)}});
     onednn::stream().wait();
+    const float* g = dy.data<float>();
+    float* db = ctx.output(1).data<float>();
+    std::copy(g, g + units_, db);
+    for (int64_t n = 1; n < batch_; ++n)
+      for (int64_t u = 0; u < units_; ++u) db[u] += g[n * units_ + u];
   }
 
  private:
-  dnnl::memory::desc dy_t_, x_, dw_, dy_, db_;
+  int64_t batch_ = 0, units_ = 0;
+  dnnl::memory::desc dy_t_, x_, dw_;
   dnnl::matmul matmul_;
-  dnnl::reduction reduction_;
 };
 
 std::string supports(const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); }

@@ -35,8 +35,8 @@ std::array<int64_t, 3> dense_backprop_dims(const InferenceContext& ctx) {
 
 Cost matmul_cost(const InferenceContext& ctx) {
   const Shape& x = ctx.input_shape(0);
-  double flops = 2.0 * static_cast<double>(x[0]) * static_cast<double>(x[1]) *
-                 static_cast<double>(ctx.input_shape(1)[0]);
+  double flops =
+      2.0 * static_cast<double>(x[0]) * static_cast<double>(x[1]) * static_cast<double>(ctx.input_shape(1)[0]);
   return Cost{flops, shape_fns::io_bytes(ctx)};
 }
 

@@ -49,7 +49,8 @@ class DenseBackpropWeightRef final : public OpKernel {
   }
 };
 
-GR_REGISTER_KERNEL(KernelBuilder("DenseBackpropInput", DeviceType::kCPU, "reference").float_types<DenseBackpropInputRef>());
+GR_REGISTER_KERNEL(
+    KernelBuilder("DenseBackpropInput", DeviceType::kCPU, "reference").float_types<DenseBackpropInputRef>());
 GR_REGISTER_KERNEL(
     KernelBuilder("DenseBackpropWeight", DeviceType::kCPU, "reference").float_types<DenseBackpropWeightRef>());
 

@@ -16,8 +16,8 @@ Tensor tensor_of(Shape shape, std::vector<double> values) {
 }
 
 OpCase backprop(const std::string& op, int64_t batch, int64_t in, int64_t units) {
-  return OpCase{.op = op, .input_shapes = {Shape{batch, in}, Shape{units, in}, Shape{batch, units}}, .rtol = 1e-4,
-                .atol = 1e-4};
+  return OpCase{
+      .op = op, .input_shapes = {Shape{batch, in}, Shape{units, in}, Shape{batch, units}}, .rtol = 1e-4, .atol = 1e-4};
 }
 
 }  // namespace
@@ -40,7 +40,8 @@ TEST_CASE("DenseBackpropInput and DenseBackpropWeight: shapes and errors") {
   CHECK(dw.outputs[1].shape == Shape{5});
 
   OpCase bad_w{.op = "DenseBackpropInput", .input_shapes = {Shape{3, 7}, Shape{5, 6}, Shape{3, 5}}};
-  CHECK(contains(build_error(bad_w), "DenseBackpropInput 'node': input 1 (weight) has shape [5,6], expected [units, 7]"));
+  CHECK(
+      contains(build_error(bad_w), "DenseBackpropInput 'node': input 1 (weight) has shape [5,6], expected [units, 7]"));
   OpCase bad_dy{.op = "DenseBackpropWeight", .input_shapes = {Shape{3, 7}, Shape{5, 7}, Shape{4, 5}}};
   CHECK(contains(build_error(bad_dy), "input 2 (dy) has shape [4,5], expected [batch, units] = [3,5]"));
   OpCase rank{.op = "DenseBackpropWeight", .input_shapes = {Shape{3, 7, 1}, Shape{5, 7}, Shape{3, 5}}};

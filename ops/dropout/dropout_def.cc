@@ -26,8 +26,9 @@ GR_REGISTER_OP("Dropout")
     });
 
 GR_REGISTER_OP("DropoutGrad")
-    .doc("Gradient of Dropout: in training dx = dy * mask / (1 - rate) with the forward node's mask; dx = dy at "
-         "inference.")
+    .doc(
+        "Gradient of Dropout: in training dx = dy * mask / (1 - rate) with the forward node's mask; dx = dy at "
+        "inference.")
     .input("dy", "gradient of the Dropout's output")
     .output("dx")
     .attr("forward_node", AttrType::kString, "name of the Dropout node (its mask is keyed by that name)")

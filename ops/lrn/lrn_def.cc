@@ -58,8 +58,9 @@ Cost lrn_grad_cost(const InferenceContext& ctx) {
 }  // namespace
 
 GR_REGISTER_OP("LRN")
-    .doc("Local response normalization across channels (alpha divided by size, as ONNX/PyTorch), within "
-         "`groups` contiguous channel blocks.")
+    .doc(
+        "Local response normalization across channels (alpha divided by size, as ONNX/PyTorch), within "
+        "`groups` contiguous channel blocks.")
     .input("x", "[N, C, H, W]")
     .output("y", "same shape as x")
     .attr("size", AttrType::kInt, attr_int(5), "channels in the window (odd)", positive_odd)

@@ -37,7 +37,8 @@ TEST_CASE("LRNGrad: shape, and errors name the problem") {
   OpCase wrong_dy = alexnet("LRNGrad", Shape{2, 96, 13, 13}, 2);
   wrong_dy.input_shapes[0] = Shape{2, 96, 13, 12};
   check_has(build_error(wrong_dy), "LRNGrad 'node': dy has shape [2,96,13,12], expected x's shape [2,96,13,13]");
-  check_has(build_error(alexnet("LRNGrad", Shape{2, 96, 13, 13}, 5)), "attr 'groups' = 5 does not divide input channels 96");
+  check_has(build_error(alexnet("LRNGrad", Shape{2, 96, 13, 13}, 5)),
+            "attr 'groups' = 5 does not divide input channels 96");
   check_has(build_error(lrn_case("LRNGrad", Shape{2, 96, 13, 13}, 4, 5e-4, 0.75, 2, 1)), "attr 'size' = 4 must be odd");
 }
 

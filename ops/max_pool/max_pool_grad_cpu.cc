@@ -22,8 +22,7 @@ class MaxPoolGradOneDnn final : public OpKernel {
     dnnl::pooling_forward::desc fwd(dnnl::prop_kind::forward_training, dnnl::algorithm::pooling_max, src_desc_,
                                     dst_desc_, strides, kernel, pad_l, pad_r);
     dnnl::pooling_forward::primitive_desc fwd_pd(fwd, onednn::engine());
-    dnnl::pooling_backward::desc bwd(dnnl::algorithm::pooling_max, src_desc_, dst_desc_, strides, kernel, pad_l,
-                                     pad_r);
+    dnnl::pooling_backward::desc bwd(dnnl::algorithm::pooling_max, src_desc_, dst_desc_, strides, kernel, pad_l, pad_r);
     dnnl::pooling_backward::primitive_desc bwd_pd(bwd, onednn::engine(), fwd_pd);
     forward_ = dnnl::pooling_forward(fwd_pd);
     backward_ = dnnl::pooling_backward(bwd_pd);

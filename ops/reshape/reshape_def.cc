@@ -60,7 +60,9 @@ void reshape_like_shape(InferenceContext& ctx) {
 Cost free(const InferenceContext&) { return Cost{0, 0}; }
 
 // Reshape, Flatten and ReshapeLike only relabel dimensions: the gradient relabels them back.
-void reshape_grad(GradContext& g) { g.set_grad_input(0, g.add("reshape", "ReshapeLike", {g.grad_output(0), g.input(0)})); }
+void reshape_grad(GradContext& g) {
+  g.set_grad_input(0, g.add("reshape", "ReshapeLike", {g.grad_output(0), g.input(0)}));
+}
 
 }  // namespace
 

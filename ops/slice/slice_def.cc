@@ -48,7 +48,8 @@ void slice_shape(InferenceContext& ctx) { ctx.set_output(0, ctx.input_dtype(0), 
 void slice_grad_shape(InferenceContext& ctx) {
   Shape box = sliced_shape(ctx);
   if (ctx.input_dtype(1) != ctx.input_dtype(0))
-    ctx.error("input 1 (dy) is {} but input 0 (x) is {}", dtype_name(ctx.input_dtype(1)), dtype_name(ctx.input_dtype(0)));
+    ctx.error("input 1 (dy) is {} but input 0 (x) is {}", dtype_name(ctx.input_dtype(1)),
+              dtype_name(ctx.input_dtype(0)));
   if (!(ctx.input_shape(1) == box))
     ctx.error("input 1 (dy) has shape {}, expected the slice's shape {} (input 0 (x) has shape {})",
               ctx.input_shape(1).str(), box.str(), ctx.input_shape(0).str());
@@ -83,8 +84,8 @@ GR_REGISTER_OP("Slice")
     .shape_fn(slice_shape)
     .cost_fn(copy_cost())
     .grad([](GradContext& g) {
-      g.set_grad_input(
-          0, g.add("slice", "SliceGrad", {g.input(0), g.grad_output(0)}, g.forward_attrs({"begin", "size"})));
+      g.set_grad_input(0,
+                       g.add("slice", "SliceGrad", {g.input(0), g.grad_output(0)}, g.forward_attrs({"begin", "size"})));
     });
 
 GR_REGISTER_OP("SliceGrad")

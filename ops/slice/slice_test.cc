@@ -133,9 +133,10 @@ TEST_CASE("SliceGrad: dy placed in zeros of x's shape; errors") {
 
   OpCase bad = c;
   bad.input_shapes[1] = Shape{2, 2, 3};
-  CHECK(contains(build_error(bad),
-                 "SliceGrad 'node': input 1 (dy) has shape [2,2,3], expected the slice's shape [2,2,2] (input 0 (x) has "
-                 "shape [2,3,4])"));
+  CHECK(
+      contains(build_error(bad),
+               "SliceGrad 'node': input 1 (dy) has shape [2,2,3], expected the slice's shape [2,2,2] (input 0 (x) has "
+               "shape [2,3,4])"));
 }
 
 TEST_CASE("Split: gradient with a part nothing flows into gets zeros there") {

@@ -56,8 +56,8 @@ TEST_CASE("Softmax: oneDNN against reference") {
 
 TEST_CASE("Softmax: gradient against central differences, last axis and axis 1 of NCHW") {
   CHECK(check_gradients(OpCase{.op = "Softmax", .input_shapes = {Shape{3, 5}}}) == 1);
-  CHECK(check_gradients(OpCase{.op = "Softmax", .attrs = {{"axis", attr_int(1)}}, .input_shapes = {Shape{2, 3, 2, 2}}}) ==
-        1);
+  CHECK(check_gradients(
+            OpCase{.op = "Softmax", .attrs = {{"axis", attr_int(1)}}, .input_shapes = {Shape{2, 3, 2, 2}}}) == 1);
 }
 
 TEST_CASE("SoftmaxGrad: values by hand and errors") {
@@ -71,9 +71,10 @@ TEST_CASE("SoftmaxGrad: values by hand and errors") {
   Tensor zero = run_reference(node, {tensor_of({1, 2}, {4, 4}), tensor_of({1, 2}, {0.25, 0.75})})[0];
   CHECK(std::abs(zero.values<double>()[0]) < 1e-15);
 
-  CHECK(contains(build_error(OpCase{.op = "SoftmaxGrad", .input_shapes = {Shape{2, 3}, Shape{2, 4}}}), "SoftmaxGrad 'node': input 1 has shape [2,4], input 0 has [2,3]"));
-  CHECK(contains(build_error(OpCase{.op = "SoftmaxGrad",
-                                    .attrs = {{"axis", attr_int(2)}},
-                                    .input_shapes = {Shape{2, 3}, Shape{2, 3}}}),
-                 "attr 'axis' = 2 is out of range"));
+  CHECK(contains(build_error(OpCase{.op = "SoftmaxGrad", .input_shapes = {Shape{2, 3}, Shape{2, 4}}}),
+                 "SoftmaxGrad 'node': input 1 has shape [2,4], input 0 has [2,3]"));
+  CHECK(
+      contains(build_error(OpCase{
+                   .op = "SoftmaxGrad", .attrs = {{"axis", attr_int(2)}}, .input_shapes = {Shape{2, 3}, Shape{2, 3}}}),
+               "attr 'axis' = 2 is out of range"));
 }

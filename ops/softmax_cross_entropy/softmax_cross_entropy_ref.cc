@@ -69,8 +69,8 @@ class SoftmaxCrossEntropyGradRef final : public OpKernel {
 
 GR_REGISTER_KERNEL(
     KernelBuilder("SoftmaxCrossEntropy", DeviceType::kCPU, "reference").float_types<SoftmaxCrossEntropyRef>());
-GR_REGISTER_KERNEL(KernelBuilder("SoftmaxCrossEntropyGrad", DeviceType::kCPU, "reference")
-                       .float_types<SoftmaxCrossEntropyGradRef>());
+GR_REGISTER_KERNEL(
+    KernelBuilder("SoftmaxCrossEntropyGrad", DeviceType::kCPU, "reference").float_types<SoftmaxCrossEntropyGradRef>());
 
 }  // namespace
 }  // namespace graphrun

@@ -5,7 +5,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
 #include "runtime/exec/executor.h"
+#include "runtime/train/training_graph.h"
 #include "tools/graphrun/cli_common.h"
 
 namespace graphrun::cli {
@@ -19,23 +22,59 @@ struct BenchArgs {
   int warmup = 2;
   std::string device = "cpu:0";
   bool json = false;
+  bool train = false;
 };
+
+// What one timed step runs: a forward pass, or a whole training step (forward, backward and
+// the SGD updates, dropout on) on random images and labels.
+struct Step {
+  std::map<std::string, Tensor> feeds;
+  std::vector<std::string> fetches, targets;
+  bool training = false;
+};
+
+Step make_step(Graph& graph, bool train) {
+  Step step;
+  if (!train) {
+    step.feeds = random_feeds(graph, 1);
+    step.fetches = default_fetches(graph);
+    return step;
+  }
+  TrainingGraph t = build_training_graph(graph, {});
+  int64_t classes = t.graph.info(t.graph.resolve(t.logits)).shape[1];
+  step.feeds[t.data] = random_tensor(t.graph.node(t.data).outputs[0], 1);
+  step.feeds[t.labels] = random_tensor(t.graph.node(t.labels).outputs[0], 2, classes);
+  Tensor lr(DType::kFloat32, Shape{});
+  lr.data<float>()[0] = 0.001f;
+  step.feeds[t.learning_rate] = lr;
+  step.fetches = {t.loss};
+  step.targets = t.updates;
+  step.training = true;
+  graph = std::move(t.graph);
+  return step;
+}
+
+double max_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
 
 void bench(const BenchArgs& args) {
   if (args.steps < 1) fail("--steps must be at least 1");
   Graph graph = load_graph_for(args.graph, args.batch_size);
-  auto feeds = random_feeds(graph, 1);
-  auto fetches = default_fetches(graph);
+  Step step = make_step(graph, args.train);
   VariableStore variables;
   ExecutorOptions options;
   options.device = args.device;
   Executor executor(std::move(graph), variables, options);
-  for (int i = 0; i < args.warmup; ++i) executor.run(feeds, fetches);
+  auto run_step = [&](int64_t i) { executor.run(step.feeds, step.fetches, step.training, i, step.targets); };
+  for (int i = 0; i < args.warmup; ++i) run_step(i);
 
   std::vector<double> ms;
   for (int i = 0; i < args.steps; ++i) {
     auto start = std::chrono::steady_clock::now();
-    executor.run(feeds, fetches);
+    run_step(args.warmup + i);
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (!args.json) fmt::print(stderr, "\rstep {}/{}: {:.1f} ms", i + 1, args.steps, ms.back());
   }
@@ -44,16 +83,18 @@ void bench(const BenchArgs& args) {
   double median = ms[ms.size() / 2];
   double img_s = static_cast<double>(args.batch_size) / (median / 1000.0);
   double peak_mib = static_cast<double>(host_allocator().peak_bytes()) / (1 << 20);
+  const char* mode = args.train ? "train" : "infer";
   if (args.json) {
-    nlohmann::ordered_json out = {{"peer", "graphrun-" GRAPHRUN_VERSION}, {"mode", "infer"}, {"graph", executor.graph().name},
+    nlohmann::ordered_json out = {{"peer", "graphrun-" GRAPHRUN_VERSION}, {"mode", mode}, {"graph", executor.graph().name},
                                   {"batch", args.batch_size}, {"steps", args.steps},
                                   {"ms_per_step", std::round(median * 10) / 10}, {"img_s", std::round(img_s * 100) / 100},
-                                  {"peak_host_mib", std::round(peak_mib)}};
+                                  {"peak_tensor_mib", std::round(peak_mib)}, {"max_rss_mib", std::round(max_rss_mib())}};
     std::cout << out.dump() << "\n";
   } else {
-    fmt::print("{}: batch {}, {} steps: median {:.1f} ms/step, {:.2f} img/s (min {:.1f} ms, max {:.1f} ms), "
-               "peak tensor memory {:.0f} MiB\n",
-               executor.graph().name, args.batch_size, args.steps, median, img_s, ms.front(), ms.back(), peak_mib);
+    fmt::print("{} {}: batch {}, {} steps: median {:.1f} ms/step, {:.2f} img/s (min {:.1f} ms, max {:.1f} ms), "
+               "peak tensor memory {:.0f} MiB, max RSS {:.0f} MiB\n",
+               executor.graph().name, mode, args.batch_size, args.steps, median, img_s, ms.front(), ms.back(), peak_mib,
+               max_rss_mib());
   }
 }
 
@@ -61,13 +102,14 @@ void bench(const BenchArgs& args) {
 
 void add_bench(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
-  CLI::App* sub = app.add_subcommand("bench", "Time forward passes: median ms per step and img/s");
+  CLI::App* sub = app.add_subcommand("bench", "Time forward passes (or --train steps): median ms per step and img/s");
   sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
   sub->add_option("--batch-size", args->batch_size, "batch size")->capture_default_str();
   sub->add_option("--steps", args->steps, "timed steps")->capture_default_str();
   sub->add_option("--warmup", args->warmup, "untimed steps first")->capture_default_str();
   sub->add_option("--device", args->device, "device for nodes that name none")->capture_default_str();
   sub->add_flag("--json", args->json, "one JSON line, as the PyTorch peer scripts print");
+  sub->add_flag("--train", args->train, "time training steps (forward, backward, SGD update) instead of inference");
   sub->callback([args] { bench(*args); });
 }
 
