@@ -203,8 +203,17 @@ TrainSummary train(const TrainConfig& config) {
       for (; batch_in_epoch < steps_per_epoch && step < total_steps && !g_interrupted; ++batch_in_epoch) {
         auto step_start = Clock::now();
         fill_batch(*data.train, order, batch_in_epoch * config.batch_size, images, labels);
-        std::vector<Tensor> out = executor.run({{tg.data, images}, {tg.labels, labels}, {tg.learning_rate, lr_tensor}},
-                                               {tg.loss}, /*training=*/true, step, tg.updates);
+        std::vector<Tensor> out;
+        try {
+          out = executor.run({{tg.data, images}, {tg.labels, labels}, {tg.learning_rate, lr_tensor}}, {tg.loss},
+                             /*training=*/true, step, tg.updates);
+        } catch (const Error& e) {
+          fail("step {} failed: {}{}", step + 1, e.what(),
+               summary.checkpoint.empty() && config.resume.empty()
+                   ? ""
+                   : fmt::format(" (the last good checkpoint, {}, is kept)",
+                                 summary.checkpoint.empty() ? config.resume : summary.checkpoint));
+        }
         double loss = out[0].value_as_double(0);
         if (!std::isfinite(loss))
           fail("the loss is {} at step {}; the last good checkpoint is kept (run with check-numerics on to find the "

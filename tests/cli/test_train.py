@@ -94,6 +94,39 @@ def check_ctrl_c_writes_checkpoint(tmp):
         fail(f"Ctrl-C: exit {p.returncode}, stdout {out!r}, stderr {err[-500:]!r}")
 
 
+def check_numerics(tmp):
+    """A diverging run stops naming the first node that produced NaN or Inf; the checkpoint of
+    the last good epoch stays as it was."""
+    ck = tmp / "nan"
+    train("--data", "synthetic", "--batch-size", "32", "--epochs", "1", "--checkpoint-dir", ck)
+    before = (ck / "latest.ckpt").read_bytes()
+    p = run(GRAPHRUN, "train", MINI, "--quiet", "--data", "synthetic", "--batch-size", "32", "--epochs", "3", "--lr",
+            "1e30", "--checkpoint-dir", ck, "--resume", ck / "latest.ckpt", check=False)
+    last = p.stderr.strip().splitlines()[-1]
+    # The run's banner comes first on stderr; the error is the one last line.
+    if p.returncode != 2 or not last.startswith("error: step ") or "': produced " not in last or "[check-numerics]" not in last:
+        fail(f"a diverging run: exit {p.returncode}, stderr {p.stderr[-800:]!r}")
+    if (ck / "latest.ckpt").read_bytes() != before:
+        fail("the last good checkpoint was overwritten by a diverging run")
+
+
+def check_fashion_mnist(tmp):
+    """Real data: 300 steps of alexnet_mini on Fashion-MNIST reach well above chance."""
+    if not pathlib.Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz").exists():
+        fail("Fashion-MNIST is missing: tools/dev.sh installs dataset-fashion-mnist")
+    metrics = tmp / "fm.jsonl"
+    train("--data", "fashion-mnist", "--steps", "300", "--epochs", "1", "--metrics", metrics, "--checkpoint-dir",
+          tmp / "fm")
+    steps = [json.loads(line) for line in metrics.read_text().splitlines()]
+    if not np.mean([m["loss"] for m in steps[-20:]]) < 0.8:
+        fail(f"Fashion-MNIST loss after 300 steps: {np.mean([m['loss'] for m in steps[-20:]]):.3f}")
+    out = run(GRAPHRUN, "eval", MINI, "--weights", tmp / "fm" / "weights.npz", "--data", "fashion-mnist").stdout
+    top1 = float(out.split("top-1")[1].split()[0])
+    print(f"Fashion-MNIST after 300 steps: test top-1 {top1:.4f}")
+    if not top1 > 0.72:
+        fail(f"Fashion-MNIST test top-1 after 300 steps only {top1}")
+
+
 if __name__ == "__main__":
     GRAPHRUN = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as d:
@@ -102,4 +135,6 @@ if __name__ == "__main__":
         check_resume_is_exact(tmp)
         check_bad_checkpoints(tmp)
         check_ctrl_c_writes_checkpoint(tmp)
+        check_numerics(tmp)
+        check_fashion_mnist(tmp)
     print("train: all checks passed")
