@@ -7,8 +7,6 @@ using namespace graphrun::testing;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 Tensor tensor_of(std::vector<double> values) {
   Tensor t(DType::kFloat64, Shape{static_cast<int64_t>(values.size())});
   std::copy(values.begin(), values.end(), t.data<double>());

@@ -9,8 +9,6 @@ using namespace graphrun::testing;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 OpCase concat(std::vector<Shape> shapes, int64_t axis = 1) {
   return OpCase{.op = "Concat", .attrs = {{"axis", attr_int(axis)}}, .input_shapes = std::move(shapes)};
 }

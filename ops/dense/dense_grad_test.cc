@@ -7,14 +7,6 @@ using namespace graphrun::testing;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-Tensor tensor_of(Shape shape, std::vector<double> values) {
-  Tensor t(DType::kFloat64, std::move(shape));
-  std::copy(values.begin(), values.end(), t.data<double>());
-  return t;
-}
-
 OpCase backprop(const std::string& op, int64_t batch, int64_t in, int64_t units) {
   return OpCase{
       .op = op, .input_shapes = {Shape{batch, in}, Shape{units, in}, Shape{batch, units}}, .rtol = 1e-4, .atol = 1e-4};

@@ -6,18 +6,6 @@
 using namespace graphrun;
 using namespace graphrun::testing;
 
-namespace {
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-Tensor tensor_of(Shape shape, std::vector<double> values) {
-  Tensor t(DType::kFloat64, std::move(shape));
-  std::copy(values.begin(), values.end(), t.data<double>());
-  return t;
-}
-
-}  // namespace
-
 TEST_CASE("Dense: implicit parameters, shapes and cost") {
   OpCase c{.op = "Dense", .attrs = {{"units", attr_int(5)}}, .input_shapes = {Shape{3, 7}}};
   NodeInfo node = make_node(c, DType::kFloat32);

@@ -9,8 +9,6 @@ using namespace graphrun::testing;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 OpCase reshape(Shape x, Shape target) {
   return OpCase{.op = "Reshape", .attrs = {{"shape", attr_shape(target)}}, .input_shapes = {x}};
 }

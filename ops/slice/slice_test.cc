@@ -11,8 +11,6 @@ using namespace graphrun::testing;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 OpCase slice(Shape x, std::vector<int64_t> begin, std::vector<int64_t> size) {
   return OpCase{.op = "Slice", .attrs = {{"begin", attr_ints(begin)}, {"size", attr_ints(size)}}, .input_shapes = {x}};
 }

@@ -7,18 +7,6 @@
 using namespace graphrun;
 using namespace graphrun::testing;
 
-namespace {
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-Tensor tensor_of(Shape shape, std::vector<double> values) {
-  Tensor t(DType::kFloat64, std::move(shape));
-  std::copy(values.begin(), values.end(), t.data<double>());
-  return t;
-}
-
-}  // namespace
-
 TEST_CASE("Softmax: reference values, stability and axis") {
   NodeInfo node = make_node(OpCase{.op = "Softmax", .input_shapes = {Shape{2, 3}}}, DType::kFloat64);
   CHECK(node.outputs[0].shape == Shape{2, 3});

@@ -13,14 +13,6 @@ using namespace graphrun::testing;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-Tensor tensor_of(Shape shape, std::vector<double> values) {
-  Tensor t(DType::kFloat64, std::move(shape));
-  std::copy(values.begin(), values.end(), t.data<double>());
-  return t;
-}
-
 template <typename L>
 Tensor labels_of(DType dtype, std::vector<L> values) {
   Tensor t(dtype, Shape{static_cast<int64_t>(values.size())});

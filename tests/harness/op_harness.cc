@@ -200,6 +200,14 @@ int check_gradients(const OpCase& c) {
   return checked;
 }
 
+Tensor tensor_of(Shape shape, std::vector<double> values) {
+  Tensor t(DType::kFloat64, std::move(shape));
+  GR_CHECK(static_cast<int64_t>(values.size()) == t.num_elements(), "{} values for shape {}", values.size(),
+           t.shape().str());
+  std::copy(values.begin(), values.end(), t.data<double>());
+  return t;
+}
+
 std::string build_error(const OpCase& c, DType dtype) {
   try {
     build_graph(case_graph(c, dtype));

@@ -57,6 +57,11 @@ int check_kernels_against_reference(const OpCase& c);
 // float input not in OpDef::no_gradient is checked. Returns how many inputs were checked.
 int check_gradients(const OpCase& c);
 
+// Small helpers the op tests share.
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+// A float64 tensor with the given values (row-major).
+Tensor tensor_of(Shape shape, std::vector<double> values);
+
 // The loader's error for this case, or "" if it builds. For shape and attr error tests.
 std::string build_error(const OpCase& c, DType dtype = DType::kFloat32);
 
