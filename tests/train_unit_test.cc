@@ -97,3 +97,30 @@ TEST_CASE("synthetic data: deterministic, labels in range, the graph's image sha
   CHECK((la >= 0 && la < 10));
   CHECK_THROWS_WITH(open_dataset("imagenet", Shape{1, 8, 8}, 10, 0), doctest::Contains("unknown data 'imagenet'"));
 }
+
+TEST_CASE("Fashion-MNIST: 28x28 grey resized and repeated to 3x227x227, training mean subtracted") {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    FAIL("Fashion-MNIST is missing: tools/dev.sh installs dataset-fashion-mnist");
+  }
+  DataSplits small = open_dataset("fashion-mnist", Shape{1, 28, 28}, 10, 0);
+  CHECK(small.train->size() == 60000);
+  CHECK(small.validation->size() == 10000);
+  // Mean subtraction: the training images average to zero per pixel.
+  std::vector<double> sum(28 * 28, 0.0);
+  std::vector<float> image(28 * 28);
+  for (int64_t i = 0; i < small.train->size(); i += 1) {
+    small.train->get(i, image.data(), Shape{1, 28, 28});
+    for (int p = 0; p < 28 * 28; ++p) sum[p] += image[p];
+  }
+  for (int p = 0; p < 28 * 28; p += 97) CHECK(std::abs(sum[p] / 60000) < 1e-4);
+
+  DataSplits big = open_dataset("fashion-mnist", Shape{3, 227, 227}, 1000, 0);
+  std::vector<float> rgb(3 * 227 * 227);
+  int64_t label = big.train->get(0, rgb.data(), Shape{3, 227, 227});
+  CHECK((label >= 0 && label < 10));
+  CHECK(std::equal(rgb.begin(), rgb.begin() + 227 * 227, rgb.begin() + 227 * 227));
+  CHECK(std::equal(rgb.begin(), rgb.begin() + 227 * 227, rgb.begin() + 2 * 227 * 227));
+  double energy = 0;
+  for (int p = 0; p < 227 * 227; ++p) energy += std::abs(rgb[p]);
+  CHECK(energy > 1000);  // a real image, not zeros
+}

@@ -1,4 +1,4 @@
-// oneDNN Relu (eltwise_relu), primitive built once per node.
+// oneDNN Relu and ReluGrad (eltwise_relu forward and backward), primitives built once per node.
 #include "core/kernel_registry.h"
 #include "ops/common/onednn.h"
 
@@ -26,6 +26,33 @@ class ReluOneDnn final : public OpKernel {
   dnnl::memory::desc desc_;
   dnnl::eltwise_forward primitive_;
 };
+
+// dx = dy * (x > 0): oneDNN's relu backward with the forward's input as data (alpha 0 gives
+// 0 at the kink, as the reference).
+class ReluGradOneDnn final : public OpKernel {
+ public:
+  explicit ReluGradOneDnn(const NodeInfo& node)
+      : desc_(onednn::plain_desc(DType::kFloat32, Shape{node.inputs[0].shape.num_elements()})) {
+    dnnl::eltwise_forward::desc forward(dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_relu, desc_, 0.f);
+    dnnl::eltwise_forward::primitive_desc hint(forward, onednn::engine());
+    dnnl::eltwise_backward::desc backward(dnnl::algorithm::eltwise_relu, desc_, desc_, 0.f);
+    primitive_ = dnnl::eltwise_backward(dnnl::eltwise_backward::primitive_desc(backward, onednn::engine(), hint));
+  }
+  void compute(KernelContext& ctx) override {
+    primitive_.execute(onednn::stream(), {{DNNL_ARG_DIFF_DST, onednn::wrap(ctx.input(0), desc_)},
+                                          {DNNL_ARG_SRC, onednn::wrap(ctx.input(1), desc_)},
+                                          {DNNL_ARG_DIFF_SRC, onednn::wrap(ctx.output(0), desc_)}});
+    onednn::stream().wait();
+  }
+
+ private:
+  dnnl::memory::desc desc_;
+  dnnl::eltwise_backward primitive_;
+};
+
+GR_REGISTER_KERNEL(KernelBuilder("ReluGrad", DeviceType::kCPU, "onednn", 10)
+                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+                       .add_class<ReluGradOneDnn>(DType::kFloat32));
 
 GR_REGISTER_KERNEL(KernelBuilder("Relu", DeviceType::kCPU, "onednn", 10)
                        .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })

@@ -34,6 +34,11 @@ TEST_CASE("Relu: gradient against central differences (inputs kept away from the
   CHECK(check_gradients(c) == 1);
 }
 
+TEST_CASE("ReluGrad: oneDNN against reference") {
+  OpCase c{.op = "ReluGrad", .input_shapes = {Shape{2, 3, 5, 7}, Shape{2, 3, 5, 7}}};
+  CHECK(check_kernels_against_reference(c) == 1);
+}
+
 TEST_CASE("ReluGrad: passes dy where x > 0, also at x = 0 it gives 0") {
   OpCase c{.op = "ReluGrad", .input_shapes = {Shape{4}, Shape{4}}};
   NodeInfo node = make_node(c, DType::kFloat64);
