@@ -45,8 +45,7 @@ class AvgPoolOneDnn final : public OpKernel {
   void compute(KernelContext& ctx) override {
     auto src = onednn::wrap(ctx.input(0), src_desc_);
     auto dst = onednn::wrap(ctx.output(0), dst_desc_);
-    primitive_.execute(onednn::stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-    onednn::stream().wait();
+    onednn::execute(primitive_, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   }
 
  private:
@@ -72,8 +71,7 @@ class AvgPoolGradOneDnn final : public OpKernel {
   void compute(KernelContext& ctx) override {
     auto dy = onednn::wrap(ctx.input(0), dst_desc_);
     auto dx = onednn::wrap(ctx.output(0), src_desc_);
-    primitive_.execute(onednn::stream(), {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}});
-    onednn::stream().wait();
+    onednn::execute(primitive_, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}});
   }
 
  private:

@@ -4,6 +4,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "core/kernel_registry.h"
 #include "core/tensor.h"
 
 namespace graphrun::onednn {
@@ -23,5 +24,20 @@ dnnl::memory wrap(const Tensor& tensor, const dnnl::memory::desc& desc);
 
 // oneDNN has only float32 kernels here (no float64): a supports() for oneDNN kernels.
 std::string float32_only(DType dtype);
+
+// The registration every oneDNN kernel shares: CPU, label "onednn", priority 10 (above the
+// reference kernels), float32 only.
+inline KernelBuilder kernel_builder(const std::string& op) {
+  return std::move(KernelBuilder(op, DeviceType::kCPU, "onednn", 10).supports([](const NodeInfo& node) {
+    return float32_only(node.kernel_dtype());
+  }));
+}
+
+// Runs a primitive on the calling thread's stream and waits: a kernel's outputs are complete
+// when compute() returns.
+inline void execute(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args) {
+  primitive.execute(stream(), args);
+  stream().wait();
+}
 
 }  // namespace graphrun::onednn

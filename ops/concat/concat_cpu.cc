@@ -20,8 +20,7 @@ class ConcatOneDnn final : public OpKernel {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DST, onednn::wrap(ctx.output(0), dst_)}};
     for (int i = 0; i < ctx.num_inputs(); ++i)
       args.emplace(DNNL_ARG_MULTIPLE_SRC + i, onednn::wrap(ctx.input(i), srcs_[i]));
-    primitive_.execute(onednn::stream(), args);
-    onednn::stream().wait();
+    onednn::execute(primitive_, args);
   }
 
  private:

@@ -42,8 +42,7 @@ class Conv2DOneDnn final : public OpKernel {
   memory::desc bias_desc_;
 };
 
-GR_REGISTER_KERNEL(KernelBuilder("Conv2D", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2D")
                        .add_class<Conv2DOneDnn>(DType::kFloat32));
 
 }  // namespace

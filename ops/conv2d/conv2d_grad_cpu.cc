@@ -94,11 +94,9 @@ class Conv2DBackpropFilterOneDnn final : public OpKernel {
   Staged x_, dy_, dweight_, dbias_;
 };
 
-GR_REGISTER_KERNEL(KernelBuilder("Conv2DBackpropInput", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2DBackpropInput")
                        .add_class<Conv2DBackpropInputOneDnn>(DType::kFloat32));
-GR_REGISTER_KERNEL(KernelBuilder("Conv2DBackpropFilter", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2DBackpropFilter")
                        .add_class<Conv2DBackpropFilterOneDnn>(DType::kFloat32));
 
 }  // namespace

@@ -34,8 +34,7 @@ class DenseOneDnn final : public OpKernel {
                                                {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(1), weights_)},
                                                {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dst_)}};
     if (use_bias_) args.emplace(DNNL_ARG_BIAS, onednn::wrap(ctx.input(2), bias_));
-    primitive_.execute(onednn::stream(), args);
-    onednn::stream().wait();
+    onednn::execute(primitive_, args);
   }
 
  private:
@@ -44,8 +43,7 @@ class DenseOneDnn final : public OpKernel {
   dnnl::matmul primitive_;
 };
 
-GR_REGISTER_KERNEL(KernelBuilder("Dense", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("Dense")
                        .add_class<DenseOneDnn>(DType::kFloat32));
 
 }  // namespace

@@ -29,10 +29,9 @@ class DenseBackpropInputOneDnn final : public OpKernel {
     primitive_ = dnnl::matmul(dnnl::matmul::primitive_desc(desc, onednn::engine()));
   }
   void compute(KernelContext& ctx) override {
-    primitive_.execute(onednn::stream(), {{DNNL_ARG_SRC, onednn::wrap(ctx.input(2), dy_)},
+    onednn::execute(primitive_, {{DNNL_ARG_SRC, onednn::wrap(ctx.input(2), dy_)},
                                           {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(1), weights_)},
                                           {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dx_)}});
-    onednn::stream().wait();
   }
 
  private:
@@ -55,10 +54,9 @@ class DenseBackpropWeightOneDnn final : public OpKernel {
   }
   void compute(KernelContext& ctx) override {
     const Tensor& dy = ctx.input(2);
-    matmul_.execute(onednn::stream(), {{DNNL_ARG_SRC, onednn::wrap(dy, dy_t_)},
+    onednn::execute(matmul_, {{DNNL_ARG_SRC, onednn::wrap(dy, dy_t_)},
                                        {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(0), x_)},
                                        {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dw_)}});
-    onednn::stream().wait();
     const float* g = dy.data<float>();
     float* db = ctx.output(1).data<float>();
     std::copy(g, g + units_, db);

@@ -22,8 +22,7 @@ class LrnOneDnn final : public OpKernel {
   void compute(KernelContext& ctx) override {
     auto src = onednn::wrap(ctx.input(0), desc_);
     auto dst = onednn::wrap(ctx.output(0), desc_);
-    primitive_.execute(onednn::stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-    onednn::stream().wait();
+    onednn::execute(primitive_, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   }
 
  private:
@@ -31,8 +30,7 @@ class LrnOneDnn final : public OpKernel {
   dnnl::lrn_forward primitive_;
 };
 
-GR_REGISTER_KERNEL(KernelBuilder("LRN", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("LRN")
                        .add_class<LrnOneDnn>(DType::kFloat32));
 
 }  // namespace

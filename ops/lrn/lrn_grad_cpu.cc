@@ -102,8 +102,7 @@ class LrnGradOneDnn final : public OpKernel {
   dnnl::memory x_, dy_, dx_, workspace_;        // one chunk in the chosen layout
 };
 
-GR_REGISTER_KERNEL(KernelBuilder("LRNGrad", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("LRNGrad")
                        .add_class<LrnGradOneDnn>(DType::kFloat32));
 
 }  // namespace

@@ -23,8 +23,7 @@ class MaxPoolOneDnn final : public OpKernel {
   void compute(KernelContext& ctx) override {
     auto src = onednn::wrap(ctx.input(0), src_desc_);
     auto dst = onednn::wrap(ctx.output(0), dst_desc_);
-    primitive_.execute(onednn::stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-    onednn::stream().wait();
+    onednn::execute(primitive_, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   }
 
  private:
@@ -32,8 +31,7 @@ class MaxPoolOneDnn final : public OpKernel {
   dnnl::pooling_forward primitive_;
 };
 
-GR_REGISTER_KERNEL(KernelBuilder("MaxPool", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("MaxPool")
                        .add_class<MaxPoolOneDnn>(DType::kFloat32));
 
 }  // namespace

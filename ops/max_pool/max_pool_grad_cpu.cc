@@ -36,10 +36,9 @@ class MaxPoolGradOneDnn final : public OpKernel {
     auto dy = onednn::wrap(ctx.input(0), dst_desc_);
     auto x = onednn::wrap(ctx.input(1), src_desc_);
     auto dx = onednn::wrap(ctx.output(0), src_desc_);
-    forward_.execute(onednn::stream(), {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y_}, {DNNL_ARG_WORKSPACE, workspace_}});
+    onednn::execute(forward_, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y_}, {DNNL_ARG_WORKSPACE, workspace_}});
     backward_.execute(onednn::stream(),
                       {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}, {DNNL_ARG_WORKSPACE, workspace_}});
-    onednn::stream().wait();
   }
 
  private:
@@ -49,8 +48,7 @@ class MaxPoolGradOneDnn final : public OpKernel {
   dnnl::memory y_, workspace_;
 };
 
-GR_REGISTER_KERNEL(KernelBuilder("MaxPoolGrad", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("MaxPoolGrad")
                        .add_class<MaxPoolGradOneDnn>(DType::kFloat32));
 
 }  // namespace

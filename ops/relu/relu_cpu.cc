@@ -18,8 +18,7 @@ class ReluOneDnn final : public OpKernel {
   void compute(KernelContext& ctx) override {
     auto src = onednn::wrap(ctx.input(0), desc_);
     auto dst = onednn::wrap(ctx.output(0), desc_);
-    primitive_.execute(onednn::stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-    onednn::stream().wait();
+    onednn::execute(primitive_, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   }
 
  private:
@@ -39,10 +38,9 @@ class ReluGradOneDnn final : public OpKernel {
     primitive_ = dnnl::eltwise_backward(dnnl::eltwise_backward::primitive_desc(backward, onednn::engine(), hint));
   }
   void compute(KernelContext& ctx) override {
-    primitive_.execute(onednn::stream(), {{DNNL_ARG_DIFF_DST, onednn::wrap(ctx.input(0), desc_)},
+    onednn::execute(primitive_, {{DNNL_ARG_DIFF_DST, onednn::wrap(ctx.input(0), desc_)},
                                           {DNNL_ARG_SRC, onednn::wrap(ctx.input(1), desc_)},
                                           {DNNL_ARG_DIFF_SRC, onednn::wrap(ctx.output(0), desc_)}});
-    onednn::stream().wait();
   }
 
  private:
@@ -50,12 +48,10 @@ class ReluGradOneDnn final : public OpKernel {
   dnnl::eltwise_backward primitive_;
 };
 
-GR_REGISTER_KERNEL(KernelBuilder("ReluGrad", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("ReluGrad")
                        .add_class<ReluGradOneDnn>(DType::kFloat32));
 
-GR_REGISTER_KERNEL(KernelBuilder("Relu", DeviceType::kCPU, "onednn", 10)
-                       .supports([](const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); })
+GR_REGISTER_KERNEL(onednn::kernel_builder("Relu")
                        .add_class<ReluOneDnn>(DType::kFloat32));
 
 }  // namespace

@@ -19,8 +19,7 @@ class SoftmaxOneDnn final : public OpKernel {
   void compute(KernelContext& ctx) override {
     auto src = onednn::wrap(ctx.input(0), desc_);
     auto dst = onednn::wrap(ctx.output(0), desc_);
-    primitive_.execute(onednn::stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-    onednn::stream().wait();
+    onednn::execute(primitive_, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   }
 
  private:
