@@ -83,6 +83,10 @@ OpDefBuilder& OpDefBuilder::no_gradient(std::vector<int> inputs) {
   def_.no_gradient = std::move(inputs);
   return *this;
 }
+OpDefBuilder& OpDefBuilder::with(const std::function<void(OpDefBuilder&)>& declarations) {
+  declarations(*this);
+  return *this;
+}
 OpDefBuilder& OpDefBuilder::stateful() {
   def_.stateful = true;
   return *this;

@@ -134,6 +134,8 @@ class OpDefBuilder {
   // Inputs that take no gradient, by index (SoftmaxCrossEntropy's labels).
   OpDefBuilder& no_gradient(std::vector<int> inputs);
   OpDefBuilder& stateful();
+  // Applies a shared group of declarations (the attrs a forward op and its backward op share).
+  OpDefBuilder& with(const std::function<void(OpDefBuilder&)>& declarations);
   OpDef build() &&;
 
  private:

@@ -17,12 +17,7 @@ GR_REGISTER_OP("AvgPool")
     .doc("2-D average pooling over NCHW input, PyTorch semantics (ceil_mode, count_include_pad as PyTorch).")
     .input("x", "[N, C, H, W]")
     .output("y", "[N, C, out_h, out_w]")
-    .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
-    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel", checks::positive(),
-          0)
-    .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
-          checks::non_negative(), 2)
-    .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
+    .with(pool::window_attrs)
     .attr("count_include_pad", AttrType::kBool, attr_bool(true), "padding cells count in the divisor")
     .shape_fn(pool::infer_shape)
     .cost_fn(pool::cost)
@@ -36,12 +31,7 @@ GR_REGISTER_OP("AvgPoolGrad")
     .input("dy", "gradient of the AvgPool's output")
     .input("x", "the AvgPool's input (only its shape is read)")
     .output("dx", "same shape as x")
-    .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
-    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel", checks::positive(),
-          0)
-    .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
-          checks::non_negative(), 2)
-    .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
+    .with(pool::window_attrs)
     .attr("count_include_pad", AttrType::kBool, attr_bool(true), "padding cells count in the divisor")
     .shape_fn(pool::infer_grad_shape)
     .cost_fn(pool::grad_cost);

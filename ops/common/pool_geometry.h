@@ -44,6 +44,8 @@ void infer_grad_shape(InferenceContext& ctx);
 
 // Default of attr 'stride': an empty list ("same as kernel"), typed as ints so tools show [].
 proto::Attr same_as_kernel();
+// The attrs every pooling op and its gradient share: kernel, stride, pad, ceil_mode.
+void window_attrs(OpDefBuilder& op);
 
 // kh * kw flops per output element.
 Cost cost(const InferenceContext& ctx);

@@ -55,6 +55,16 @@ Cost lrn_grad_cost(const InferenceContext& ctx) {
   return Cost{per_element * static_cast<double>(ctx.output(0).shape.num_elements()), shape_fns::io_bytes(ctx)};
 }
 
+// The attrs LRN and LRNGrad share.
+void lrn_attrs(OpDefBuilder& op) {
+  op.attr("size", AttrType::kInt, attr_int(5), "channels in the window (odd)", positive_odd)
+      .attr("alpha", AttrType::kFloat, attr_float(1e-4), "scale; divided by size")
+      .attr("beta", AttrType::kFloat, attr_float(0.75), "exponent")
+      .attr("bias", AttrType::kFloat, attr_float(1.0), "additive constant (the paper's k)")
+      .attr("groups", AttrType::kInt, attr_int(1), "contiguous channel blocks the window never crosses",
+            checks::positive());
+}
+
 }  // namespace
 
 GR_REGISTER_OP("LRN")
@@ -63,12 +73,7 @@ GR_REGISTER_OP("LRN")
         "`groups` contiguous channel blocks.")
     .input("x", "[N, C, H, W]")
     .output("y", "same shape as x")
-    .attr("size", AttrType::kInt, attr_int(5), "channels in the window (odd)", positive_odd)
-    .attr("alpha", AttrType::kFloat, attr_float(1e-4), "scale; divided by size")
-    .attr("beta", AttrType::kFloat, attr_float(0.75), "exponent")
-    .attr("bias", AttrType::kFloat, attr_float(1.0), "additive constant (the paper's k)")
-    .attr("groups", AttrType::kInt, attr_int(1), "contiguous channel blocks the window never crosses",
-          checks::positive())
+    .with(lrn_attrs)
     .shape_fn(lrn_shape)
     .cost_fn(lrn_cost)
     .grad([](GradContext& g) {
@@ -81,12 +86,7 @@ GR_REGISTER_OP("LRNGrad")
     .input("dy", "gradient of the LRN's output")
     .input("x", "the LRN's input")
     .output("dx", "same shape as x")
-    .attr("size", AttrType::kInt, attr_int(5), "channels in the window (odd)", positive_odd)
-    .attr("alpha", AttrType::kFloat, attr_float(1e-4), "scale; divided by size")
-    .attr("beta", AttrType::kFloat, attr_float(0.75), "exponent")
-    .attr("bias", AttrType::kFloat, attr_float(1.0), "additive constant (the paper's k)")
-    .attr("groups", AttrType::kInt, attr_int(1), "contiguous channel blocks the window never crosses",
-          checks::positive())
+    .with(lrn_attrs)
     .shape_fn(lrn_grad_shape)
     .cost_fn(lrn_grad_cost);
 

@@ -19,12 +19,7 @@ GR_REGISTER_OP("MaxPool")
     .doc("2-D max pooling over NCHW input, PyTorch semantics (padding is -inf, ceil_mode as PyTorch).")
     .input("x", "[N, C, H, W]")
     .output("y", "[N, C, out_h, out_w]")
-    .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
-    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel", checks::positive(),
-          0)
-    .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
-          checks::non_negative(), 2)
-    .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
+    .with(pool::window_attrs)
     .shape_fn(pool::infer_shape)
     .cost_fn(pool::cost)
     .grad([](GradContext& g) {
@@ -37,12 +32,7 @@ GR_REGISTER_OP("MaxPoolGrad")
     .input("dy", "gradient of the MaxPool's output")
     .input("x", "the MaxPool's input")
     .output("dx", "same shape as x")
-    .attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
-    .attr("stride", AttrType::kInts, pool::same_as_kernel(), "[sh, sw]; empty means same as kernel", checks::positive(),
-          0)
-    .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
-          checks::non_negative(), 2)
-    .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)")
+    .with(pool::window_attrs)
     .shape_fn(pool::infer_grad_shape)
     .cost_fn(pool::grad_cost);
 
