@@ -11,8 +11,7 @@ class ApplyMomentumRef final : public OpKernel {
   explicit ApplyMomentumRef(const NodeInfo& node)
       : momentum_(node.attrs.f("momentum")),
         weight_decay_(node.attrs.f("weight_decay") * node.attrs.f("decay_mult")),
-        lr_mult_(node.attrs.f("lr_mult")),
-        lr_dtype_(node.inputs[3].dtype) {}
+        lr_mult_(node.attrs.f("lr_mult")) {}
 
   void compute(KernelContext& ctx) override {
     // Variables are updated in place: their buffers belong to the VariableStore.
@@ -30,7 +29,6 @@ class ApplyMomentumRef final : public OpKernel {
 
  private:
   double momentum_, weight_decay_, lr_mult_;
-  DType lr_dtype_;
 };
 
 GR_REGISTER_KERNEL(KernelBuilder("ApplyMomentum", DeviceType::kCPU, "reference").float_types<ApplyMomentumRef>());

@@ -97,16 +97,10 @@ void infer_grad_shape(InferenceContext& ctx) {
 
 void window_attrs(OpDefBuilder& op) {
   op.attr("kernel", AttrType::kInts, "window [kh, kw]", checks::positive(), 2)
-      .attr("stride", AttrType::kInts, same_as_kernel(), "[sh, sw]; empty means same as kernel", checks::positive(), 0)
+      .attr("stride", AttrType::kInts, attr_ints({}), "[sh, sw]; empty means same as kernel", checks::positive(), 0)
       .attr("pad", AttrType::kInts, attr_ints({0, 0}), "[ph, pw] on both sides, at most kernel / 2",
             checks::non_negative(), 2)
       .attr("ceil_mode", AttrType::kBool, attr_bool(false), "round the output size up (PyTorch's rule)");
-}
-
-proto::Attr same_as_kernel() {
-  proto::Attr a;
-  a.mutable_ints();
-  return a;
 }
 
 Cost cost(const InferenceContext& ctx) {

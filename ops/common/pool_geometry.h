@@ -42,8 +42,6 @@ void infer_shape(InferenceContext& ctx);
 // infer_shape checks it and dy required to be the forward's output shape for x.
 void infer_grad_shape(InferenceContext& ctx);
 
-// Default of attr 'stride': an empty list ("same as kernel"), typed as ints so tools show [].
-proto::Attr same_as_kernel();
 // The attrs every pooling op and its gradient share: kernel, stride, pad, ceil_mode.
 void window_attrs(OpDefBuilder& op);
 

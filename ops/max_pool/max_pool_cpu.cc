@@ -14,7 +14,7 @@ class MaxPoolOneDnn final : public OpKernel {
     pool::Geometry g = pool::geometry(node.attrs, node.inputs[0].shape);
     src_desc_ = onednn::plain_desc(DType::kFloat32, node.inputs[0].shape);
     dst_desc_ = onednn::plain_desc(DType::kFloat32, node.outputs[0].shape);
-    // Inference only for now: training will need forward_training and its workspace (argmax).
+    // forward_inference: no argmax workspace here; MaxPoolGrad recomputes the forward for its own.
     dnnl::pooling_forward::desc op(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, src_desc_,
                                    dst_desc_, {g.stride[0], g.stride[1]}, {g.kernel[0], g.kernel[1]},
                                    {g.pad[0], g.pad[1]}, {g.onednn_pad_r(0), g.onednn_pad_r(1)});
