@@ -137,6 +137,7 @@ Gradients add_gradients(const Graph& graph, const std::string& loss, const std::
     s->set_device(graph.nodes[loss_ref.node].device);
     s->add_input(loss);
     parts[loss_ref].push_back(seed);
+    result.forward_of[seed] = graph.nodes[loss_ref.node].name;
   }
   for (size_t i = n; i-- > 0;) {
     const Node& node = graph.nodes[i];
@@ -148,11 +149,17 @@ Gradients add_gradients(const Graph& graph, const std::string& loss, const std::
       std::string g = it == parts.end() ? ""
                                         : sum_gradients(it->second, fmt::format("{}/grad/sum{}", node.name, k),
                                                         node.device, result.graph, names);
+      if (!g.empty()) {
+        result.gradient_of.emplace(g, graph.tensor_name({static_cast<int>(i), k}));
+        result.forward_of.emplace(split_tensor_name(g).first, node.name);
+      }
       any = any || !g.empty();
       grad_outputs.push_back(g);
     }
     if (!any) continue;
+    int first_added = result.graph.node_size();
     std::vector<std::string> grad_inputs = call_grad_fn(graph, node, grad_outputs, result.graph, names);
+    for (int a = first_added; a < result.graph.node_size(); ++a) result.forward_of[result.graph.node(a).name()] = node.name;
     for (size_t k = 0; k < node.inputs.size(); ++k) {
       TensorRef in = node.inputs[k];
       bool cut = std::find(node.def->no_gradient.begin(), node.def->no_gradient.end(), static_cast<int>(k)) !=
@@ -164,6 +171,7 @@ Gradients add_gradients(const Graph& graph, const std::string& loss, const std::
              node.input_names[k]);
       }
       parts[in].push_back(grad_inputs[k]);
+      result.gradient_of.emplace(grad_inputs[k], graph.tensor_name(in));
     }
   }
   for (const auto& name : wrt) {
@@ -171,6 +179,8 @@ Gradients add_gradients(const Graph& graph, const std::string& loss, const std::
     auto it = parts.find(ref);
     if (it == parts.end()) fail("the loss '{}' does not depend on '{}'", loss, name);
     result.of[name] = sum_gradients(it->second, name + "/grad/sum", graph.node(name).device, result.graph, names);
+    result.gradient_of.emplace(result.of[name], name);
+    result.forward_of.emplace(split_tensor_name(result.of[name]).first, name);
   }
   return result;
 }

@@ -54,6 +54,11 @@ class GradContext {
 struct Gradients {
   proto::Graph graph;                             // forward + backward nodes
   std::map<std::string, std::string> of;          // variable (or input) name -> its gradient tensor
+  // Every gradient tensor the pass added (a contribution or a sum) -> the forward tensor it is
+  // the gradient of; what `graphrun place` reports a backward transfer as.
+  std::map<std::string, std::string> gradient_of;
+  // Every node the pass added -> the forward node whose gradient function added it.
+  std::map<std::string, std::string> forward_of;
 };
 
 // Adds the gradients of scalar `loss` with respect to `wrt` (Variables or Placeholders).

@@ -30,6 +30,7 @@ struct NodeInfo {
 };
 
 class VariableStore;
+class Rendezvous;
 
 // What one run of a graph shares with all its kernels.
 struct RunState {
@@ -38,6 +39,7 @@ struct RunState {
   uint64_t seed = 0;
   int64_t step = 0;
   bool training = false;
+  Rendezvous* rendezvous = nullptr;  // Send/Recv events of this run
 };
 
 // What a kernel sees when it runs.

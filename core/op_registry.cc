@@ -91,6 +91,12 @@ OpDefBuilder& OpDefBuilder::stateful() {
   def_.stateful = true;
   return *this;
 }
+
+OpDefBuilder& OpDefBuilder::split(SplitFn fn) {
+  def_.split_fn = std::move(fn);
+  return *this;
+}
+
 OpDef OpDefBuilder::build() && {
   GR_CHECK(def_.shape_fn != nullptr, "op {} has no shape function", def_.name);
   return std::move(def_);

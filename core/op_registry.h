@@ -16,6 +16,7 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/shape.h"
+#include "core/split_rule.h"
 
 namespace graphrun {
 
@@ -107,6 +108,7 @@ struct OpDef {
   CostFn cost_fn;
   GradFn grad_fn;                   // none: not differentiable (autodiff says so by name)
   std::vector<int> no_gradient;     // inputs that never get a gradient (labels, shapes)
+  SplitFn split_fn;                 // none: runs whole on one device (core/split_rule.h)
   bool stateful = false;         // holds state across runs (Variable)
   std::string library = "builtin";  // which library registered it
 
@@ -134,6 +136,8 @@ class OpDefBuilder {
   // Inputs that take no gradient, by index (SoftmaxCrossEntropy's labels).
   OpDefBuilder& no_gradient(std::vector<int> inputs);
   OpDefBuilder& stateful();
+  // How the op runs across several devices (core/split_rule.h); without one it runs whole.
+  OpDefBuilder& split(SplitFn fn);
   // Applies a shared group of declarations (the attrs a forward op and its backward op share).
   OpDefBuilder& with(const std::function<void(OpDefBuilder&)>& declarations);
   OpDef build() &&;

@@ -4,6 +4,7 @@
 
 #include "core/npz.h"
 #include "core/random.h"
+#include "core/variable_parts.h"
 
 namespace graphrun {
 
@@ -60,11 +61,74 @@ void fill_initializer(Tensor& tensor, const proto::Initializer& init, uint64_t k
 }
 
 void VariableStore::initialize(const Graph& graph, uint64_t seed) {
+  std::map<std::string, Tensor> logical_values;  // drawn once per logical variable
   for (const auto& node : graph.nodes) {
     if (node.op != "Variable" || has(node.name)) continue;
     Tensor value(node.outputs[0].dtype, node.outputs[0].shape);
-    fill_initializer(value, node.attrs.init("init"), hash_combine(seed, hash_name(node.name)));
+    auto part = variable_part(node);
+    std::string logical = part ? part->logical : node.name;
+    if (!part) {
+      fill_initializer(value, node.attrs.init("init"), hash_combine(seed, hash_name(logical)));
+    } else {
+      auto it = logical_values.find(logical);
+      if (it == logical_values.end()) {
+        Tensor whole(node.outputs[0].dtype, part->logical_shape);
+        fill_initializer(whole, node.attrs.init("init"), hash_combine(seed, hash_name(logical)));
+        it = logical_values.emplace(logical, std::move(whole)).first;
+      }
+      copy_part_from_whole(value, it->second, *part);
+    }
     set(node.name, std::move(value));
+  }
+}
+
+namespace {
+
+// Every Variable node of the graph by logical name (several for a split variable).
+std::map<std::string, std::vector<const Node*>> variables_by_logical_name(const Graph& graph) {
+  std::map<std::string, std::vector<const Node*>> by_name;
+  for (const auto& node : graph.nodes)
+    if (node.op == "Variable") by_name[logical_variable_name(node)].push_back(&node);
+  return by_name;
+}
+
+Shape logical_shape(const Node& node) {
+  auto part = variable_part(node);
+  return part ? part->logical_shape : node.outputs[0].shape;
+}
+
+}  // namespace
+
+Tensor VariableStore::logical_value(const Graph& graph, const std::string& logical) const {
+  auto by_name = variables_by_logical_name(graph);
+  auto it = by_name.find(logical);
+  if (it == by_name.end()) fail("graph '{}' has no variable '{}'", graph.name, logical);
+  const Node& first = *it->second[0];
+  if (!variable_part(first)) return at(first.name);
+  Tensor whole(first.outputs[0].dtype, logical_shape(first));
+  for (const Node* node : it->second)
+    copy_part_into_whole(whole, at(node->name), *variable_part(*node));
+  return whole;
+}
+
+void VariableStore::assign_logical(const Graph& graph, const std::string& logical, const Tensor& value,
+                                   const std::string& origin) {
+  auto by_name = variables_by_logical_name(graph);
+  auto it = by_name.find(logical);
+  if (it == by_name.end()) fail("{} holds '{}', which is no variable of graph '{}'", origin, logical, graph.name);
+  const Node& first = *it->second[0];
+  Shape want = logical_shape(first);
+  if (value.dtype() != first.outputs[0].dtype || !(value.shape() == want))
+    fail("{}: '{}' is {} {}, the graph's variable is {} {}", origin, logical, dtype_name(value.dtype()),
+         value.shape().str(), dtype_name(first.outputs[0].dtype), want.str());
+  for (const Node* node : it->second) {
+    auto part = variable_part(*node);
+    Tensor t(node->outputs[0].dtype, node->outputs[0].shape);
+    if (part)
+      copy_part_from_whole(t, value, *part);
+    else
+      t.copy_from(value);
+    set(node->name, std::move(t));
   }
 }
 
@@ -80,29 +144,28 @@ void convert_values(const Tensor& from, Tensor& to) {
 void VariableStore::load_npz(const Graph& graph, const std::string& path, bool strict) {
   std::map<std::string, Tensor> arrays = read_npz(path);
   std::vector<std::string> missing;
-  for (const auto& node : graph.nodes) {
-    if (node.op != "Variable") continue;
-    auto it = arrays.find(node.name);
+  for (const auto& [logical, nodes] : variables_by_logical_name(graph)) {
+    auto it = arrays.find(logical);
     if (it == arrays.end()) {
-      missing.push_back(node.name);
+      missing.push_back(logical);
       continue;
     }
-    const TensorInfo& want = node.outputs[0];
+    DType want = nodes[0]->outputs[0].dtype;
+    Shape shape = logical_shape(*nodes[0]);
     const Tensor& got = it->second;
-    if (!(got.shape() == want.shape))
-      fail("{}: array '{}' has shape {}, the graph's variable has {}", path, node.name, got.shape().str(),
-           want.shape.str());
-    Tensor value(want.dtype, want.shape);
-    if (got.dtype() == want.dtype) {
+    if (!(got.shape() == shape))
+      fail("{}: array '{}' has shape {}, the graph's variable has {}", path, logical, got.shape().str(), shape.str());
+    Tensor value(want, shape);
+    if (got.dtype() == want) {
       value.copy_from(got);
-    } else if (got.dtype() == DType::kFloat32 && want.dtype == DType::kFloat64) {
+    } else if (got.dtype() == DType::kFloat32 && want == DType::kFloat64) {
       convert_values<float, double>(got, value);
-    } else if (got.dtype() == DType::kFloat64 && want.dtype == DType::kFloat32) {
+    } else if (got.dtype() == DType::kFloat64 && want == DType::kFloat32) {
       convert_values<double, float>(got, value);
     } else {
-      fail("{}: array '{}' is {}, the variable is {}", path, node.name, dtype_name(got.dtype()), dtype_name(want.dtype));
+      fail("{}: array '{}' is {}, the variable is {}", path, logical, dtype_name(got.dtype()), dtype_name(want));
     }
-    set(node.name, std::move(value));
+    assign_logical(graph, logical, value, path);
     arrays.erase(it);
   }
   if (strict && !missing.empty())

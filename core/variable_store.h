@@ -15,15 +15,23 @@ class VariableStore {
   bool has(const std::string& name) const { return values_.count(name) != 0; }
   // Throws Error listing the variables there are.
   Tensor& at(const std::string& name);
+  const Tensor& at(const std::string& name) const { return const_cast<VariableStore*>(this)->at(name); }
   void set(const std::string& name, Tensor value) { values_[name] = std::move(value); }
   const std::map<std::string, Tensor>& all() const { return values_; }
 
   // Gives every Variable of the graph that has no value yet its initial value. Values depend
-  // only on (seed, variable name), never on the order of initialization.
+  // only on (seed, logical variable name), never on the order of initialization or on how the
+  // variable is split across devices (a part gets its slice of the logical initial value).
   void initialize(const Graph& graph, uint64_t seed);
-  // Loads values from an .npz, checking each against the graph's Variables (name, shape, dtype
-  // converted); `strict` also requires every Variable to be present.
+  // Loads values from an .npz keyed by logical variable name, checking each against the
+  // graph's Variables (shape, dtype converted); `strict` also requires every one to be present.
   void load_npz(const Graph& graph, const std::string& path, bool strict);
+
+  // A logical variable's value: the variable itself, or its parts joined.
+  Tensor logical_value(const Graph& graph, const std::string& logical) const;
+  // Sets a logical variable (each of its parts gets its slice); throws naming `origin` if the
+  // graph has no such variable or the shape differs.
+  void assign_logical(const Graph& graph, const std::string& logical, const Tensor& value, const std::string& origin);
   void save_npz(const std::string& path) const;
 
  private:

@@ -26,6 +26,7 @@ GR_REGISTER_OP("Add")
     .output("y")
     .shape_fn(add_shape)
     .cost_fn(shape_fns::elementwise_cost(1))
+    .split(split_rules::elementwise)
     .grad([](GradContext& g) {
       g.set_grad_input(0, g.grad_output(0));
       g.set_grad_input(1, g.grad_output(0));
@@ -36,6 +37,7 @@ GR_REGISTER_OP("AddN")
     .variadic_input("inputs", "one or more tensors")
     .output("sum")
     .shape_fn(shape_fns::same_as_input)
+    .split(split_rules::elementwise)
     .cost_fn([](const InferenceContext& ctx) {
       double adds = static_cast<double>(ctx.num_inputs() - 1) * static_cast<double>(ctx.output(0).shape.num_elements());
       return Cost{adds, shape_fns::io_bytes(ctx)};

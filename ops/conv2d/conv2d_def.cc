@@ -70,6 +70,26 @@ void conv2d_grad(GradContext& g) {
   if (g.num_inputs() == 3) g.set_grad_input(2, filter + ":1");
 }
 
+// A grouped conv whose groups split evenly across the devices keeps a channel split with no
+// communication (the paper's conv2, conv4, conv5); a conv with groups 1 reads all input
+// channels, so each device gathers the whole input and computes its slice of the filters
+// (conv1 on the replicated image, conv3 across the GPUs).
+SplitDecision conv2d_split(const SplitContext& ctx) {
+  int64_t groups = ctx.attrs.i("groups"), filters = ctx.attrs.i("filters");
+  if (filters % ctx.parts != 0) return SplitDecision::run_whole();
+  if (groups == 1) return split_rules::gather_then_split_features(ctx, "filters");
+  if (groups % ctx.parts != 0) return SplitDecision::run_whole();
+  SplitDecision d;
+  d.sharded = true;
+  d.inputs.assign(ctx.input_shapes.size(), Layout::split(0));
+  d.inputs[0] = Layout::split(1);
+  d.output_axis = 1;
+  d.shard_attrs = [groups, filters](int, int parts) {
+    return ShardAttrs{{"groups", attr_int(groups / parts)}, {"filters", attr_int(filters / parts)}};
+  };
+  return d;
+}
+
 }  // namespace
 
 GR_REGISTER_OP("Conv2D")
@@ -97,6 +117,7 @@ GR_REGISTER_OP("Conv2D")
                      .enabled_by = "use_bias"})
     .shape_fn(conv2d_shape)
     .cost_fn(conv2d_cost)
+    .split(conv2d_split)
     .grad(conv2d_grad);
 
 }  // namespace graphrun

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "core/random.h"
 
@@ -18,5 +19,26 @@ inline bool keep(uint64_t key, int64_t i, double rate) { return uniform01(key, s
 
 // Survivors are scaled so the expected value is unchanged (inverted dropout, as PyTorch).
 inline double scale(double rate) { return 1.0 / (1.0 - rate); }
+
+// A shard of a Dropout split across devices draws its slice of the logical tensor's mask:
+// element i of the shard is element logical_index(i) of the whole, so N devices drop exactly
+// the elements one device would. `slice` is the attr mask_slice: [axis, offset, logical size
+// along the axis], or empty for an unsplit node.
+struct MaskSlice {
+  int64_t inner = 1, extent = 1, total = 0, offset = 0;
+  MaskSlice(const std::vector<int64_t>& slice, const std::vector<int64_t>& shard_dims) {
+    if (slice.size() != 3) return;
+    auto axis = static_cast<size_t>(slice[0]);
+    for (size_t d = axis + 1; d < shard_dims.size(); ++d) inner *= shard_dims[d];
+    extent = shard_dims.at(axis);
+    offset = slice[1];
+    total = slice[2];
+  }
+  int64_t logical_index(int64_t i) const {
+    if (total == 0) return i;
+    int64_t block = extent * inner, outer = i / block, within = i % block;
+    return (outer * total + offset + within / inner) * inner + within % inner;
+  }
+};
 
 }  // namespace graphrun::dropout

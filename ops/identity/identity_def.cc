@@ -13,6 +13,7 @@ GR_REGISTER_OP("Identity")
     .cost_fn([](const InferenceContext&) {
       return Cost{0, 0};
     })
+    .split(split_rules::elementwise)
     .grad([](GradContext& g) { g.set_grad_input(0, g.grad_output(0)); });
 
 }  // namespace graphrun

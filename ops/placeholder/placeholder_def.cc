@@ -9,6 +9,9 @@ GR_REGISTER_OP("Placeholder")
     .output("output", "the fed tensor")
     .attr("shape", AttrType::kShape, "dimensions; the first may be -1 for the batch size")
     .attr("dtype", AttrType::kDType, attr_dtype(DType::kFloat32), "element type")
+    .attr("feed", AttrType::kString, attr_string(""),
+          "the feed it takes (\"\": its own name); the partition pass gives each device that reads an input its "
+          "own replica of it, fed the same tensor")
     .shape_fn([](InferenceContext& ctx) {
       const Shape written = ctx.attrs().shape("shape");
       Shape shape = written;

@@ -9,7 +9,8 @@ namespace {
 template <typename T>
 class PlaceholderKernel final : public OpKernel {
  public:
-  explicit PlaceholderKernel(const NodeInfo& node) : name_(node.name) {}
+  explicit PlaceholderKernel(const NodeInfo& node)
+      : name_(node.attrs.s("feed").empty() ? node.name : node.attrs.s("feed")) {}
   void compute(KernelContext& ctx) override {
     const auto& feeds = *ctx.run().feeds;
     auto it = feeds.find(name_);

@@ -11,6 +11,7 @@ GR_REGISTER_OP("Relu")
     .output("y")
     .shape_fn(shape_fns::same_as_input)
     .cost_fn(shape_fns::elementwise_cost(1))
+    .split(split_rules::elementwise)
     .grad([](GradContext& g) { g.set_grad_input(0, g.add("relu", "ReluGrad", {g.grad_output(0), g.input(0)})); });
 
 // ReluGrad: dx = dy where x > 0, else 0.

@@ -82,6 +82,11 @@ GR_REGISTER_OP("Flatten")
     .attr("axis", AttrType::kInt, attr_int(1), "first dimension to merge; negative counts from the end")
     .shape_fn(flatten_shape)
     .cost_fn(free)
+    // Flattening from axis 1 keeps channel-major order, so a channel split stays a feature split.
+    .split([](const SplitContext& ctx) {
+      if (ctx.attrs.i("axis") != 1 || ctx.input_shapes[0].rank() < 2) return SplitDecision::run_whole();
+      return split_rules::channels(ctx);
+    })
     .grad(reshape_grad);
 
 GR_REGISTER_OP("ReshapeLike")

@@ -15,6 +15,12 @@ GR_REGISTER_OP("Variable")
     .attr("lr_mult", AttrType::kFloat, attr_float(1.0), "learning-rate multiplier (Caffe's lr_mult)")
     .attr("decay_mult", AttrType::kFloat, attr_float(1.0), "weight-decay multiplier (Caffe's decay_mult)")
     .attr("trainable", AttrType::kBool, attr_bool(true), "whether the optimizer updates it")
+    // Set by the split pass: this Variable is one part of a logical variable cut across devices.
+    // Initializers, .npz files and checkpoints stay logical (core/variable_parts.h).
+    .attr("part_of", AttrType::kString, attr_string(""), "the logical variable this is a part of (\"\": none)")
+    .attr("part_axis", AttrType::kInt, attr_int(0), "the axis the logical variable is cut along")
+    .attr("part_offset", AttrType::kInt, attr_int(0), "where this part starts along part_axis")
+    .attr("part_shape", AttrType::kShape, attr_shape(Shape{}), "the logical variable's shape")
     .stateful()
     .shape_fn([](InferenceContext& ctx) {
       Shape shape = ctx.attrs().shape("shape");

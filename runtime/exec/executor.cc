@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/rendezvous.h"
+#include "runtime/passes/placement.h"
 
 namespace graphrun {
 
@@ -64,12 +66,7 @@ void Executor::create_kernels() {
   for (size_t i = 0; i < n; ++i) {
     const Node& node = graph_.nodes[i];
     NodeInfo& info = infos_[i];
-    info.name = node.name;
-    info.op = node.op;
-    info.attrs = node.attrs;
-    for (const auto& ref : node.inputs) info.inputs.push_back(graph_.info(ref));
-    info.outputs = node.outputs;
-    info.device = parse_device_name(node.device.empty() ? options_.device : node.device);
+    info = make_node_info(graph_, static_cast<int>(i), parse_device_name(options_.device));
     kernel_defs_[i] = &KernelRegistry::global().select(info, options_.kernel_label);
     try {
       kernels_[i] = kernel_defs_[i]->create(info);
@@ -137,8 +134,10 @@ void Executor::check_feeds(const Plan& plan, const std::map<std::string, Tensor>
   for (int i : plan.nodes) {
     const Node& node = graph_.nodes[i];
     if (node.op != "Placeholder") continue;
-    auto it = feeds.find(node.name);
-    if (it == feeds.end()) fail("Placeholder '{}' was not fed (it needs {} {})", node.name,
+    // A replica of an input on another device takes the same feed (runtime/passes/partition.h).
+    const std::string& feed = node.attrs.s("feed").empty() ? node.name : node.attrs.s("feed");
+    auto it = feeds.find(feed);
+    if (it == feeds.end()) fail("Placeholder '{}' was not fed (it needs {} {})", feed,
                                 dtype_name(node.outputs[0].dtype), node.outputs[0].shape.str());
     const Tensor& t = it->second;
     if (t.dtype() != node.outputs[0].dtype || !(t.shape() == node.outputs[0].shape))
@@ -163,7 +162,8 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
   Plan& plan = plan_for(plan_key);
   check_feeds(plan, feeds);
 
-  RunState state{&variables_, &feeds, options_.seed, step, training};
+  Rendezvous rendezvous;
+  RunState state{&variables_, &feeds, options_.seed, step, training, &rendezvous};
   plan.run = &state;
   plan.failed = false;
   plan.error.clear();

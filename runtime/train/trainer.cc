@@ -14,7 +14,10 @@
 #include "core/graph_io.h"
 #include "core/npz.h"
 #include "runtime/data/dataset.h"
+#include "core/variable_parts.h"
 #include "runtime/exec/executor.h"
+#include "runtime/passes/compile.h"
+#include "runtime/passes/placement.h"
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/evaluate.h"
 
@@ -45,20 +48,22 @@ double option_double(const proto::Training& t, const std::string& key, double fa
   }
 }
 
-proto::Checkpoint make_checkpoint(const std::string& graph_name, const TrainingGraph& tg, VariableStore& vars, const TrainConfig& config,
+// `graph` is the executor's (tg.graph has moved into it).
+proto::Checkpoint make_checkpoint(const Graph& graph, const TrainingGraph& tg, VariableStore& vars, const TrainConfig& config,
                                   const Schedule& schedule, int64_t step, int64_t epoch, int64_t batch_in_epoch,
                                   int64_t batch_size) {
   proto::Checkpoint ckpt;
-  ckpt.set_graph(graph_name);
-  for (const auto& name : tg.model_variables) {
+  ckpt.set_graph(graph.name);
+  // Logical variables: a checkpoint written on two devices loads on one, and back.
+  for (const auto& name : logical_variable_names(graph, tg.model_variables)) {
     auto* t = ckpt.add_weights();
     t->set_name(name);
-    *t->mutable_tensor() = tensor_to_proto(vars.at(name));
+    *t->mutable_tensor() = tensor_to_proto(vars.logical_value(graph, name));
   }
-  for (const auto& name : tg.slot_variables) {
+  for (const auto& name : logical_variable_names(graph, tg.slot_variables)) {
     auto* t = ckpt.add_slots();
     t->set_name(name);
-    *t->mutable_tensor() = tensor_to_proto(vars.at(name));
+    *t->mutable_tensor() = tensor_to_proto(vars.logical_value(graph, name));
   }
   ckpt.set_step(step);
   ckpt.set_epoch(epoch);
@@ -72,15 +77,8 @@ proto::Checkpoint make_checkpoint(const std::string& graph_name, const TrainingG
 void restore_variables(const proto::Checkpoint& ckpt, const TrainingGraph& tg, VariableStore& vars,
                        const std::string& path) {
   auto load = [&](const proto::NamedTensor& nt) {
-    int i = tg.graph.find(nt.name());
-    if (i < 0 || tg.graph.nodes[i].op != "Variable")
-      fail("checkpoint '{}' holds '{}', which is no variable of graph '{}'", path, nt.name(), tg.graph.name);
     Tensor t = tensor_from_proto(nt.tensor(), path + "[" + nt.name() + "]");
-    const TensorInfo& want = tg.graph.nodes[i].outputs[0];
-    if (t.dtype() != want.dtype || !(t.shape() == want.shape))
-      fail("checkpoint '{}': '{}' is {} {}, the graph's variable is {} {}", path, nt.name(), dtype_name(t.dtype()),
-           t.shape().str(), dtype_name(want.dtype), want.shape.str());
-    vars.set(nt.name(), std::move(t));
+    vars.assign_logical(tg.graph, nt.name(), t, fmt::format("checkpoint '{}'", path));
   };
   for (const auto& nt : ckpt.weights()) load(nt);
   for (const auto& nt : ckpt.slots()) load(nt);
@@ -124,7 +122,9 @@ TrainSummary train(const TrainConfig& config) {
   BuildOptions build;
   build.batch_size = config.batch_size;
   Graph model = load_graph(config.graph, build);
-  TrainingGraph tg = build_training_graph(model, config.optimizer);
+  CompileOptions compile;
+  compile.devices = parse_device_list(config.devices);
+  TrainingGraph tg = compile_training(model, config.optimizer, compile).training;
   const Shape& input = tg.graph.node(tg.data).outputs[0].shape;
   if (tg.graph.node(tg.data).outputs[0].dtype != DType::kFloat32)
     fail("Placeholder '{}' must be float32 to take images", tg.data);
@@ -154,11 +154,11 @@ TrainSummary train(const TrainConfig& config) {
       ckpt.clear_slots();
       restore_variables(ckpt, tg, vars, config.weights);
     } else {
-      vars.load_npz(model, config.weights, /*strict=*/true);
+      vars.load_npz(tg.graph, config.weights, /*strict=*/true);
     }
   }
   ExecutorOptions options;
-  options.device = config.device;
+  options.device = compile.devices[0].str();
   options.seed = config.seed;
   options.check_numerics = config.check_numerics;
   Executor executor(std::move(tg.graph), vars, options);
@@ -173,7 +173,7 @@ TrainSummary train(const TrainConfig& config) {
   TrainSummary summary;
   auto save = [&]() {
     if (checkpoint_path.empty()) return;
-    write_checkpoint(checkpoint_path, make_checkpoint(graph.name, tg, vars, config, schedule, step, epoch, batch_in_epoch,
+    write_checkpoint(checkpoint_path, make_checkpoint(graph, tg, vars, config, schedule, step, epoch, batch_in_epoch,
                                                       config.batch_size));
     summary.checkpoint = checkpoint_path;
   };
@@ -185,8 +185,9 @@ TrainSummary train(const TrainConfig& config) {
   Tensor lr_tensor(DType::kFloat32, Shape{});
   int64_t total_steps = config.epochs * steps_per_epoch;
   if (config.max_steps > 0) total_steps = std::min(total_steps, config.max_steps);
-  fmt::print(stderr, "training '{}' on {} ({} samples, {} classes): {} epochs x {} steps of {}, {} schedule, lr {:g}\n",
-             graph.name, data.train->name(), data.train->size(), data.train->num_classes(), config.epochs,
+  fmt::print(stderr,
+             "training '{}' on {} with {} ({} samples, {} classes): {} epochs x {} steps of {}, {} schedule, lr {:g}\n",
+             graph.name, device_list_str(compile.devices), data.train->name(), data.train->size(), data.train->num_classes(), config.epochs,
              steps_per_epoch, config.batch_size, config.schedule.kind, schedule.lr(epoch));
   auto run_start = Clock::now();
   int64_t steps_this_run = 0;
@@ -267,7 +268,8 @@ TrainSummary train(const TrainConfig& config) {
   // Weights of the finished run for `graphrun run/eval --weights`.
   if (!config.checkpoint_dir.empty()) {
     std::map<std::string, Tensor> weights;
-    for (const auto& name : tg.model_variables) weights[name] = vars.at(name);
+    for (const auto& name : logical_variable_names(graph, tg.model_variables))
+      weights[name] = vars.logical_value(graph, name);
     write_npz((std::filesystem::path(config.checkpoint_dir) / "weights.npz").string(), weights);
   }
   return summary;

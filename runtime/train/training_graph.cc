@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/gradient.h"
+#include "core/variable_parts.h"
 
 namespace graphrun {
 
@@ -63,9 +64,13 @@ TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& 
     t.labels = unique_name(model, "labels");
     t.loss = unique_name(model, "loss");
     t.probabilities = t.loss + ":1";
+    // On a placed graph the loss and its labels go where the logits are, so autodiff gives the
+    // loss's gradient that device too.
+    const std::string& device = model.nodes[model.resolve(t.logits).node].device;
     add_node(with_loss, t.labels, "Placeholder", {},
-             {{"shape", attr_shape(Shape{Shape::kBatch})}, {"dtype", attr_dtype(DType::kInt64)}});
-    add_node(with_loss, t.loss, "SoftmaxCrossEntropy", {t.logits, t.labels});
+             {{"shape", attr_shape(Shape{Shape::kBatch})}, {"dtype", attr_dtype(DType::kInt64)}})
+        ->set_device(device);
+    add_node(with_loss, t.loss, "SoftmaxCrossEntropy", {t.logits, t.labels})->set_device(device);
   }
   BuildOptions options;
   options.batch_size = model.batch_size;
@@ -95,10 +100,15 @@ TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& 
   for (const auto& var : t.model_variables) {
     const Node& v = forward.node(var);
     std::string slot = var + "/momentum";
-    add_node(g, slot, "Variable", {},
-             {{"shape", v.attrs.get("shape")}, {"dtype", v.attrs.get("dtype")}, {"init", attr_init_constant(0)},
-              {"trainable", attr_bool(false)}})
-        ->set_device(v.device);
+    AttrList slot_attrs = {{"shape", v.attrs.get("shape")}, {"dtype", v.attrs.get("dtype")},
+                           {"init", attr_init_constant(0)}, {"trainable", attr_bool(false)}};
+    // The momentum of a part of a split variable is that part of the logical momentum, so
+    // checkpoints hold "conv1/weight/momentum" however many devices trained.
+    if (auto part = variable_part(v)) {
+      slot_attrs.emplace_back("part_of", attr_string(part->logical + "/momentum"));
+      for (const char* attr : {"part_axis", "part_offset", "part_shape"}) slot_attrs.emplace_back(attr, v.attrs.get(attr));
+    }
+    add_node(g, slot, "Variable", {}, slot_attrs)->set_device(v.device);
     std::vector<std::string> inputs = {var, slot, grads.of.at(var), t.learning_rate};
     inputs.insert(inputs.end(), barrier.begin(), barrier.end());
     std::string update = var + "/update";
@@ -110,6 +120,8 @@ TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& 
     t.updates.push_back(update);
   }
   t.gradients = grads.of;
+  t.gradient_of = grads.gradient_of;
+  t.forward_of = grads.forward_of;
   t.graph = build_graph(g, options);
   return t;
 }

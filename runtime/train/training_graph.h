@@ -29,6 +29,8 @@ struct TrainingGraph {
   std::vector<std::string> model_variables;   // the weights (what .npz and checkpoints call the model)
   std::vector<std::string> slot_variables;    // momentum buffers
   std::map<std::string, std::string> gradients;  // variable -> its gradient tensor
+  std::map<std::string, std::string> gradient_of;  // gradient tensor -> forward tensor (core/gradient.h)
+  std::map<std::string, std::string> forward_of;   // backward node -> its forward node
 };
 
 // The logits of a model graph: training.logits if set, else the input of a final Softmax, else

@@ -8,7 +8,8 @@
 #include <sys/resource.h>
 
 #include "runtime/exec/executor.h"
-#include "runtime/train/training_graph.h"
+#include "runtime/passes/compile.h"
+#include "runtime/passes/placement.h"
 #include "tools/graphrun/cli_common.h"
 
 namespace graphrun::cli {
@@ -20,7 +21,7 @@ struct BenchArgs {
   int64_t batch_size = 16;
   int steps = 10;
   int warmup = 2;
-  std::string device = "cpu:0";
+  std::string devices = "cpu:0";
   bool json = false;
   bool train = false;
 };
@@ -33,14 +34,17 @@ struct Step {
   bool training = false;
 };
 
-Step make_step(Graph& graph, bool train) {
+Step make_step(Graph& graph, bool train, const std::string& devices) {
   Step step;
   if (!train) {
     step.feeds = random_feeds(graph, 1);
     step.fetches = default_fetches(graph);
+    graph = compile_for_devices(graph, devices);
     return step;
   }
-  TrainingGraph t = build_training_graph(graph, {});
+  CompileOptions compile;
+  compile.devices = parse_device_list(devices);
+  TrainingGraph t = compile_training(graph, {}, compile).training;
   int64_t classes = t.graph.info(t.graph.resolve(t.logits)).shape[1];
   step.feeds[t.data] = random_tensor(t.graph.node(t.data).outputs[0], 1);
   step.feeds[t.labels] = random_tensor(t.graph.node(t.labels).outputs[0], 2, classes);
@@ -63,11 +67,9 @@ double max_rss_mib() {
 void bench(const BenchArgs& args) {
   if (args.steps < 1) fail("--steps must be at least 1");
   Graph graph = load_graph_for(args.graph, args.batch_size);
-  Step step = make_step(graph, args.train);
+  Step step = make_step(graph, args.train, args.devices);
   VariableStore variables;
-  ExecutorOptions options;
-  options.device = args.device;
-  Executor executor(std::move(graph), variables, options);
+  Executor executor(std::move(graph), variables);
   auto run_step = [&](int64_t i) { executor.run(step.feeds, step.fetches, step.training, i, step.targets); };
   for (int i = 0; i < args.warmup; ++i) run_step(i);
 
@@ -86,6 +88,7 @@ void bench(const BenchArgs& args) {
   const char* mode = args.train ? "train" : "infer";
   if (args.json) {
     nlohmann::ordered_json out = {{"peer", "graphrun-" GRAPHRUN_VERSION}, {"mode", mode}, {"graph", executor.graph().name},
+                                  {"devices", args.devices},
                                   {"batch", args.batch_size}, {"steps", args.steps},
                                   {"ms_per_step", std::round(median * 10) / 10}, {"img_s", std::round(img_s * 100) / 100},
                                   {"peak_tensor_mib", std::round(peak_mib)}, {"max_rss_mib", std::round(max_rss_mib())}};
@@ -107,7 +110,7 @@ void add_bench(CLI::App& app) {
   sub->add_option("--batch-size", args->batch_size, "batch size")->capture_default_str();
   sub->add_option("--steps", args->steps, "timed steps")->capture_default_str();
   sub->add_option("--warmup", args->warmup, "untimed steps first")->capture_default_str();
-  sub->add_option("--device", args->device, "device for nodes that name none")->capture_default_str();
+  add_devices_option(sub, args->devices);
   sub->add_flag("--json", args->json, "one JSON line, as the PyTorch peer scripts print");
   sub->add_flag("--train", args->train, "time training steps (forward, backward, SGD update) instead of inference");
   sub->callback([args] { bench(*args); });

@@ -4,6 +4,9 @@
 
 #include "core/graph_io.h"
 #include "core/random.h"
+#include "core/variable_parts.h"
+#include "runtime/passes/compile.h"
+#include "runtime/passes/placement.h"
 #include "runtime/train/checkpoint.h"
 
 #include <fmt/ranges.h>
@@ -17,22 +20,30 @@ Graph load_graph_for(const std::string& path, int64_t batch_size) {
   return load_graph(path, options);
 }
 
+void add_devices_option(CLI::App* sub, std::string& devices) {
+  sub->add_option("--devices,--device", devices,
+                  "devices to run on, e.g. cpu:0 or cpu:0,cpu:1 (the model is split across several)")
+      ->capture_default_str();
+}
+
+Graph compile_for_devices(const Graph& model, const std::string& devices) {
+  CompileOptions options;
+  options.devices = parse_device_list(devices);
+  return compile_inference(model, options).graph;
+}
+
 void load_weights(VariableStore& variables, const Graph& graph, const std::string& path) {
   if (!is_checkpoint_file(path)) {
     variables.load_npz(graph, path, /*strict=*/true);
     return;
   }
   proto::Checkpoint ckpt = read_checkpoint(path);
-  std::vector<std::string> missing;
-  for (int i : graph.nodes_with_op("Variable")) missing.push_back(graph.nodes[i].name);
+  std::vector<std::string> all;
+  for (int i : graph.nodes_with_op("Variable")) all.push_back(graph.nodes[i].name);
+  std::vector<std::string> missing = logical_variable_names(graph, all);
   for (const auto& nt : ckpt.weights()) {
-    int i = graph.find(nt.name());
-    if (i < 0) fail("checkpoint '{}' holds '{}', which is no variable of graph '{}'", path, nt.name(), graph.name);
     Tensor t = tensor_from_proto(nt.tensor(), path + "[" + nt.name() + "]");
-    if (!(t.shape() == graph.nodes[i].outputs[0].shape))
-      fail("checkpoint '{}': '{}' has shape {}, the graph's variable has {}", path, nt.name(), t.shape().str(),
-           graph.nodes[i].outputs[0].shape.str());
-    variables.set(nt.name(), std::move(t));
+    variables.assign_logical(graph, nt.name(), t, fmt::format("checkpoint '{}'", path));
     std::erase(missing, nt.name());
   }
   if (!missing.empty()) fail("checkpoint '{}' has no weights for {}", path, fmt::join(missing, ", "));
@@ -56,7 +67,8 @@ Tensor random_tensor(const TensorInfo& info, uint64_t seed, int64_t classes) {
 std::map<std::string, Tensor> random_feeds(const Graph& graph, uint64_t seed) {
   std::map<std::string, Tensor> feeds;
   for (int i : graph.nodes_with_op("Placeholder"))
-    feeds[graph.nodes[i].name] = random_tensor(graph.nodes[i].outputs[0], hash_combine(seed, hash_name(graph.nodes[i].name)));
+    if (graph.nodes[i].attrs.s("feed").empty())  // replicas take their original's feed
+      feeds[graph.nodes[i].name] = random_tensor(graph.nodes[i].outputs[0], hash_combine(seed, hash_name(graph.nodes[i].name)));
   return feeds;
 }
 

@@ -19,9 +19,15 @@ void add_run(CLI::App& app);
 void add_ops(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_dot(CLI::App& app);
+void add_place(CLI::App& app);
 void add_train(CLI::App& app);  // train, eval, export-weights
 
 Graph load_graph_for(const std::string& path, int64_t batch_size);
+// --devices D1,D2 (alias --device): the devices a subcommand runs on; more than one splits the
+// model across them.
+void add_devices_option(CLI::App* sub, std::string& devices);
+// The model compiled for inference on `devices` (split, placed, partitioned).
+Graph compile_for_devices(const Graph& model, const std::string& devices);
 // Weights from an .npz keyed by variable name, or a checkpoint's weights (every variable of
 // the graph must be present).
 void load_weights(VariableStore& variables, const Graph& graph, const std::string& path);

@@ -1,7 +1,11 @@
 // graphrun dot GRAPH: Graphviz DOT with output shapes on the edges. Render with
-// `graphrun dot g.pbtxt | dot -Tpng -o g.png`.
+// `graphrun dot g.pbtxt | dot -Tpng -o g.png`. With --placement --devices cpu:0,cpu:1 it draws
+// the split, placed graph as the paper's Figure 2: one box per device, nodes coloured by
+// device, the edges that cross devices bold.
 #include <iostream>
 
+#include "runtime/passes/compile.h"
+#include "runtime/passes/placement.h"
 #include "tools/graphrun/cli_common.h"
 
 namespace graphrun::cli {
@@ -11,7 +15,14 @@ namespace {
 struct DotArgs {
   std::string graph;
   bool params = false;
+  bool placement = false;
+  std::string devices = "cpu:0,cpu:1";
 };
+
+const char* device_colour(size_t k) {
+  static const char* colours[] = {"#dbe8fb", "#fde2cf", "#dff3df", "#f3def3"};
+  return colours[k % 4];
+}
 
 std::string escape(const std::string& s) {
   std::string out;
@@ -24,23 +35,45 @@ std::string escape(const std::string& s) {
 
 void dot(const DotArgs& args) {
   Graph graph = load_graph_for(args.graph, 1);
+  std::vector<std::string> devices;
+  if (args.placement) {
+    CompileOptions options;
+    options.devices = parse_device_list(args.devices);
+    for (const auto& d : options.devices) devices.push_back(d.str());
+    graph = compile_placed(graph, options).graph;
+  }
   fmt::print("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
              "fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
              escape(graph.name));
-  auto hidden = [&](const Node& n) { return n.implicit && !args.params; };
-  for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) {
+  auto hidden = [&](const Node& n) { return (n.implicit || (args.placement && n.op == "Variable")) && !args.params; };
+  auto print_node = [&](int i, const char* fill) {
     const Node& node = graph.nodes[i];
-    if (hidden(node)) continue;
     int64_t p = node_parameters(graph, node);
     std::string label = fmt::format("{}\\n{}", escape(node.name), node.op);
     if (p > 0) label += fmt::format("\\n{} params", human(static_cast<double>(p)));
-    const char* fill = node.op == "Placeholder" ? "#fde9c9" : node.op == "Variable" ? "#e4f3e4" : "#eef3fb";
     fmt::print("  n{} [label=\"{}\", fillcolor=\"{}\"];\n", i, label, fill);
+  };
+  if (args.placement) {
+    for (size_t k = 0; k < devices.size(); ++k) {
+      fmt::print("  subgraph cluster_{} {{\n  label=\"{}\"; style=dashed;\n", k, devices[k]);
+      for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i)
+        if (!hidden(graph.nodes[i]) && graph.nodes[i].device == devices[k]) print_node(i, device_colour(k));
+      fmt::print("  }}\n");
+    }
+  } else {
+    for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) {
+      const Node& node = graph.nodes[i];
+      if (!hidden(node))
+        print_node(i, node.op == "Placeholder" ? "#fde9c9" : node.op == "Variable" ? "#e4f3e4" : "#eef3fb");
+    }
   }
   for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) {
     for (const auto& ref : graph.nodes[i].inputs) {
       if (hidden(graph.nodes[ref.node])) continue;
-      fmt::print("  n{} -> n{} [label=\"{}\"];\n", ref.node, i, graph.info(ref).shape.str());
+      bool crosses = args.placement && graph.nodes[ref.node].device != graph.nodes[i].device &&
+                     graph.nodes[ref.node].op != "Placeholder";
+      fmt::print("  n{} -> n{} [label=\"{}\"{}];\n", ref.node, i, graph.info(ref).shape.str(),
+                 crosses ? ", penwidth=3, color=\"#c0392b\", fontcolor=\"#c0392b\"" : "");
     }
   }
   fmt::print("}}\n");
@@ -53,6 +86,9 @@ void add_dot(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("dot", "Print the graph as Graphviz DOT (shapes on edges)");
   sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
   sub->add_flag("--params", args->params, "also draw the implicit parameter Variables");
+  sub->add_flag("--placement", args->placement,
+                "draw the graph split and placed on --devices: nodes coloured by device, cross-device edges bold");
+  sub->add_option("--devices", args->devices, "devices for --placement")->capture_default_str();
   sub->callback([args] { dot(*args); });
 }
 

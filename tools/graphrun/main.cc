@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   graphrun::cli::add_ops(app);
   graphrun::cli::add_bench(app);
   graphrun::cli::add_dot(app);
+  graphrun::cli::add_place(app);
   graphrun::cli::add_train(app);
   try {
     app.parse(argc, argv);

@@ -19,7 +19,7 @@ struct RunArgs {
   std::vector<std::string> fetches;
   std::string output;
   int64_t batch_size = 0;
-  std::string device = "cpu:0";
+  std::string devices = "cpu:0";
   uint64_t seed = 0;
   int top = 5;
 };
@@ -60,10 +60,10 @@ void run(const RunArgs& args) {
   for (auto& [name, tensor] : random_feeds(graph, args.seed + 1)) feeds.try_emplace(name, std::move(tensor));
 
   std::vector<std::string> fetches = args.fetches.empty() ? default_fetches(graph) : args.fetches;
+  graph = compile_for_devices(graph, args.devices);
   VariableStore variables;
   if (!args.weights.empty()) load_weights(variables, graph, args.weights);
   ExecutorOptions options;
-  options.device = args.device;
   options.seed = args.seed;
   Executor executor(std::move(graph), variables, options);
   std::vector<Tensor> outputs = executor.run(feeds, fetches);
@@ -94,7 +94,7 @@ void add_run(CLI::App& app) {
   sub->add_option("--fetch", args->fetches, "tensor to output, \"node\" or \"node:k\" (repeatable); default: the graph's outputs");
   sub->add_option("--output", args->output, "write the first fetched tensor to this .npy");
   sub->add_option("--batch-size", args->batch_size, "batch size (default: the input's, else 1)");
-  sub->add_option("--device", args->device, "device for nodes that name none")->capture_default_str();
+  add_devices_option(sub, args->devices);
   sub->add_option("--seed", args->seed, "seed for initializers and random inputs")->capture_default_str();
   sub->add_option("--top", args->top, "classes to show per sample")->capture_default_str();
   sub->callback([args] { run(*args); });

@@ -39,7 +39,7 @@ void add_train_cmd(CLI::App& app) {
   sub->add_option("--resume", a->config.resume, "continue from this checkpoint");
   sub->add_option("--weights", a->config.weights, "start from these weights (.npz or checkpoint) instead of the initializers");
   sub->add_option("--metrics", a->config.metrics, "append one JSON line per step and per epoch to this file");
-  sub->add_option("--device", a->config.device, "device")->capture_default_str();
+  add_devices_option(sub, a->config.devices);
   sub->add_flag("--no-check-numerics", a->no_check_numerics, "do not scan outputs for NaN/Inf (faster)");
   sub->add_flag("--quiet", a->config.quiet, "no live progress line");
   sub->callback([a] {
@@ -58,7 +58,7 @@ void add_train_cmd(CLI::App& app) {
 struct EvalArgs {
   std::string graph, weights, data = "fashion-mnist";
   int64_t batch_size = 100;
-  std::string device = "cpu:0";
+  std::string devices = "cpu:0";
 };
 
 void add_eval_cmd(CLI::App& app) {
@@ -68,7 +68,7 @@ void add_eval_cmd(CLI::App& app) {
   sub->add_option("--weights", a->weights, "weights: .npz or a checkpoint")->required();
   sub->add_option("--data", a->data, "fashion-mnist, synthetic, or a folder")->capture_default_str();
   sub->add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
-  sub->add_option("--device", a->device, "device")->capture_default_str();
+  add_devices_option(sub, a->devices);
   sub->callback([a] {
     Graph graph = load_graph_for(a->graph, a->batch_size);
     std::string logits = find_logits(graph);
@@ -76,9 +76,10 @@ void add_eval_cmd(CLI::App& app) {
     const Shape& shape = graph.node(input).outputs[0].shape;
     Shape image(std::vector<int64_t>(shape.dims().begin() + 1, shape.dims().end()));
     DataSplits data = open_dataset(a->data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed());
+    graph = compile_for_devices(graph, a->devices);
     VariableStore vars;
     load_weights(vars, graph, a->weights);
-    Executor executor(std::move(graph), vars, {.device = a->device});
+    Executor executor(std::move(graph), vars);
     EvalResult r = evaluate(executor, input, logits, *data.validation);
     fmt::print("{}: {} samples  top-1 {:.4f}  top-5 {:.4f}  loss {:.4f}\n", data.validation->name(), r.samples, r.top1,
                r.top5, r.loss);

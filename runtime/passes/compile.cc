@@ -1,0 +1,54 @@
+#include "runtime/passes/compile.h"
+
+#include "runtime/passes/partition.h"
+#include "runtime/passes/placement.h"
+
+namespace graphrun {
+
+namespace {
+
+Graph rebuild(const proto::Graph& graph, int64_t batch_size) {
+  BuildOptions build;
+  build.batch_size = batch_size;
+  return build_graph(graph, build);
+}
+
+Graph placed_forward(const Graph& model, const CompileOptions& options, SplitInfo& info) {
+  Graph forward = model;
+  if (options.devices.size() > 1) {
+    SplitResult split = split_graph(model, options.devices);
+    info = std::move(split.info);
+    forward = rebuild(split.graph, model.batch_size);
+  }
+  place(forward, options.devices, options.kernel_label);
+  return forward;
+}
+
+}  // namespace
+
+CompiledGraph compile_placed(const Graph& model, const CompileOptions& options) {
+  CompiledGraph out;
+  out.graph = placed_forward(model, options, out.split);
+  return out;
+}
+
+CompiledGraph compile_inference(const Graph& model, const CompileOptions& options) {
+  CompiledGraph out;
+  Graph forward = placed_forward(model, options, out.split);
+  out.graph = rebuild(partition(forward), model.batch_size);
+  return out;
+}
+
+CompiledTraining compile_training(const Graph& model, const OptimizerSettings& optimizer,
+                                  const CompileOptions& options) {
+  CompiledTraining out;
+  Graph forward = placed_forward(model, options, out.split);
+  // The logits as the logical graph defines them (the split graph has gathers as extra outputs).
+  if (forward.training.logits().empty()) forward.training.set_logits(find_logits(model));
+  out.training = build_training_graph(forward, optimizer);
+  place(out.training.graph, options.devices, options.kernel_label);
+  out.training.graph = rebuild(partition(out.training.graph), model.batch_size);
+  return out;
+}
+
+}  // namespace graphrun

@@ -1,0 +1,38 @@
+// The passes between a loaded model and the executor, in order: split (when there is more
+// than one device), placement, [autodiff and the optimizer, for training], placement of what
+// they added, partition. Autodiff runs on the split graph, so the backward of each gather is
+// a Slice on the gathering device and the gradient transfers mirror the forward ones.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/graph.h"
+#include "runtime/devices/device.h"
+#include "runtime/passes/split.h"
+#include "runtime/train/training_graph.h"
+
+namespace graphrun {
+
+struct CompileOptions {
+  std::vector<DeviceName> devices = {DeviceName{}};  // cpu:0
+  std::string kernel_label;                          // checked by placement: "reference" forces those
+};
+
+struct CompiledGraph {
+  Graph graph;  // placed and partitioned
+  SplitInfo split;
+};
+
+struct CompiledTraining {
+  TrainingGraph training;  // its graph placed and partitioned
+  SplitInfo split;
+};
+
+CompiledGraph compile_inference(const Graph& model, const CompileOptions& options);
+// Split and placed, before partition (what `graphrun dot --placement` draws).
+CompiledGraph compile_placed(const Graph& model, const CompileOptions& options);
+CompiledTraining compile_training(const Graph& model, const OptimizerSettings& optimizer,
+                                  const CompileOptions& options);
+
+}  // namespace graphrun

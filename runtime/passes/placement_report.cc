@@ -1,0 +1,111 @@
+#include "runtime/passes/placement_report.h"
+
+#include <set>
+
+namespace graphrun {
+
+namespace {
+
+// Ops whose output is their input's buffer: they allocate nothing.
+bool aliases_input(const std::string& op) {
+  static const std::set<std::string> ops = {"Identity", "Reshape", "Flatten", "ReshapeLike", "Send", "StopGradient"};
+  return ops.count(op) != 0;
+}
+
+std::vector<bool> nodes_run(const Graph& graph, const std::vector<std::string>& run) {
+  std::vector<bool> needed(graph.nodes.size(), false);
+  for (const auto& name : run) needed[graph.resolve(name).node] = true;
+  for (size_t i = graph.nodes.size(); i-- > 0;)
+    if (needed[i]) {
+      for (const auto& ref : graph.nodes[i].inputs) needed[ref.node] = true;
+      for (int c : graph.nodes[i].control_inputs) needed[c] = true;
+    }
+  return needed;
+}
+
+class ConsumerNames {
+ public:
+  ConsumerNames(const Graph& graph, const SplitInfo& split, const BackwardInfo& backward, const std::vector<bool>& needed)
+      : graph_(graph), split_(split), backward_(backward), needed_(needed), consumers_(graph.consumers()) {}
+  // The logical nodes that read node i's output, looking through the split's gathers and slices.
+  std::set<std::string> of(int i) const {
+    std::set<std::string> names;
+    for (int c : consumers_[i]) {
+      if (!needed_[c]) continue;
+      const std::string& name = graph_.nodes[c].name;
+      if (split_.adapters.count(name)) {
+        auto more = of(c);
+        names.insert(more.begin(), more.end());
+      } else {
+        names.insert(logical(name));
+      }
+    }
+    return names;
+  }
+  // A backward node stands for its forward node; a shard for its logical node.
+  std::string logical(const std::string& physical) const {
+    auto fwd = backward_.forward_of.find(physical);
+    if (fwd != backward_.forward_of.end()) return logical(fwd->second);
+    auto it = split_.logical_of.find(physical);
+    return it == split_.logical_of.end() ? physical : it->second;
+  }
+
+ private:
+  const Graph& graph_;
+  const SplitInfo& split_;
+  const BackwardInfo& backward_;
+  const std::vector<bool>& needed_;
+  std::vector<std::vector<int>> consumers_;
+};
+
+}  // namespace
+
+PlacementReport report_placement(const Graph& graph, const std::vector<std::string>& devices, const SplitInfo& split,
+                                 const BackwardInfo& backward, const std::vector<std::string>& run) {
+  PlacementReport report;
+  std::map<std::string, size_t> index;
+  for (const auto& d : devices) {
+    index[d] = report.devices.size();
+    report.devices.push_back({.name = d});
+  }
+  std::vector<bool> needed = nodes_run(graph, run);
+  ConsumerNames consumers(graph, split, backward, needed);
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (!needed[i]) continue;
+    const Node& node = graph.nodes[i];
+    auto at = index.find(node.device);
+    if (at == index.end()) continue;
+    DeviceReport& d = report.devices[at->second];
+    ++d.nodes;
+    d.flops += node.cost.flops;
+    for (const auto& out : node.outputs) {
+      double bytes = static_cast<double>(out.shape.num_elements() * static_cast<int64_t>(dtype_size(out.dtype)));
+      if (!aliases_input(node.op)) d.memory_bytes += bytes;
+      if (node.op == "Variable" && node.attrs.b("trainable")) d.parameters += out.shape.num_elements();
+    }
+    if (node.op != "Recv") continue;
+    const Node& send = graph.nodes[node.inputs[0].node];
+    TransferReport t;
+    t.tensor = graph.tensor_name(send.inputs[0]);
+    t.from = send.device;
+    t.to = node.device;
+    const TensorInfo& info = graph.info(send.inputs[0]);
+    t.bytes = info.shape.num_elements() * static_cast<int64_t>(dtype_size(info.dtype));
+    auto grad = backward.gradient_of.find(t.tensor);
+    if (grad != backward.gradient_of.end()) {
+      t.pass = "backward";
+      t.gradient_of = grad->second;
+      t.consumer = consumers.logical(split_tensor_name(grad->second).first);
+    } else {
+      std::set<std::string> readers = consumers.of(static_cast<int>(i));
+      bool update = true;
+      for (const auto& r : readers) update = update && graph.find(r) >= 0 && graph.node(r).op == "ApplyMomentum";
+      t.pass = update && !readers.empty() ? "update" : "forward";
+      for (const auto& r : readers) t.consumer += (t.consumer.empty() ? "" : ",") + r;
+    }
+    report.transfers.push_back(t);
+  }
+  return report;
+}
+
+}  // namespace graphrun

@@ -1,0 +1,40 @@
+// The split pass (model parallelism): turns a logical one-tower graph into shards on N
+// devices, asking each node's split rule (core/split_rule.h) how it runs given how its inputs
+// lie. On AlexNet with `groups: 2` this recovers the paper's two GPU towers: the only tensors
+// that must cross devices are those the rules gather, the inputs of conv3, fc6, fc7, fc8 and
+// the loss.
+//
+// What it emits, every node with its device:
+//   - a sharded node X as X/part_0 .. X/part_{N-1}, part k on device k, with its per-shard attrs;
+//   - a Variable read in parts as V/part_k (attrs part_of etc., core/variable_parts.h);
+//   - a gather (Concat of the parts) where a node needs a split tensor whole; the gather on
+//     device 0 takes the logical name X, so fetching "fc8" or "prob" works as on one device;
+//   - a Slice where a shard needs its part of a whole tensor (sliced on the tensor's device,
+//     or on the shard's device for a graph input, which every device receives anyway);
+//   - a node that runs whole keeps its name, on its explicit device, else its first input's.
+// Nodes with an explicit device are never split (hand-placed towers stay as written).
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/graph.h"
+#include "runtime/devices/device.h"
+
+namespace graphrun {
+
+struct SplitInfo {
+  std::map<std::string, std::string> logical_of;  // physical node -> the logical node it computes part of
+  std::set<std::string> adapters;                 // gathers and slices the pass added
+};
+
+struct SplitResult {
+  proto::Graph graph;
+  SplitInfo info;
+};
+
+SplitResult split_graph(const Graph& model, const std::vector<DeviceName>& devices);
+
+}  // namespace graphrun
