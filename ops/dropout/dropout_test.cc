@@ -140,3 +140,31 @@ TEST_CASE("DropoutGrad: regenerates the forward node's mask; passes dy through a
   OpCase missing{.op = "DropoutGrad", .input_shapes = {Shape{3}}};
   CHECK(build_error(missing).find("missing required attr 'forward_node'") != std::string::npos);
 }
+
+TEST_CASE("Dropout: the shards of a split Dropout drop exactly the elements the whole one drops") {
+  const double rate = 0.5;
+  NodeInfo whole = make_node(dropout_case(rate, Shape{4, 6, 5}), DType::kFloat32);
+  Tensor y = run_kernel(reference(whole), whole, {ones(DType::kFloat32, Shape{4, 6, 5})}, true, 42, 3)[0];
+  for (int part = 0; part < 2; ++part) {
+    OpCase shard = dropout_case(rate, Shape{4, 3, 5});
+    shard.attrs.push_back({"mask_name", attr_string("node")});
+    shard.attrs.push_back({"mask_slice", attr_ints({1, 3 * part, 6})});
+    NodeInfo node = make_node(shard, DType::kFloat32);
+    node.name = "node/part_" + std::to_string(part);
+    Tensor got = run_kernel(reference(node), node, {ones(DType::kFloat32, Shape{4, 3, 5})}, true, 42, 3)[0];
+    int64_t mismatches = 0;
+    for (int64_t n = 0; n < 4; ++n)
+      for (int64_t c = 0; c < 3; ++c)
+        for (int64_t w = 0; w < 5; ++w)
+          mismatches += got.value_as_double((n * 3 + c) * 5 + w) != y.value_as_double((n * 6 + 3 * part + c) * 5 + w);
+    CHECK(mismatches == 0);
+    // DropoutGrad of the shard regenerates the shard's mask.
+    OpCase grad{.op = "DropoutGrad",
+                .attrs = {{"forward_node", attr_string("node")}, {"rate", attr_float(rate)},
+                          {"mask_slice", attr_ints({1, 3 * part, 6})}},
+                .input_shapes = {Shape{4, 3, 5}}};
+    NodeInfo grad_node = make_node(grad, DType::kFloat32);
+    Tensor dx = run_kernel(reference(grad_node), grad_node, {ones(DType::kFloat32, Shape{4, 3, 5})}, true, 42, 3)[0];
+    CHECK(compare(dx, got, 0, 0).empty());
+  }
+}

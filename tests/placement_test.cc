@@ -1,0 +1,268 @@
+// The split, placement and partition passes: the paper's cross-GPU points on AlexNet, and
+// two logical CPU devices computing what one device computes (forward, dropout, training).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <set>
+
+#include "core/graph_io.h"
+#include "core/random.h"
+#include "core/variable_parts.h"
+#include "runtime/exec/executor.h"
+#include "runtime/passes/compile.h"
+#include "runtime/passes/placement.h"
+#include "runtime/passes/placement_report.h"
+
+using namespace graphrun;
+
+namespace {
+
+const std::vector<DeviceName> kOne = {{DeviceType::kCPU, 0}};
+const std::vector<DeviceName> kTwo = {{DeviceType::kCPU, 0}, {DeviceType::kCPU, 1}};
+
+Graph load(const std::string& name, int64_t batch) {
+  BuildOptions options;
+  options.batch_size = batch;
+  return load_graph(std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/" + name, options);
+}
+
+// The graph in float64 (its input, and so every implicit parameter): rounding is then so small
+// that five steps of chaotic training cannot magnify it to a visible difference, and the
+// comparison of one and two devices can be strict.
+Graph load_float64(const std::string& name, int64_t batch) {
+  proto::Graph g = read_graph_file(std::string(GRAPHRUN_SOURCE_DIR) + "/graphs/" + name);
+  for (auto& node : *g.mutable_node())
+    if (node.op() == "Placeholder") {
+      proto::Attr* dtype = node.add_attr();
+      *dtype = attr_dtype(DType::kFloat64);
+      dtype->set_name("dtype");
+    }
+  BuildOptions options;
+  options.batch_size = batch;
+  return build_graph(g, options);
+}
+
+Tensor random_images(const TensorInfo& info, uint64_t seed) {
+  Tensor t(info.dtype, info.shape);
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    if (info.dtype == DType::kFloat64)
+      t.data<double>()[i] = normal01(seed, i);
+    else
+      t.data<float>()[i] = static_cast<float>(normal01(seed, i));
+  }
+  return t;
+}
+
+// max |a - b| / max |b|
+double relative_difference(const Tensor& a, const Tensor& b) {
+  REQUIRE(a.shape() == b.shape());
+  double diff = 0, scale = 0;
+  for (int64_t i = 0; i < a.num_elements(); ++i) {
+    diff = std::max(diff, std::abs(a.value_as_double(i) - b.value_as_double(i)));
+    scale = std::max(scale, std::abs(b.value_as_double(i)));
+  }
+  return diff / std::max(scale, 1e-30);
+}
+
+PlacementReport alexnet_training_report(int64_t batch) {
+  CompiledTraining c = compile_training(load("alexnet.pbtxt", batch), {}, {kTwo, ""});
+  std::vector<std::string> run = c.training.updates;
+  run.push_back(c.training.loss);
+  return report_placement(c.training.graph, {"cpu:0", "cpu:1"}, c.split,
+                          {c.training.gradient_of, c.training.forward_of}, run);
+}
+
+// Losses of `steps` training steps on one fixed batch (so the updates add up rather than cancel,
+// which would magnify rounding) and then every logical weight, on the given devices.
+struct TrainResult {
+  std::vector<double> losses;
+  std::map<std::string, Tensor> weights;
+};
+
+TrainResult train_steps(const Graph& model, const std::vector<DeviceName>& devices, int steps, double lr) {
+  TrainingGraph tg = compile_training(model, {}, {devices, ""}).training;
+  VariableStore vars;
+  Executor executor(tg.graph, vars, {.seed = 7});
+  const TensorInfo& input = tg.graph.node(tg.data).outputs[0];
+  int64_t classes = tg.graph.info(tg.graph.resolve(tg.logits)).shape[1];
+  TrainResult result;
+  Tensor images = random_images(input, 10), labels(DType::kInt64, Shape{input.shape[0]});
+  for (int64_t n = 0; n < input.shape[0]; ++n)
+    labels.data<int64_t>()[n] = static_cast<int64_t>(uniform01(100, n) * static_cast<double>(classes));
+  Tensor rate(DType::kFloat32, Shape{});
+  rate.data<float>()[0] = static_cast<float>(lr);
+  for (int s = 0; s < steps; ++s) {
+    auto out = executor.run({{tg.data, images}, {tg.labels, labels}, {tg.learning_rate, rate}}, {tg.loss},
+                            /*training=*/true, s, tg.updates);
+    result.losses.push_back(out[0].value_as_double(0));
+  }
+  for (const auto& name : logical_variable_names(tg.graph, tg.model_variables))
+    result.weights[name] = vars.logical_value(executor.graph(), name).clone();
+  return result;
+}
+
+void check_same_training(const Graph& model, double lr, double tolerance) {
+  TrainResult one = train_steps(model, kOne, 5, lr), two = train_steps(model, kTwo, 5, lr);
+  for (size_t s = 0; s < one.losses.size(); ++s) {
+    INFO("step " << s << ": " << one.losses[s] << " vs " << two.losses[s]);
+    CHECK(std::abs(one.losses[s] - two.losses[s]) <= tolerance * std::abs(one.losses[s]));
+  }
+  REQUIRE(one.weights.size() == two.weights.size());
+  // Relative to the layer's parameter scale: a bias that starts at 0 and barely moves (conv1's
+  // gradient is tiny in AlexNet's N(0, 0.01) init) has no scale of its own.
+  std::map<std::string, double> layer_scale;
+  auto layer = [](const std::string& name) { return name.substr(0, name.find('/')); };
+  for (const auto& [name, w] : one.weights)
+    for (int64_t i = 0; i < w.num_elements(); ++i)
+      layer_scale[layer(name)] = std::max(layer_scale[layer(name)], std::abs(w.value_as_double(i)));
+  for (const auto& [name, w] : one.weights) {
+    const Tensor& got = two.weights.at(name);
+    REQUIRE(got.shape() == w.shape());
+    double diff = 0;
+    for (int64_t i = 0; i < w.num_elements(); ++i) diff = std::max(diff, std::abs(got.value_as_double(i) - w.value_as_double(i)));
+    INFO(name << ": max |difference| " << diff << ", layer scale " << layer_scale[layer(name)]);
+    CHECK(diff <= tolerance * layer_scale[layer(name)]);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("split: on two devices AlexNet's transfers are the paper's cross-GPU points") {
+  PlacementReport r = alexnet_training_report(128);
+  REQUIRE(r.devices.size() == 2);
+  CHECK(r.devices[0].parameters == r.devices[1].parameters);
+  CHECK(r.devices[0].parameters + r.devices[1].parameters == 60'965'224);
+
+  std::set<std::string> forward_consumers;
+  std::multiset<std::tuple<std::string, std::string, std::string, int64_t>> forward, mirrored;
+  double forward_bytes_each_way[2] = {0, 0};
+  for (const auto& t : r.transfers) {
+    CHECK(t.pass != "update");
+    if (t.pass == "forward") {
+      forward_consumers.insert(t.consumer);
+      forward.insert({t.tensor, t.from, t.to, t.bytes});
+      forward_bytes_each_way[t.from == "cpu:0" ? 0 : 1] += static_cast<double>(t.bytes);
+    } else {
+      REQUIRE(t.pass == "backward");
+      // The gradient of a forward-sent tensor flows back the other way, the same size.
+      mirrored.insert({t.gradient_of, t.to, t.from, t.bytes});
+    }
+  }
+  CHECK(forward_consumers == std::set<std::string>{"conv3", "fc6", "fc7", "fc8", "loss"});
+  CHECK(forward == mirrored);
+  CHECK(forward.size() == 9);  // conv3, fc6, fc7, fc8 both ways; the logits to the loss one way
+  // The paper's exchange: about 15.6 MB each way per step of 128 images.
+  CHECK(forward_bytes_each_way[0] / 1e6 == doctest::Approx(15.53).epsilon(0.01));
+  CHECK(forward_bytes_each_way[1] / 1e6 == doctest::Approx(15.79).epsilon(0.01));
+}
+
+TEST_CASE("partition: one Send/Recv pair per (tensor, destination device)") {
+  CompiledTraining c = compile_training(load("alexnet_mini.pbtxt", 4), {}, {kTwo, ""});
+  const Graph& g = c.training.graph;
+  std::set<std::pair<std::string, std::string>> seen;
+  int recvs = 0;
+  for (const auto& node : g.nodes) {
+    for (const auto& ref : node.inputs) {
+      const Node& producer = g.nodes[ref.node];
+      // Only Send -> Recv and replicated inputs cross; everything else stays on one device.
+      if (producer.device != node.device) CHECK(producer.op == "Send");
+    }
+    if (node.op != "Recv") continue;
+    ++recvs;
+    const Node& send = g.nodes[node.inputs[0].node];
+    CHECK(send.op == "Send");
+    CHECK(seen.insert({g.tensor_name(send.inputs[0]), node.device}).second);
+  }
+  CHECK(recvs >= 18);  // 18 run in a training step; the rest feed device 0's gathers for fetches
+  CHECK(g.nodes_with_op("Placeholder").size() == 5);  // data on both devices, labels, learning rate on both
+}
+
+TEST_CASE("placement: backward nodes colocate with their forward node, updates with their variable") {
+  CompiledTraining c = compile_training(load("alexnet_mini.pbtxt", 4), {}, {kTwo, ""});
+  const Graph& g = c.training.graph;
+  int checked = 0;
+  for (const auto& [backward, forward] : c.training.forward_of) {
+    CHECK(g.node(backward).device == g.node(forward).device);
+    ++checked;
+  }
+  CHECK(checked > 50);
+  for (const auto& update : c.training.updates) {
+    const Node& u = g.node(update);
+    CHECK(u.device == g.nodes[u.inputs[0].node].device);  // the variable
+    CHECK(u.device == g.nodes[u.inputs[1].node].device);  // its momentum
+  }
+}
+
+TEST_CASE("placement: explicit devices win; unknown devices and missing kernels are load-time errors") {
+  Graph towers = load("alexnet_towers.pbtxt", 2);
+  Graph placed = compile_placed(towers, {kTwo, ""}).graph;
+  CHECK(placed.node("conv1b").device == "cpu:1");
+  CHECK(placed.node("conv1a").device == "cpu:0");
+  CHECK(placed.node("conv1b/weight").device == "cpu:1");  // a variable goes where its reader was placed
+  CHECK_THROWS_WITH(compile_placed(towers, {kOne, ""}),
+                    doctest::Contains("'conv1b/weight' is placed on cpu:1, which is not among the devices (cpu:0)"));
+  CHECK_THROWS_WITH(parse_device_list("cpu:0,cpu:0"), doctest::Contains("cpu:0 is listed twice"));
+  CHECK_THROWS_WITH(parse_device_list("cpu:0,tpu:1"), doctest::Contains("unknown device 'tpu:1'"));
+  // No op of the mini net has a kernel on a GPU yet: the error lists the kernels there are.
+  CHECK_THROWS_WITH(compile_inference(load("alexnet_mini.pbtxt", 1), {{{DeviceType::kCUDA, 0}}, ""}),
+                    doctest::Contains("no kernel for float32 on gpu:0 (kernels: cpu/float32/"));
+}
+
+TEST_CASE("split: alexnet_mini on cpu:0,cpu:1 computes what one device computes") {
+  Graph model = load("alexnet_mini.pbtxt", 3);
+  Tensor images = random_images(model.node("data").outputs[0], 5);
+  auto forward = [&](const std::vector<DeviceName>& devices) {
+    VariableStore vars;
+    Executor executor(compile_inference(model, {devices, ""}).graph, vars, {.seed = 3});
+    return executor.run({{"data", images}}, {"prob"})[0];
+  };
+  Tensor one = forward(kOne), two = forward(kTwo);
+  CHECK(relative_difference(two, one) <= 1e-5);
+  // Five training steps, dropout on: the same losses and weights (in float64, to 1e-10).
+  check_same_training(load_float64("alexnet_mini.pbtxt", 4), 0.01, 1e-10);
+}
+
+TEST_CASE("split: the paper's AlexNet trains five steps on two devices as on one") {
+  check_same_training(load("alexnet.pbtxt", 2), 0.001, 1e-5);
+}
+
+TEST_CASE("split: alexnet_towers computes the function of alexnet split in two") {
+  Graph alexnet = load("alexnet.pbtxt", 2), towers = load("alexnet_towers.pbtxt", 2);
+  VariableStore logical, halves;
+  logical.initialize(alexnet, 11);
+  // Tower a's half of layer L is the first half of L along the output axis, tower b's the second.
+  for (const auto& node : towers.nodes) {
+    if (node.op != "Variable") continue;
+    std::string layer = node.name.substr(0, node.name.find('/'));
+    std::string param = node.name.substr(node.name.find('/'));
+    std::string tower = layer.substr(layer.size() - 1);
+    const Tensor& whole = logical.at(layer.substr(0, layer.size() - 1) + param);
+    Tensor half(DType::kFloat32, node.outputs[0].shape);
+    copy_part_from_whole(half, whole, {"", 0, tower == "a" ? 0 : half.shape()[0], whole.shape()});
+    halves.set(node.name, half);
+  }
+  Tensor images = random_images(alexnet.node("data").outputs[0], 9);
+  Executor one(compile_inference(alexnet, {kOne, ""}).graph, logical);
+  Executor two(compile_inference(towers, {kTwo, ""}).graph, halves);
+  Tensor expected = one.run({{"data", images}}, {"fc8"})[0];
+  Tensor got = two.run({{"data", images}}, {"fc8"})[0];
+  CHECK(relative_difference(got, expected) <= 1e-5);
+}
+
+TEST_CASE("variables: split parts start from slices of the logical initial value and read back whole") {
+  Graph model = load("alexnet_mini.pbtxt", 2);
+  Graph split = compile_inference(model, {kTwo, ""}).graph;
+  VariableStore whole, parts;
+  whole.initialize(model, 5);
+  parts.initialize(split, 5);
+  CHECK(split.find("conv1/weight") < 0);
+  CHECK(split.find("conv1/weight/part_1") >= 0);
+  for (int i : model.nodes_with_op("Variable")) {
+    const std::string& name = model.nodes[i].name;
+    INFO(name);
+    CHECK(relative_difference(parts.logical_value(split, name), whole.at(name)) == 0);
+  }
+  Tensor bad(DType::kFloat32, Shape{3});
+  CHECK_THROWS_WITH(parts.assign_logical(split, "conv1/weight", bad, "test"), doctest::Contains("'conv1/weight' is float32 [3]"));
+  CHECK_THROWS_WITH(parts.assign_logical(split, "nope", bad, "test"), doctest::Contains("holds 'nope'"));
+}
