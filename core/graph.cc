@@ -407,6 +407,17 @@ proto::Graph to_proto(const Graph& graph) {
   return out;
 }
 
+std::vector<bool> Graph::ancestors_of(const std::vector<std::string>& tensors) const {
+  std::vector<bool> needed(nodes.size(), false);
+  for (const auto& name : tensors) needed[resolve(name).node] = true;
+  for (size_t i = nodes.size(); i-- > 0;)
+    if (needed[i]) {
+      for (const auto& ref : nodes[i].inputs) needed[ref.node] = true;
+      for (int c : nodes[i].control_inputs) needed[c] = true;
+    }
+  return needed;
+}
+
 void Graph::rebind_batch(int64_t batch) {
   batch_size = batch;
   for (auto& node : nodes) with_node_context(node, [&] { infer_node(*this, node); });

@@ -69,6 +69,9 @@ class Graph {
   std::vector<int> sinks() const;
   // For each node, the nodes that read one of its outputs.
   std::vector<std::vector<int>> consumers() const;
+  // Which nodes a run of these tensors (or nodes) executes: them and their ancestors, control
+  // inputs included.
+  std::vector<bool> ancestors_of(const std::vector<std::string>& tensors) const;
 
   // Re-infers every shape for another batch size (Placeholder dims of -1 take it).
   void rebind_batch(int64_t batch);

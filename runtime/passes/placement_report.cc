@@ -12,17 +12,6 @@ bool aliases_input(const std::string& op) {
   return ops.count(op) != 0;
 }
 
-std::vector<bool> nodes_run(const Graph& graph, const std::vector<std::string>& run) {
-  std::vector<bool> needed(graph.nodes.size(), false);
-  for (const auto& name : run) needed[graph.resolve(name).node] = true;
-  for (size_t i = graph.nodes.size(); i-- > 0;)
-    if (needed[i]) {
-      for (const auto& ref : graph.nodes[i].inputs) needed[ref.node] = true;
-      for (int c : graph.nodes[i].control_inputs) needed[c] = true;
-    }
-  return needed;
-}
-
 class ConsumerNames {
  public:
   ConsumerNames(const Graph& graph, const SplitInfo& split, const BackwardInfo& backward, const std::vector<bool>& needed)
@@ -68,7 +57,7 @@ PlacementReport report_placement(const Graph& graph, const std::vector<std::stri
     index[d] = report.devices.size();
     report.devices.push_back({.name = d});
   }
-  std::vector<bool> needed = nodes_run(graph, run);
+  std::vector<bool> needed = graph.ancestors_of(run);
   ConsumerNames consumers(graph, split, backward, needed);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     if (!needed[i]) continue;

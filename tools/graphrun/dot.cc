@@ -36,16 +36,21 @@ std::string escape(const std::string& s) {
 void dot(const DotArgs& args) {
   Graph graph = load_graph_for(args.graph, 1);
   std::vector<std::string> devices;
+  std::vector<bool> shown(graph.nodes.size(), true);
   if (args.placement) {
     CompileOptions options;
     options.devices = parse_device_list(args.devices);
     for (const auto& d : options.devices) devices.push_back(d.str());
+    std::vector<std::string> outputs = default_fetches(graph);
     graph = compile_placed(graph, options).graph;
+    shown = graph.ancestors_of(outputs);  // not the gathers kept only for fetching a layer by name
   }
   fmt::print("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
              "fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
              escape(graph.name));
-  auto hidden = [&](const Node& n) { return (n.implicit || (args.placement && n.op == "Variable")) && !args.params; };
+  auto hidden = [&](const Node& n) {
+    return !shown[&n - graph.nodes.data()] || ((n.implicit || (args.placement && n.op == "Variable")) && !args.params);
+  };
   auto print_node = [&](int i, const char* fill) {
     const Node& node = graph.nodes[i];
     int64_t p = node_parameters(graph, node);
@@ -68,6 +73,7 @@ void dot(const DotArgs& args) {
     }
   }
   for (int i = 0; i < static_cast<int>(graph.nodes.size()); ++i) {
+    if (hidden(graph.nodes[i])) continue;
     for (const auto& ref : graph.nodes[i].inputs) {
       if (hidden(graph.nodes[ref.node])) continue;
       bool crosses = args.placement && graph.nodes[ref.node].device != graph.nodes[i].device &&
