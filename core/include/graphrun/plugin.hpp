@@ -468,4 +468,15 @@ inline GrStatus init(const GrHostApi* host, uint32_t host_abi_version, GrRegistr
   }                                                                                                         \
   static void graphrun_plugin_register(::graphrun::plugin::Registrar& registrar)
 
+// Defines `static GrStatus name(host, host_abi, registrar, error, size)`, an init function with
+// the entry point's signature, exported nowhere: graphrun's built-in ops written with this
+// header register through it (graphrun::register_through_abi), as plugins do.
+#define GRAPHRUN_PLUGIN_INIT(name, registrar)                                                             \
+  static void name##_register(::graphrun::plugin::Registrar& registrar);                                  \
+  [[maybe_unused]] static GrStatus name(const GrHostApi* host, uint32_t host_abi, GrRegistrar* r,         \
+                                        char* error, size_t size) {                                       \
+    return ::graphrun::plugin::detail::init(host, host_abi, r, error, size, name##_register);             \
+  }                                                                                                       \
+  static void name##_register(::graphrun::plugin::Registrar& registrar)
+
 #endif  // GRAPHRUN_PLUGIN_HPP_
