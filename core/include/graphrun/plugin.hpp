@@ -251,6 +251,8 @@ struct NamedAttr {
   NamedAttr(std::string n, bool v) : name(std::move(n)), value{GR_ATTR_BOOL, v, 0, nullptr, nullptr, nullptr, 0} {}
   NamedAttr(std::string n, std::string v)
       : name(std::move(n)), value{GR_ATTR_STRING, 0, 0, nullptr, nullptr, nullptr, 0}, s(std::move(v)) {}
+  // Without it a string literal would pick the bool constructor.
+  NamedAttr(std::string n, const char* v) : NamedAttr(std::move(n), std::string(v)) {}
   NamedAttr(std::string n, std::vector<int64_t> v)
       : name(std::move(n)), value{GR_ATTR_INTS, 0, 0, nullptr, nullptr, nullptr, 0}, ints(std::move(v)) {}
   NamedAttr(std::string n, std::vector<double> v)
@@ -370,7 +372,7 @@ class OpBuilder {
     return with_default(NamedAttr(name, value), doc);
   }
   OpBuilder& attr(const std::string& name, const char* value, const std::string& doc = "") {
-    return with_default(NamedAttr(name, std::string(value)), doc);
+    return with_default(NamedAttr(name, value), doc);
   }
   OpBuilder& attr(const std::string& name, std::vector<int64_t> value, const std::string& doc = "") {
     return with_default(NamedAttr(name, std::move(value)), doc);
