@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/plugin_host.h"
 
 namespace graphrun {
 
@@ -144,6 +145,7 @@ void write_graph_file(const proto::Graph& graph, const std::string& path) {
 Graph load_graph(const std::string& path, const BuildOptions& options) {
   proto::Graph def = read_graph_file(path);
   if (def.node_size() == 0) fail("graph file '{}' has no nodes", path);
+  load_graph_plugins(def, path);  // the ops the graph needs from plugins
   try {
     return build_graph(def, options);
   } catch (const Error& e) {

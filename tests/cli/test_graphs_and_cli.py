@@ -158,6 +158,8 @@ def check_bad_run_inputs(tmp):
 
 if __name__ == "__main__":
     GRAPHRUN = os.path.abspath(sys.argv[1])
+    # Graphs that use the example plugins (alexnet_mini_swish) find them as the build does.
+    os.environ["GRAPHRUN_PLUGIN_PATH"] = os.path.join(os.path.dirname(GRAPHRUN), "example_plugins", "lib")
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         check_graphs()

@@ -1,6 +1,7 @@
 // graphrun convert IN OUT: text <-> binary, chosen by the extensions. The graph is validated
 // first (unless --no-check), so a broken graph never becomes a .pb.
 #include "core/graph_io.h"
+#include "core/plugin_host.h"
 #include "tools/graphrun/cli_common.h"
 
 namespace graphrun::cli {
@@ -21,6 +22,7 @@ void add_convert(CLI::App& app) {
   sub->callback([args] {
     proto::Graph graph = read_graph_file(args->in);
     if (!args->no_check) {
+      load_graph_plugins(graph, args->in);
       try {
         build_graph(graph);
       } catch (const Error& e) {

@@ -2,9 +2,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/op_registry.h"
+#include "core/plugin_host.h"
 #include "tools/graphrun/cli_common.h"
 
 int main(int argc, char** argv) {
@@ -23,6 +27,11 @@ int main(int argc, char** argv) {
   graphrun::cli::add_dot(app);
   graphrun::cli::add_place(app);
   graphrun::cli::add_train(app);
+  // Every subcommand loads plugins, in the order given, before it runs.
+  auto plugins = std::make_shared<std::vector<std::string>>();
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    sub->add_option("--plugin", *plugins, "load an operator plugin (shared library); repeatable")
+        ->each([](const std::string& path) { graphrun::load_plugin_arg(path); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

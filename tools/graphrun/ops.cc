@@ -1,4 +1,6 @@
-// graphrun ops [NAME]: every registered op with its doc, inputs, outputs, attrs and kernels.
+// graphrun ops [NAME]: every registered op with its doc, inputs, outputs, attrs and kernels, and
+// the library each came from ("builtin" or a plugin's path; a kernel names its own library
+// when it differs from its op's).
 #include <fmt/ranges.h>
 
 #include "core/kernel_registry.h"
@@ -11,7 +13,8 @@ namespace {
 void print_op(const OpDef& def, bool detailed) {
   std::vector<std::string> kernels;
   for (const KernelDef* k : KernelRegistry::global().for_op(def.name))
-    kernels.push_back(fmt::format("{}/{}/{}", device_type_name(k->device), dtype_name(k->dtype), k->label));
+    kernels.push_back(fmt::format("{}/{}/{}{}", device_type_name(k->device), dtype_name(k->dtype), k->label,
+                                  k->library == def.library ? "" : " [" + k->library + "]"));
   fmt::print("{} [{}]: {}\n", def.name, def.library, def.doc);
   if (!detailed) {
     fmt::print("  kernels: {}\n", kernels.empty() ? "none" : fmt::format("{}", fmt::join(kernels, " ")));

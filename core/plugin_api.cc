@@ -1,0 +1,503 @@
+// The host's implementation of the plugin ABI: the GrHostApi function table and the adapter
+// from C registrations to OpDef/KernelDef. No exception leaves a host function: each catches,
+// records the message for last_error() and returns GR_ERROR (or NULL).
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "core/gradient.h"
+#include "core/kernel_registry.h"
+#include "core/plugin_host.h"
+
+using graphrun::AttrMap;
+using graphrun::AttrType;
+using graphrun::DType;
+using graphrun::Error;
+using graphrun::GradContext;
+using graphrun::InferenceContext;
+using graphrun::KernelContext;
+using graphrun::KernelDef;
+using graphrun::OpDef;
+using graphrun::OpDefBuilder;
+namespace proto = graphrun::proto;
+
+// The opaque handles of plugin.h.
+struct GrRegistrar {
+  std::string library;
+  std::vector<OpDef> ops;
+  std::vector<KernelDef> kernels;
+  std::map<std::string, GrSplitRule> split_rules;
+  std::vector<std::unique_ptr<GrOpBuilder>> open;  // begun, not finished
+};
+struct GrOpBuilder {
+  GrRegistrar* registrar;
+  OpDefBuilder builder;
+  std::string name;
+  bool has_shape_fn = false;
+  GrSplitRule split_rule = GR_SPLIT_WHOLE;
+  std::vector<int> no_gradient;
+};
+struct GrShapeContext {
+  InferenceContext* ctx;
+};
+struct GrKernelContext {
+  KernelContext* ctx;
+  void* stream;
+};
+struct GrGradContext {
+  GradContext* g;
+  std::deque<std::string> strings;  // names handed to the plugin, alive until it returns
+  const char* keep(std::string s) { return strings.emplace_back(std::move(s)).c_str(); }
+};
+
+namespace graphrun {
+namespace {
+
+thread_local std::string last_error_message;
+NativeStreamProvider stream_provider = nullptr;
+std::mutex split_mutex;
+std::map<std::string, GrSplitRule>& split_rules() {
+  static std::map<std::string, GrSplitRule> rules;
+  return rules;
+}
+
+// Runs a host function body; an exception becomes GR_ERROR and last_error().
+template <typename Fn>
+GrStatus host_call(Fn&& fn) noexcept {
+  try {
+    fn();
+    return GR_OK;
+  } catch (const std::exception& e) {
+    last_error_message = e.what();
+  } catch (...) {
+    last_error_message = "unknown error";
+  }
+  return GR_ERROR;
+}
+template <typename Fn>
+const char* host_call_str(Fn&& fn) noexcept {
+  const char* result = nullptr;
+  if (host_call([&] { result = fn(); }) != GR_OK) return nullptr;
+  return result;
+}
+
+// Calls a plugin callback; returns "" on success, else its message. A C++ exception that a
+// plugin lets escape (it must not) is caught here too.
+template <typename Fn>
+std::string call_plugin(Fn&& fn) {
+  char error[2048] = {0};
+  GrStatus status = GR_ERROR;
+  try {
+    status = fn(error, sizeof error);
+  } catch (const std::exception& e) {
+    return fmt::format("a C++ exception crossed the plugin ABI: {}", e.what());
+  } catch (...) {
+    return "a C++ exception crossed the plugin ABI";
+  }
+  if (status == GR_OK) return "";
+  error[sizeof error - 1] = '\0';
+  return error[0] != '\0' ? std::string(error) : std::string("failed without a message");
+}
+
+const char* str(const char* s) { return s != nullptr ? s : ""; }
+
+DType to_dtype(GrDType dtype) {
+  if (dtype < GR_FLOAT32 || dtype > GR_BOOL) fail("invalid dtype {}", dtype);
+  return static_cast<DType>(dtype);
+}
+
+AttrType to_attr_type(GrAttrType type) {
+  switch (type) {
+    case GR_ATTR_INT: return AttrType::kInt;
+    case GR_ATTR_FLOAT: return AttrType::kFloat;
+    case GR_ATTR_STRING: return AttrType::kString;
+    case GR_ATTR_BOOL: return AttrType::kBool;
+    case GR_ATTR_INTS: return AttrType::kInts;
+    case GR_ATTR_FLOATS: return AttrType::kFloats;
+    default: fail("invalid attr type {}", type);
+  }
+}
+
+proto::Attr to_proto_attr(const GrAttrValue& v) {
+  switch (v.type) {
+    case GR_ATTR_INT: return attr_int(v.i);
+    case GR_ATTR_FLOAT: return attr_float(v.f);
+    case GR_ATTR_STRING: return attr_string(str(v.s));
+    case GR_ATTR_BOOL: return attr_bool(v.i != 0);
+    case GR_ATTR_INTS: return attr_ints(std::vector<int64_t>(v.ints, v.ints + (v.ints ? v.count : 0)));
+    case GR_ATTR_FLOATS: return attr_floats(std::vector<double>(v.floats, v.floats + (v.floats ? v.count : 0)));
+    default: fail("invalid attr type {}", v.type);
+  }
+}
+
+const AttrMap& attrs_of(const GrAttrs* attrs) { return *reinterpret_cast<const AttrMap*>(attrs); }
+const GrAttrs* handle_of(const AttrMap& attrs) { return reinterpret_cast<const GrAttrs*>(&attrs); }
+
+const proto::Attr& typed_attr(const GrAttrs* attrs, const char* name, proto::Attr::ValueCase kind,
+                              const char* type_name) {
+  const proto::Attr& a = attrs_of(attrs).get(str(name));
+  if (a.value_case() != kind) fail("attr '{}' is {}, not {}", str(name), attr_value_str(a), type_name);
+  return a;
+}
+
+GrTensorInfo info_of(const TensorInfo& info) {
+  return GrTensorInfo{static_cast<GrDType>(info.dtype), info.shape.rank(), info.shape.dims().data()};
+}
+GrTensor tensor_of(const Tensor& t) {
+  return GrTensor{static_cast<GrDType>(t.dtype()), t.shape().rank(), t.shape().dims().data(), t.num_elements(),
+                  t.raw()};
+}
+
+// A plugin's kernel: one object per node, calling the plugin's reentrant function.
+class PluginKernel final : public OpKernel {
+ public:
+  PluginKernel(GrKernelFn fn, void* user_data, std::string library, std::string label)
+      : fn_(fn), user_data_(user_data), library_(std::move(library)), label_(std::move(label)) {}
+  void compute(KernelContext& ctx) override {
+    GrKernelContext c{&ctx, stream_provider != nullptr ? stream_provider(ctx.device()) : nullptr};
+    std::string error = call_plugin([&](char* e, size_t n) { return fn_(&c, user_data_, e, n); });
+    if (!error.empty()) fail("kernel '{}' of plugin {} failed: {}", label_, library_, error);
+  }
+
+ private:
+  GrKernelFn fn_;
+  void* user_data_;
+  std::string library_;
+  std::string label_;
+};
+
+// --- registration ----------------------------------------------------------------------------
+
+GrOpBuilder* op_begin(GrRegistrar* r, const char* name) {
+  GrOpBuilder* result = nullptr;
+  host_call([&] {
+    std::string op = str(name);
+    if (op.empty() || !std::isupper(static_cast<unsigned char>(op[0])))
+      fail("op name '{}' must be CamelCase (start with a capital letter)", op);
+    auto b = std::make_unique<GrOpBuilder>(GrOpBuilder{r, OpDefBuilder(op), op});
+    result = b.get();
+    r->open.push_back(std::move(b));
+  });
+  return result;
+}
+
+GrStatus op_doc(GrOpBuilder* b, const char* doc) {
+  return host_call([&] { b->builder.doc(str(doc)); });
+}
+GrStatus op_input(GrOpBuilder* b, const char* name, const char* doc) {
+  return host_call([&] { b->builder.input(str(name), str(doc)); });
+}
+GrStatus op_output(GrOpBuilder* b, const char* name, const char* doc) {
+  return host_call([&] { b->builder.output(str(name), str(doc)); });
+}
+GrStatus op_attr(GrOpBuilder* b, const char* name, GrAttrType type, const GrAttrValue* default_value, const char* doc) {
+  return host_call([&] {
+    AttrType t = to_attr_type(type);
+    if (default_value == nullptr) {
+      b->builder.attr(str(name), t, str(doc));
+      return;
+    }
+    if (default_value->type != type)
+      fail("op {}: attr '{}' default has type {}, the attr {}", b->name, str(name), default_value->type, type);
+    b->builder.attr(str(name), t, to_proto_attr(*default_value), str(doc));
+  });
+}
+
+GrStatus op_shape_fn(GrOpBuilder* b, GrShapeFn fn, void* user_data) {
+  return host_call([&] {
+    std::string library = b->registrar->library;
+    b->has_shape_fn = fn != nullptr;
+    b->builder.shape_fn([fn, user_data, library](InferenceContext& ctx) {
+      GrShapeContext c{&ctx};
+      std::string error = call_plugin([&](char* e, size_t n) { return fn(&c, user_data, e, n); });
+      if (!error.empty()) {
+        // Errors from host calls already carry "<Op> '<node>': ".
+        std::string prefix = fmt::format("{} '{}': ", ctx.op(), ctx.node());
+        if (error.rfind(prefix, 0) == 0) error = error.substr(prefix.size());
+        ctx.error("{}", error);
+      }
+    });
+  });
+}
+
+GrStatus op_grad_fn(GrOpBuilder* b, GrGradFn fn, void* user_data) {
+  return host_call([&] {
+    if (fn == nullptr) fail("op {}: null gradient function", b->name);
+    std::string library = b->registrar->library;
+    b->builder.grad([fn, user_data, library](GradContext& g) {
+      GrGradContext c{&g, {}};
+      std::string error = call_plugin([&](char* e, size_t n) { return fn(&c, user_data, e, n); });
+      if (!error.empty())
+        fail("{} '{}': gradient function of plugin {} failed: {}", g.node().op, g.node().name, library, error);
+    });
+  });
+}
+
+GrStatus op_no_gradient(GrOpBuilder* b, int32_t input) {
+  return host_call([&] {
+    if (input < 0) fail("op {}: no_gradient input {} is negative", b->name, input);
+    b->no_gradient.push_back(input);
+  });
+}
+
+GrStatus op_split_rule(GrOpBuilder* b, GrSplitRule rule) {
+  return host_call([&] {
+    if (rule != GR_SPLIT_WHOLE && rule != GR_SPLIT_ELEMENTWISE) fail("op {}: unknown split rule {}", b->name, rule);
+    b->split_rule = rule;
+  });
+}
+
+GrStatus op_finish(GrOpBuilder* b) {
+  return host_call([&] {
+    GrRegistrar* r = b->registrar;
+    auto it = std::find_if(r->open.begin(), r->open.end(), [b](const auto& p) { return p.get() == b; });
+    if (it == r->open.end()) fail("op_finish: unknown or finished op builder");
+    std::unique_ptr<GrOpBuilder> owned = std::move(*it);
+    r->open.erase(it);
+    if (!owned->has_shape_fn) fail("op {} has no shape function", owned->name);
+    if (!owned->no_gradient.empty()) owned->builder.no_gradient(owned->no_gradient);
+    OpDef def = std::move(owned->builder).build();
+    def.library = r->library;
+    for (const auto& other : r->ops)
+      if (other.name == def.name) fail("op '{}' is declared twice by {}", def.name, r->library);
+    r->split_rules[def.name] = owned->split_rule;
+    r->ops.push_back(std::move(def));
+  });
+}
+
+GrStatus kernel_register(GrRegistrar* r, const char* op, GrDeviceType device, GrDType dtype, const char* label,
+                         int32_t priority, GrKernelFn fn, void* user_data) {
+  return host_call([&] {
+    if (fn == nullptr) fail("kernel for op '{}': null function", str(op));
+    if (device != GR_DEVICE_CPU && device != GR_DEVICE_CUDA) fail("kernel for op '{}': unknown device {}", str(op), device);
+    std::string library = r->library, kernel_label = *str(label) ? str(label) : "plugin";
+    KernelBuilder builder(str(op), static_cast<DeviceType>(device), kernel_label, priority);
+    builder.add_one(to_dtype(dtype), [fn, user_data, library, kernel_label](const NodeInfo&) {
+      return std::make_unique<PluginKernel>(fn, user_data, library, kernel_label);
+    });
+    KernelDef def = builder.defs().front();
+    def.library = library;
+    r->kernels.push_back(std::move(def));
+  });
+}
+
+// --- attrs -----------------------------------------------------------------------------------
+
+GrStatus attr_int(const GrAttrs* attrs, const char* name, int64_t* value) {
+  return host_call([&] { *value = typed_attr(attrs, name, proto::Attr::kI, "an int").i(); });
+}
+GrStatus attr_float(const GrAttrs* attrs, const char* name, double* value) {
+  return host_call([&] { *value = typed_attr(attrs, name, proto::Attr::kF, "a float").f(); });
+}
+GrStatus attr_bool(const GrAttrs* attrs, const char* name, int32_t* value) {
+  return host_call([&] { *value = typed_attr(attrs, name, proto::Attr::kB, "a bool").b() ? 1 : 0; });
+}
+GrStatus attr_string(const GrAttrs* attrs, const char* name, const char** value) {
+  return host_call([&] { *value = typed_attr(attrs, name, proto::Attr::kS, "a string").s().c_str(); });
+}
+GrStatus attr_ints(const GrAttrs* attrs, const char* name, const int64_t** values, int64_t* count) {
+  return host_call([&] {
+    const auto& v = typed_attr(attrs, name, proto::Attr::kInts, "a list of ints").ints().v();
+    *values = v.data();
+    *count = v.size();
+  });
+}
+GrStatus attr_floats(const GrAttrs* attrs, const char* name, const double** values, int64_t* count) {
+  return host_call([&] {
+    const auto& v = typed_attr(attrs, name, proto::Attr::kFloats, "a list of floats").floats().v();
+    *values = v.data();
+    *count = v.size();
+  });
+}
+
+// --- shape functions -------------------------------------------------------------------------
+
+const char* shape_node_name(const GrShapeContext* c) { return c->ctx->node().c_str(); }
+const GrAttrs* shape_attrs(const GrShapeContext* c) { return handle_of(c->ctx->attrs()); }
+int32_t shape_num_inputs(const GrShapeContext* c) { return c->ctx->num_inputs(); }
+GrStatus shape_input(const GrShapeContext* c, int32_t i, GrTensorInfo* info) {
+  return host_call([&] {
+    if (i < 0 || i >= c->ctx->num_inputs()) c->ctx->error("no input {} ({} inputs)", i, c->ctx->num_inputs());
+    *info = info_of(c->ctx->input(i));
+  });
+}
+int64_t shape_batch_size(const GrShapeContext* c) { return c->ctx->batch_size(); }
+GrStatus shape_set_output(GrShapeContext* c, int32_t i, GrDType dtype, int32_t rank, const int64_t* dims) {
+  return host_call([&] {
+    if (i < 0 || rank < 0 || (rank > 0 && dims == nullptr)) c->ctx->error("invalid output {} of rank {}", i, rank);
+    c->ctx->set_output(i, to_dtype(dtype), Shape(std::vector<int64_t>(dims, dims + rank)));
+  });
+}
+
+// --- kernels ---------------------------------------------------------------------------------
+
+const char* kernel_node_name(const GrKernelContext* c) { return c->ctx->node().name.c_str(); }
+const GrAttrs* kernel_attrs(const GrKernelContext* c) { return handle_of(c->ctx->attrs()); }
+int32_t kernel_num_inputs(const GrKernelContext* c) { return c->ctx->num_inputs(); }
+int32_t kernel_num_outputs(const GrKernelContext* c) { return c->ctx->num_outputs(); }
+GrStatus kernel_input(const GrKernelContext* c, int32_t i, GrTensor* tensor) {
+  return host_call([&] {
+    if (i < 0 || i >= c->ctx->num_inputs()) fail("no input {} ({} inputs)", i, c->ctx->num_inputs());
+    *tensor = tensor_of(c->ctx->input(i));
+  });
+}
+GrStatus kernel_output(GrKernelContext* c, int32_t i, GrTensor* tensor) {
+  return host_call([&] {
+    if (i < 0 || i >= c->ctx->num_outputs()) fail("no output {} ({} outputs)", i, c->ctx->num_outputs());
+    *tensor = tensor_of(c->ctx->output(i));
+  });
+}
+void* kernel_stream(const GrKernelContext* c) { return c->stream; }
+uint64_t kernel_seed(const GrKernelContext* c) { return c->ctx->seed(); }
+int64_t kernel_step(const GrKernelContext* c) { return c->ctx->step(); }
+int32_t kernel_training(const GrKernelContext* c) { return c->ctx->training() ? 1 : 0; }
+
+// --- gradient functions ----------------------------------------------------------------------
+
+const char* grad_node_name(const GrGradContext* c) { return c->g->node().name.c_str(); }
+const GrAttrs* grad_attrs(const GrGradContext* c) { return handle_of(c->g->attrs()); }
+int32_t grad_num_inputs(const GrGradContext* c) { return c->g->num_inputs(); }
+int32_t grad_num_outputs(const GrGradContext* c) { return static_cast<int32_t>(c->g->node().outputs.size()); }
+void check_input(const GrGradContext* c, int32_t i) {
+  if (i < 0 || i >= c->g->num_inputs()) fail("no input {} ({} inputs)", i, c->g->num_inputs());
+}
+void check_output(const GrGradContext* c, int32_t i) {
+  if (i < 0 || i >= grad_num_outputs(c)) fail("no output {} ({} outputs)", i, grad_num_outputs(c));
+}
+const char* grad_input(GrGradContext* c, int32_t i) {
+  return host_call_str([&] { return check_input(c, i), c->keep(c->g->input(i)); });
+}
+const char* grad_output(GrGradContext* c, int32_t i) {
+  return host_call_str([&] { return check_output(c, i), c->keep(c->g->output(i)); });
+}
+GrStatus grad_input_info(GrGradContext* c, int32_t i, GrTensorInfo* info) {
+  return host_call([&] { check_input(c, i), *info = info_of(c->g->input_info(i)); });
+}
+const char* grad_of_output(GrGradContext* c, int32_t i) {
+  return host_call_str([&] { return check_output(c, i), c->g->grad_output(i).c_str(); });
+}
+const char* grad_of_output_or_zeros(GrGradContext* c, int32_t i) {
+  return host_call_str([&] { return check_output(c, i), c->keep(c->g->grad_output_or_zeros(i)); });
+}
+const char* grad_add_node(GrGradContext* c, const char* suffix, const char* op, const char* const* inputs,
+                          int32_t num_inputs, const GrNamedAttr* attrs, int32_t num_attrs,
+                          const char* const* forward_attrs, int32_t num_forward_attrs) {
+  return host_call_str([&] {
+    std::vector<std::string> in;
+    for (int32_t k = 0; k < num_inputs; ++k) in.push_back(str(inputs[k]));
+    AttrList list;
+    for (int32_t k = 0; k < num_attrs; ++k) list.emplace_back(str(attrs[k].name), to_proto_attr(attrs[k].value));
+    std::vector<std::string> copied;
+    for (int32_t k = 0; k < num_forward_attrs; ++k) copied.push_back(str(forward_attrs[k]));
+    for (auto& entry : c->g->forward_attrs(copied)) list.push_back(std::move(entry));
+    return c->keep(c->g->add(str(suffix), str(op), in, list));
+  });
+}
+GrStatus grad_set_input(GrGradContext* c, int32_t i, const char* tensor) {
+  return host_call([&] { check_input(c, i), c->g->set_grad_input(i, str(tensor)); });
+}
+
+const char* last_error() { return last_error_message.c_str(); }
+
+GrHostApi make_host_api() {
+  GrHostApi api{};
+  api.struct_size = sizeof(GrHostApi);
+  api.abi_version = GRAPHRUN_PLUGIN_ABI_VERSION;
+  api.host_version = GRAPHRUN_VERSION;
+  api.last_error = last_error;
+  api.op_begin = op_begin;
+  api.op_doc = op_doc;
+  api.op_input = op_input;
+  api.op_output = op_output;
+  api.op_attr = op_attr;
+  api.op_shape_fn = op_shape_fn;
+  api.op_grad_fn = op_grad_fn;
+  api.op_no_gradient = op_no_gradient;
+  api.op_split_rule = op_split_rule;
+  api.op_finish = op_finish;
+  api.kernel_register = kernel_register;
+  api.attr_int = attr_int;
+  api.attr_float = attr_float;
+  api.attr_bool = attr_bool;
+  api.attr_string = attr_string;
+  api.attr_ints = attr_ints;
+  api.attr_floats = attr_floats;
+  api.shape_node_name = shape_node_name;
+  api.shape_attrs = shape_attrs;
+  api.shape_num_inputs = shape_num_inputs;
+  api.shape_input = shape_input;
+  api.shape_batch_size = shape_batch_size;
+  api.shape_set_output = shape_set_output;
+  api.kernel_node_name = kernel_node_name;
+  api.kernel_attrs = kernel_attrs;
+  api.kernel_num_inputs = kernel_num_inputs;
+  api.kernel_num_outputs = kernel_num_outputs;
+  api.kernel_input = kernel_input;
+  api.kernel_output = kernel_output;
+  api.kernel_stream = kernel_stream;
+  api.kernel_seed = kernel_seed;
+  api.kernel_step = kernel_step;
+  api.kernel_training = kernel_training;
+  api.grad_node_name = grad_node_name;
+  api.grad_attrs = grad_attrs;
+  api.grad_num_inputs = grad_num_inputs;
+  api.grad_num_outputs = grad_num_outputs;
+  api.grad_input = grad_input;
+  api.grad_output = grad_output;
+  api.grad_input_info = grad_input_info;
+  api.grad_of_output = grad_of_output;
+  api.grad_of_output_or_zeros = grad_of_output_or_zeros;
+  api.grad_add_node = grad_add_node;
+  api.grad_set_input = grad_set_input;
+  return api;
+}
+
+}  // namespace
+
+const GrHostApi& host_api() {
+  static const GrHostApi api = make_host_api();
+  return api;
+}
+
+void set_native_stream_provider(NativeStreamProvider provider) { stream_provider = provider; }
+
+GrSplitRule plugin_split_rule(const std::string& op) {
+  std::lock_guard lock(split_mutex);
+  auto it = split_rules().find(op);
+  return it == split_rules().end() ? GR_SPLIT_WHOLE : it->second;
+}
+
+LoadedPlugin register_through_abi(PluginInitFn init, const std::string& library) {
+  GrRegistrar registrar{library, {}, {}, {}, {}};
+  std::string error = call_plugin(
+      [&](char* e, size_t n) { return init(&host_api(), GRAPHRUN_PLUGIN_ABI_VERSION, &registrar, e, n); });
+  if (!error.empty()) fail("plugin {}: init failed: {}", library, error);
+  if (!registrar.open.empty()) fail("plugin {}: op {} was begun but never finished", library, registrar.open[0]->name);
+  // All or nothing: check every op and kernel before registering any.
+  OpRegistry& ops = OpRegistry::global();
+  for (auto& def : registrar.ops)
+    if (ops.find(def.name) != nullptr) ops.add(std::move(def));  // throws naming both libraries
+  for (const auto& kernel : registrar.kernels) {
+    bool own = std::any_of(registrar.ops.begin(), registrar.ops.end(),
+                           [&](const OpDef& d) { return d.name == kernel.op; });
+    if (!own && ops.find(kernel.op) == nullptr)
+      fail("plugin {}: kernel '{}' is for op '{}', which neither it nor graphrun defines", library, kernel.label,
+           kernel.op);
+  }
+  LoadedPlugin loaded;
+  loaded.path = library;
+  for (auto& def : registrar.ops) {
+    loaded.ops.push_back(def.name);
+    ops.add(std::move(def));
+  }
+  for (auto& kernel : registrar.kernels) KernelRegistry::global().add(std::move(kernel));
+  loaded.kernels = static_cast<int>(registrar.kernels.size());
+  {
+    std::lock_guard lock(split_mutex);
+    for (const auto& [op, rule] : registrar.split_rules) split_rules()[op] = rule;
+  }
+  return loaded;
+}
+
+}  // namespace graphrun

@@ -1,0 +1,61 @@
+// graphrun's side of the plugin ABI (core/include/graphrun/plugin.h): loading plugin shared
+// libraries, and the adapter that turns what a plugin registers through the C ABI into OpDefs
+// and KernelDefs. The adapter builds them with OpDefBuilder and KernelBuilder and adds them
+// with OpRegistry::add and KernelRegistry::add, the path the built-in ops take, so validation
+// and the duplicate-name check (naming both libraries) are shared.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/proto/graph.pb.h"
+#include "graphrun/plugin.h"
+
+namespace graphrun {
+
+class Device;
+
+struct LoadedPlugin {
+  std::string path;  // as loaded (absolute)
+  uint32_t abi_version = 0;
+  std::vector<std::string> ops;  // ops it defined
+  int kernels = 0;               // kernels it registered
+};
+
+// Loads a plugin and registers what it declares, all or nothing. Loading the same file again
+// returns the first load. Throws Error, naming the file, when the file is missing, is no
+// graphrun plugin (no graphrun_plugin_abi_version / graphrun_plugin_init), was built for a
+// newer ABI than this graphrun's, fails its init, or defines an op that exists already.
+const LoadedPlugin& load_plugin(const std::string& path);
+
+// Where a plugin named `entry` is: an absolute path as is; else relative to `base_dir`, then
+// along the folders of GRAPHRUN_PLUGIN_PATH (colon-separated); then an already loaded plugin
+// with that file name (`--plugin build/libswish.so` satisfies a graph's `plugin: "libswish.so"`).
+// Throws Error listing the places tried.
+std::string resolve_plugin(const std::string& entry, const std::string& base_dir);
+
+// `--plugin PATH`: relative to the working directory, then along GRAPHRUN_PLUGIN_PATH.
+const LoadedPlugin& load_plugin_arg(const std::string& path);
+// A graph file's plugin list, relative to the graph file's folder, then GRAPHRUN_PLUGIN_PATH.
+void load_graph_plugins(const proto::Graph& graph, const std::string& graph_path);
+
+std::vector<LoadedPlugin> loaded_plugins();
+
+// Runs a plugin-style init function inside graphrun (ops compiled into graphrun but written
+// against the plugin ABI register this way); `library` names them in `graphrun ops`.
+using PluginInitFn = GrStatus (*)(const GrHostApi*, uint32_t, GrRegistrar*, char*, size_t);
+LoadedPlugin register_through_abi(PluginInitFn init, const std::string& library);
+
+// The split rule a plugin declared for an op (GR_SPLIT_WHOLE when none was declared or the op
+// is no plugin's). The split pass (issue 4) reads it until OpDef carries the rule itself.
+GrSplitRule plugin_split_rule(const std::string& op);
+
+// The stream a plugin kernel gets (GrHostApi::kernel_stream): null on the CPU. The CUDA
+// device installs a provider returning its cudaStream_t.
+using NativeStreamProvider = void* (*)(Device& device);
+void set_native_stream_provider(NativeStreamProvider provider);
+
+const GrHostApi& host_api();
+
+}  // namespace graphrun

@@ -1,0 +1,146 @@
+// Loading plugin shared libraries: finding the file, checking it is a graphrun plugin built for
+// an ABI this graphrun speaks, then registering what it declares (core/plugin_api.cc).
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+#include <fmt/ranges.h>
+
+#include "core/error.h"
+#include "core/plugin_host.h"
+
+namespace graphrun {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::mutex& loader_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+// Plugins stay loaded for the life of the process: the registries hold their functions.
+std::vector<LoadedPlugin>& plugins() {
+  static std::vector<LoadedPlugin> loaded;
+  return loaded;
+}
+
+std::vector<std::string> plugin_path_dirs() {
+  std::vector<std::string> dirs;
+  const char* env = std::getenv("GRAPHRUN_PLUGIN_PATH");
+  if (env == nullptr) return dirs;
+  std::string value = env;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t end = value.find(':', start);
+    if (end == std::string::npos) end = value.size();
+    if (end > start) dirs.push_back(value.substr(start, end - start));
+    start = end + 1;
+  }
+  return dirs;
+}
+
+const LoadedPlugin* find_loaded(const std::string& path) {
+  for (const auto& p : plugins())
+    if (p.path == path) return &p;
+  return nullptr;
+}
+
+const LoadedPlugin& load_locked(const std::string& given) {
+  std::error_code ec;
+  if (!fs::is_regular_file(given, ec)) fail("plugin '{}' not found (no such file)", given);
+  std::string path = fs::weakly_canonical(fs::absolute(given), ec).string();
+  if (ec) path = fs::absolute(given).string();
+  if (const LoadedPlugin* p = find_loaded(path)) return *p;
+
+  // RTLD_LOCAL: one plugin's symbols never resolve another's. RTLD_NOW: a missing symbol is an
+  // error here, not a crash in the middle of a training run.
+  dlerror();
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = dlerror();
+    fail("cannot load plugin '{}': {}", path, why != nullptr ? why : "dlopen failed");
+  }
+  using AbiFn = uint32_t (*)();
+  auto abi = reinterpret_cast<AbiFn>(dlsym(handle, "graphrun_plugin_abi_version"));
+  auto init = reinterpret_cast<PluginInitFn>(dlsym(handle, "graphrun_plugin_init"));
+  if (abi == nullptr || init == nullptr) {
+    dlclose(handle);
+    fail("'{}' is not a graphrun plugin: it does not export {} (write GRAPHRUN_PLUGIN(...) from "
+         "<graphrun/plugin.hpp>, or define both entry points of <graphrun/plugin.h>)",
+         path, abi == nullptr ? "graphrun_plugin_abi_version" : "graphrun_plugin_init");
+  }
+  uint32_t version = abi();
+  if (version == 0 || version > GRAPHRUN_PLUGIN_ABI_VERSION) {
+    dlclose(handle);
+    if (version == 0) fail("plugin '{}' declares plugin ABI version 0, which does not exist", path);
+    fail("plugin '{}' was built for plugin ABI version {}, newer than this graphrun's ({}, graphrun {}): "
+         "rebuild it against this graphrun's SDK, or use a newer graphrun",
+         path, version, GRAPHRUN_PLUGIN_ABI_VERSION, GRAPHRUN_VERSION);
+  }
+  // From here on the library stays loaded even on error: init may have handed the host
+  // pointers into it.
+  LoadedPlugin loaded;
+  try {
+    loaded = register_through_abi(init, path);
+  } catch (const Error& e) {
+    std::string what = e.what();
+    std::string prefix = fmt::format("plugin {}: ", path);
+    if (what.rfind(prefix, 0) == 0) what = what.substr(prefix.size());
+    fail("plugin '{}': {}", path, what);
+  }
+  loaded.abi_version = version;
+  plugins().push_back(std::move(loaded));
+  return plugins().back();
+}
+
+}  // namespace
+
+const LoadedPlugin& load_plugin(const std::string& path) {
+  std::lock_guard lock(loader_mutex());
+  return load_locked(path);
+}
+
+std::string resolve_plugin(const std::string& entry, const std::string& base_dir) {
+  if (entry.empty()) fail("empty plugin name");
+  fs::path p(entry);
+  std::error_code ec;
+  if (p.is_absolute()) return entry;
+  std::vector<std::string> tried;
+  auto candidate = [&](const fs::path& dir) {
+    fs::path full = dir.empty() ? p : dir / p;
+    tried.push_back(full.string());
+    return fs::is_regular_file(full, ec) ? full.string() : std::string();
+  };
+  if (std::string found = candidate(base_dir); !found.empty()) return found;
+  for (const auto& dir : plugin_path_dirs())
+    if (std::string found = candidate(dir); !found.empty()) return found;
+  {
+    std::lock_guard lock(loader_mutex());
+    for (const auto& loaded : plugins())
+      if (fs::path(loaded.path).filename() == p.filename()) return loaded.path;
+  }
+  fail("plugin '{}' not found (tried {}; load it with --plugin PATH or add its folder to GRAPHRUN_PLUGIN_PATH)",
+       entry, fmt::join(tried, ", "));
+}
+
+const LoadedPlugin& load_plugin_arg(const std::string& path) { return load_plugin(resolve_plugin(path, "")); }
+
+void load_graph_plugins(const proto::Graph& graph, const std::string& graph_path) {
+  std::string dir = fs::path(graph_path).parent_path().string();
+  for (const auto& entry : graph.plugin()) {
+    try {
+      load_plugin(resolve_plugin(entry, dir));
+    } catch (const Error& e) {
+      fail("{}: {}", graph_path, e.what());
+    }
+  }
+}
+
+std::vector<LoadedPlugin> loaded_plugins() {
+  std::lock_guard lock(loader_mutex());
+  return plugins();
+}
+
+}  // namespace graphrun

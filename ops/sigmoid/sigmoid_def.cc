@@ -1,0 +1,57 @@
+// Sigmoid: y = 1 / (1 + exp(-x)); gradient SigmoidGrad(dy, y) = dy * y * (1 - y), from the
+// output as TF does (smooth: no kink convention). A built-in op written with the plugin SDK
+// (<graphrun/plugin.hpp>) and registered through the plugin ABI (register_through_abi): the
+// proof that built-in and plugin ops take one registration path, and the model for moving
+// other simple ops over. Its reference kernels are here, since they are part of the
+// registration function.
+#include <graphrun/plugin.hpp>
+
+#include <cmath>
+
+#include "core/plugin_host.h"
+
+namespace {
+
+namespace gp = graphrun::plugin;
+
+template <typename T>
+void sigmoid(gp::KernelContext& ctx) {
+  const T* x = ctx.input(0).data<T>();
+  gp::Tensor out = ctx.output(0);
+  T* y = out.data<T>();
+  for (int64_t i = 0, n = out.num_elements(); i < n; ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
+}
+
+template <typename T>
+void sigmoid_grad(gp::KernelContext& ctx) {
+  const T* dy = ctx.input(0).data<T>();
+  const T* y = ctx.input(1).data<T>();
+  gp::Tensor out = ctx.output(0);
+  T* dx = out.data<T>();
+  for (int64_t i = 0, n = out.num_elements(); i < n; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
+}
+
+GRAPHRUN_PLUGIN_INIT(sigmoid_init, reg) {
+  reg.op("Sigmoid")
+      .doc("Logistic sigmoid: y = 1 / (1 + exp(-x)).")
+      .input("x")
+      .output("y")
+      .shape(gp::same_shape_as_input)
+      .split(gp::Split::kElementwise)
+      .grad([](gp::GradContext& g) { g.set_grad_input(0, g.add("sigmoid", "SigmoidGrad", {g.grad_output(0), g.output(0)})); });
+  reg.op("SigmoidGrad")
+      .doc("Gradient of Sigmoid from its output: dx = dy * y * (1 - y).")
+      .input("dy", "gradient of the Sigmoid's output")
+      .input("y", "the Sigmoid's output")
+      .output("dx")
+      .shape(gp::same_shape_as_input)
+      .split(gp::Split::kElementwise);
+  reg.kernel("Sigmoid", gp::Device::kCPU, gp::DType::kFloat32, sigmoid<float>, "reference");
+  reg.kernel("Sigmoid", gp::Device::kCPU, gp::DType::kFloat64, sigmoid<double>, "reference");
+  reg.kernel("SigmoidGrad", gp::Device::kCPU, gp::DType::kFloat32, sigmoid_grad<float>, "reference");
+  reg.kernel("SigmoidGrad", gp::Device::kCPU, gp::DType::kFloat64, sigmoid_grad<double>, "reference");
+}
+
+const bool registered = (graphrun::register_through_abi(sigmoid_init, "builtin"), true);
+
+}  // namespace
