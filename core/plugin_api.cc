@@ -27,7 +27,6 @@ struct GrRegistrar {
   std::string library;
   std::vector<OpDef> ops;
   std::vector<KernelDef> kernels;
-  std::map<std::string, GrSplitRule> split_rules;
   std::vector<std::unique_ptr<GrOpBuilder>> open;  // begun, not finished
 };
 struct GrOpBuilder {
@@ -35,7 +34,6 @@ struct GrOpBuilder {
   OpDefBuilder builder;
   std::string name;
   bool has_shape_fn = false;
-  GrSplitRule split_rule = GR_SPLIT_WHOLE;
   std::vector<int> no_gradient;
 };
 struct GrShapeContext {
@@ -56,11 +54,6 @@ namespace {
 
 thread_local std::string last_error_message;
 NativeStreamProvider stream_provider = nullptr;
-std::mutex split_mutex;
-std::map<std::string, GrSplitRule>& split_rules() {
-  static std::map<std::string, GrSplitRule> rules;
-  return rules;
-}
 
 // Runs a host function body; an exception becomes GR_ERROR and last_error().
 template <typename Fn>
@@ -244,7 +237,8 @@ GrStatus op_no_gradient(GrOpBuilder* b, int32_t input) {
 GrStatus op_split_rule(GrOpBuilder* b, GrSplitRule rule) {
   return host_call([&] {
     if (rule != GR_SPLIT_WHOLE && rule != GR_SPLIT_ELEMENTWISE) fail("op {}: unknown split rule {}", b->name, rule);
-    b->split_rule = rule;
+    // The same rule the built-in elementwise ops declare (core/split_rule.h).
+    if (rule == GR_SPLIT_ELEMENTWISE) b->builder.split(split_rules::elementwise);
   });
 }
 
@@ -261,7 +255,6 @@ GrStatus op_finish(GrOpBuilder* b) {
     def.library = r->library;
     for (const auto& other : r->ops)
       if (other.name == def.name) fail("op '{}' is declared twice by {}", def.name, r->library);
-    r->split_rules[def.name] = owned->split_rule;
     r->ops.push_back(std::move(def));
   });
 }
@@ -462,14 +455,8 @@ const GrHostApi& host_api() {
 
 void set_native_stream_provider(NativeStreamProvider provider) { stream_provider = provider; }
 
-GrSplitRule plugin_split_rule(const std::string& op) {
-  std::lock_guard lock(split_mutex);
-  auto it = split_rules().find(op);
-  return it == split_rules().end() ? GR_SPLIT_WHOLE : it->second;
-}
-
 LoadedPlugin register_through_abi(PluginInitFn init, const std::string& library) {
-  GrRegistrar registrar{library, {}, {}, {}, {}};
+  GrRegistrar registrar{library, {}, {}, {}};
   std::string error = call_plugin(
       [&](char* e, size_t n) { return init(&host_api(), GRAPHRUN_PLUGIN_ABI_VERSION, &registrar, e, n); });
   if (!error.empty()) fail("plugin {}: init failed: {}", library, error);
@@ -493,10 +480,6 @@ LoadedPlugin register_through_abi(PluginInitFn init, const std::string& library)
   }
   for (auto& kernel : registrar.kernels) KernelRegistry::global().add(std::move(kernel));
   loaded.kernels = static_cast<int>(registrar.kernels.size());
-  {
-    std::lock_guard lock(split_mutex);
-    for (const auto& [op, rule] : registrar.split_rules) split_rules()[op] = rule;
-  }
   return loaded;
 }
 

@@ -47,10 +47,6 @@ std::vector<LoadedPlugin> loaded_plugins();
 using PluginInitFn = GrStatus (*)(const GrHostApi*, uint32_t, GrRegistrar*, char*, size_t);
 LoadedPlugin register_through_abi(PluginInitFn init, const std::string& library);
 
-// The split rule a plugin declared for an op (GR_SPLIT_WHOLE when none was declared or the op
-// is no plugin's). The split pass (issue 4) reads it until OpDef carries the rule itself.
-GrSplitRule plugin_split_rule(const std::string& op);
-
 // The stream a plugin kernel gets (GrHostApi::kernel_stream): null on the CPU. The CUDA
 // device installs a provider returning its cudaStream_t.
 using NativeStreamProvider = void* (*)(Device& device);
