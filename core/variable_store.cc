@@ -2,6 +2,8 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 #include "core/npz.h"
 #include "core/random.h"
 #include "core/variable_parts.h"
@@ -141,13 +143,14 @@ void convert_values(const Tensor& from, Tensor& to) {
 }
 }  // namespace
 
-void VariableStore::load_npz(const Graph& graph, const std::string& path, bool strict) {
+void VariableStore::load_npz(const Graph& graph, const std::string& path, bool strict,
+                             const std::vector<std::string>& optional) {
   std::map<std::string, Tensor> arrays = read_npz(path);
   std::vector<std::string> missing;
   for (const auto& [logical, nodes] : variables_by_logical_name(graph)) {
     auto it = arrays.find(logical);
     if (it == arrays.end()) {
-      missing.push_back(logical);
+      if (std::find(optional.begin(), optional.end(), logical) == optional.end()) missing.push_back(logical);
       continue;
     }
     DType want = nodes[0]->outputs[0].dtype;

@@ -24,8 +24,9 @@ class VariableStore {
   // variable is split across devices (a part gets its slice of the logical initial value).
   void initialize(const Graph& graph, uint64_t seed);
   // Loads values from an .npz keyed by logical variable name, checking each against the
-  // graph's Variables (shape, dtype converted); `strict` also requires every one to be present.
-  void load_npz(const Graph& graph, const std::string& path, bool strict);
+  // graph's Variables (shape, dtype converted); `strict` also requires every one to be present
+  // but those named in `optional` (a training graph's momentum buffers).
+  void load_npz(const Graph& graph, const std::string& path, bool strict, const std::vector<std::string>& optional = {});
 
   // A logical variable's value: the variable itself, or its parts joined.
   Tensor logical_value(const Graph& graph, const std::string& logical) const;

@@ -154,7 +154,7 @@ TrainSummary train(const TrainConfig& config) {
       ckpt.clear_slots();
       restore_variables(ckpt, tg, vars, config.weights);
     } else {
-      vars.load_npz(tg.graph, config.weights, /*strict=*/true);
+      vars.load_npz(tg.graph, config.weights, /*strict=*/true, logical_variable_names(tg.graph, tg.slot_variables));
     }
   }
   ExecutorOptions options;
