@@ -1,3 +1,4 @@
+#include "runtime/passes/placement.h"
 #include "tests/harness/op_harness.h"
 
 #include <doctest/doctest.h>
@@ -44,15 +45,7 @@ proto::Graph case_graph(const OpCase& c, DType dtype) {
 
 NodeInfo make_node(const OpCase& c, DType dtype, const std::string& device) {
   Graph graph = build_graph(case_graph(c, dtype));
-  const Node& node = graph.node("node");
-  NodeInfo info;
-  info.name = node.name;
-  info.op = node.op;
-  info.attrs = node.attrs;
-  for (const auto& ref : node.inputs) info.inputs.push_back(graph.info(ref));
-  info.outputs = node.outputs;
-  info.device = parse_device_name(device);
-  return info;
+  return make_node_info(graph, graph.index("node"), parse_device_name(device));
 }
 
 std::vector<Tensor> make_inputs(const OpCase& c, const NodeInfo& node) {
