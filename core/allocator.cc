@@ -13,6 +13,12 @@ void Allocator::count_allocate(size_t bytes) {
   }
 }
 
+void Allocator::copy(void*, bool, const void*, bool, size_t) {
+  GR_CHECK(false, "copy through the {} allocator, which has no device memory", location());
+}
+
+void Allocator::zero(void*, size_t) { GR_CHECK(false, "zero through the {} allocator, which has no device memory", location()); }
+
 namespace {
 
 class HostAllocator final : public Allocator {

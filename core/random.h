@@ -7,17 +7,26 @@
 #include <cstdint>
 #include <string_view>
 
+// Marks the functions CUDA kernels call as host and device functions; plain C++ sees nothing.
+#ifndef GR_HOST_DEVICE
+#ifdef __CUDACC__
+#define GR_HOST_DEVICE __host__ __device__
+#else
+#define GR_HOST_DEVICE
+#endif
+#endif
+
 namespace graphrun {
 
 // SplitMix64 finalizer: a bijective 64-bit mix with good avalanche.
-constexpr uint64_t mix64(uint64_t x) {
+GR_HOST_DEVICE constexpr uint64_t mix64(uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
 }
 
-constexpr uint64_t hash_combine(uint64_t a, uint64_t b) { return mix64(a ^ mix64(b)); }
+GR_HOST_DEVICE constexpr uint64_t hash_combine(uint64_t a, uint64_t b) { return mix64(a ^ mix64(b)); }
 
 // FNV-1a of a name, to key randomness by node or variable name.
 constexpr uint64_t hash_name(std::string_view name) {
@@ -27,7 +36,7 @@ constexpr uint64_t hash_name(std::string_view name) {
 }
 
 // Uniform in [0, 1) with 53 random bits.
-inline double uniform01(uint64_t key, uint64_t counter) {
+GR_HOST_DEVICE inline double uniform01(uint64_t key, uint64_t counter) {
   return static_cast<double>(hash_combine(key, counter) >> 11) * 0x1.0p-53;
 }
 

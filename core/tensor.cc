@@ -38,15 +38,29 @@ Tensor Tensor::clone() const {
 void Tensor::copy_from(const Tensor& source) {
   GR_CHECK(source.dtype_ == dtype_ && source.num_elements_ == num_elements_, "copy {} {} into {} {}",
            dtype_name(source.dtype_), source.shape_.str(), dtype_name(dtype_), shape_.str());
-  if (bytes() > 0) std::memcpy(raw(), source.raw(), bytes());
+  if (bytes() == 0) return;
+  bool dst_host = on_host(), src_host = source.on_host();
+  if (dst_host && src_host) {
+    std::memcpy(raw(), source.raw(), bytes());
+  } else {
+    // The device side does the copy: the destination's device when it has one, so a copy
+    // between two devices is ordered on the receiving stream.
+    Allocator& via = dst_host ? source.allocator() : allocator();
+    via.copy(raw(), dst_host, source.raw(), src_host, bytes());
+  }
 }
 
 void Tensor::fill_zero() {
-  if (bytes() > 0) std::memset(raw(), 0, bytes());
+  if (bytes() == 0) return;
+  if (on_host())
+    std::memset(raw(), 0, bytes());
+  else
+    allocator().zero(raw(), bytes());
 }
 
 double Tensor::value_as_double(int64_t i) const {
   GR_CHECK(i >= 0 && i < num_elements_, "index {} of {}", i, num_elements_);
+  check_on_host("value_as_double()");
   switch (dtype_) {
     case DType::kFloat32: return static_cast<const float*>(raw())[i];
     case DType::kFloat64: return static_cast<const double*>(raw())[i];

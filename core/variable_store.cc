@@ -106,10 +106,11 @@ Tensor VariableStore::logical_value(const Graph& graph, const std::string& logic
   auto it = by_name.find(logical);
   if (it == by_name.end()) fail("graph '{}' has no variable '{}'", graph.name, logical);
   const Node& first = *it->second[0];
-  if (!variable_part(first)) return at(first.name);
+  // Values on a GPU come back to the host: checkpoints and .npz files are host tensors.
+  if (!variable_part(first)) return at(first.name).to_host();
   Tensor whole(first.outputs[0].dtype, logical_shape(first));
   for (const Node* node : it->second)
-    copy_part_into_whole(whole, at(node->name), *variable_part(*node));
+    copy_part_into_whole(whole, at(node->name).to_host(), *variable_part(*node));
   return whole;
 }
 
@@ -180,6 +181,10 @@ void VariableStore::load_npz(const Graph& graph, const std::string& path, bool s
   }
 }
 
-void VariableStore::save_npz(const std::string& path) const { write_npz(path, values_); }
+void VariableStore::save_npz(const std::string& path) const {
+  std::map<std::string, Tensor> host;
+  for (const auto& [name, value] : values_) host.emplace(name, value.to_host());
+  write_npz(path, host);
+}
 
 }  // namespace graphrun

@@ -1,5 +1,8 @@
 // The values of a graph's Variables, by name, alive across runs. Checkpoints and .npz files are
-// logical: one tensor per Variable, whatever devices it is later split across.
+// logical: one tensor per Variable, whatever devices it is later split across. A Variable on a
+// GPU moves its value into that device's memory on first use (the Variable kernel replaces the
+// entry); readers that need values (logical_value, save_npz) copy such entries to the host, and
+// set/assign_logical store host tensors, which the next GPU run uploads again.
 #pragma once
 
 #include <map>

@@ -1,5 +1,6 @@
 // The dropout mask as a pure function of (seed, step, node name, element index), so DropoutGrad
 // regenerates exactly the forward mask instead of storing it, on any device and thread split.
+// C++17-clean: the CUDA kernels (dropout_cuda.cu) call the same functions.
 #pragma once
 
 #include <cstdint>
@@ -15,10 +16,10 @@ inline uint64_t mask_key(uint64_t seed, int64_t step, std::string_view node) {
 }
 
 // Whether element i survives: dropped with probability `rate`.
-inline bool keep(uint64_t key, int64_t i, double rate) { return uniform01(key, static_cast<uint64_t>(i)) >= rate; }
+GR_HOST_DEVICE inline bool keep(uint64_t key, int64_t i, double rate) { return uniform01(key, static_cast<uint64_t>(i)) >= rate; }
 
 // Survivors are scaled so the expected value is unchanged (inverted dropout, as PyTorch).
-inline double scale(double rate) { return 1.0 / (1.0 - rate); }
+GR_HOST_DEVICE inline double scale(double rate) { return 1.0 / (1.0 - rate); }
 
 // A shard of a Dropout split across devices draws its slice of the logical tensor's mask:
 // element i of the shard is element logical_index(i) of the whole, so N devices drop exactly
@@ -34,7 +35,7 @@ struct MaskSlice {
     offset = slice[1];
     total = slice[2];
   }
-  int64_t logical_index(int64_t i) const {
+  GR_HOST_DEVICE int64_t logical_index(int64_t i) const {
     if (total == 0) return i;
     int64_t block = extent * inner, outer = i / block, within = i % block;
     return (outer * total + offset + within / inner) * inner + within % inner;

@@ -8,6 +8,9 @@
 
 #include "core/error.h"
 #include "runtime/devices/device.h"
+#ifdef GRAPHRUN_WITH_CUDA
+#include "runtime/devices/cuda_device.h"
+#endif
 
 namespace graphrun {
 
@@ -48,7 +51,9 @@ class CpuDevice final : public Device {
   Allocator& allocator() override { return host_allocator(); }
   void enqueue(const std::function<void()>& work) override { work(); }
   std::unique_ptr<Event> record_event() override { return std::make_unique<CompletedEvent>(); }
-  void wait_event(Event&) override {}
+  // The CPU stream is the calling thread: it waits on the host (a no-op for a CPU event; a GPU
+  // event from a Send to this device blocks until the GPU has produced the tensor).
+  void wait_event(Event& event) override { event.wait_host(); }
   void synchronize() override {}
 
  private:
@@ -64,9 +69,12 @@ Device& get_device(const DeviceName& name) {
   auto key = std::make_pair(static_cast<int>(name.type), name.ordinal);
   auto it = devices.find(key);
   if (it != devices.end()) return *it->second;
-  if (name.type != DeviceType::kCPU)
-    fail("device {} is not available: this build has no CUDA device support yet", name.str());
-  return *devices.emplace(key, std::make_unique<CpuDevice>(name.ordinal)).first->second;
+  if (name.type == DeviceType::kCPU) return *devices.emplace(key, std::make_unique<CpuDevice>(name.ordinal)).first->second;
+#ifdef GRAPHRUN_WITH_CUDA
+  return *devices.emplace(key, make_cuda_device(name.ordinal)).first->second;
+#else
+  fail("device {} is not available: this build has no CUDA support (configure with -DGRAPHRUN_CUDA=ON)", name.str());
+#endif
 }
 
 }  // namespace graphrun

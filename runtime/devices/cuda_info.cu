@@ -3,17 +3,8 @@
 
 #include <vector>
 
-#include "core/error.h"
+#include "runtime/devices/cuda_check.h"
 #include "runtime/devices/cuda_info.h"
-
-// Every CUDA call is checked and reports the call, file and line.
-#define GR_CUDA_CHECK(call)                                                                       \
-  do {                                                                                            \
-    cudaError_t status_ = (call);                                                                 \
-    if (status_ != cudaSuccess)                                                                   \
-      ::graphrun::fail("CUDA call {} failed at {}:{}: {}", #call, __FILE__, __LINE__,              \
-                       cudaGetErrorString(status_));                                              \
-  } while (0)
 
 namespace graphrun {
 

@@ -15,6 +15,7 @@ namespace flow = oneapi::tbb::flow;
 
 struct Executor::Plan {
   std::vector<int> nodes;  // ancestors of the fetches, topological order
+  std::vector<Device*> streamed;  // devices with asynchronous streams (GPUs) that nodes run on
   flow::graph graph;
   flow::broadcast_node<flow::continue_msg> start{graph};
   std::vector<std::unique_ptr<flow::continue_node<flow::continue_msg>>> flow_nodes;
@@ -37,8 +38,8 @@ int64_t first_non_finite(const Tensor& t) {
 
 void check_finite(const std::vector<Tensor>& outputs) {
   for (size_t k = 0; k < outputs.size(); ++k) {
-    const Tensor& t = outputs[k];
-    if (!t.valid() || !is_floating(t.dtype())) continue;
+    if (!outputs[k].valid() || !is_floating(outputs[k].dtype())) continue;
+    const Tensor t = outputs[k].to_host();  // a GPU output: waits for its stream (debug mode only)
     int64_t bad = t.dtype() == DType::kFloat32 ? first_non_finite<float>(t) : first_non_finite<double>(t);
     if (bad >= 0)
       fail("produced {} in output {} (element {} of {}) [check-numerics]",
@@ -101,6 +102,11 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
     if (!needed[i]) continue;
     flow_index[i] = static_cast<int>(plan->nodes.size());
     plan->nodes.push_back(i);
+    if (infos_[i].device.type != DeviceType::kCPU) {
+      Device* device = &get_device(infos_[i].device);
+      if (std::find(plan->streamed.begin(), plan->streamed.end(), device) == plan->streamed.end())
+        plan->streamed.push_back(device);
+    }
     Plan* p = plan.get();
     auto body = [this, p, i](const flow::continue_msg&) {
       if (p->failed.load(std::memory_order_relaxed)) return;  // an earlier node failed: skip
@@ -170,9 +176,22 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
   plan.start.try_put(flow::continue_msg());
   plan.graph.wait_for_all();
   plan.run = nullptr;
+  // The flow graph has only enqueued GPU work. A run ends when that work has (as TF's
+  // Session::Run): the next run may then overwrite any output buffer, whichever stream read it.
+  // A GPU error surfaces here; it cannot be pinned to a node without synchronizing each one.
+  std::string device_error;
+  for (Device* device : plan.streamed) {
+    try {
+      device->synchronize();
+    } catch (const std::exception& e) {
+      if (device_error.empty()) device_error = fmt::format("{}: {}", device->name().str(), e.what());
+    }
+  }
   if (plan.failed) throw Error(plan.error);
+  if (!device_error.empty()) throw Error(device_error);
 
   std::vector<Tensor> results;
+  // Fetches come back as host tensors (clone copies device memory back through its device).
   for (const auto& ref : refs) results.push_back(outputs_[ref.node][ref.output].clone());
   return results;
 }

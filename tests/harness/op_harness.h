@@ -52,6 +52,12 @@ std::string compare(const Tensor& got, const Tensor& want, double rtol, double a
 // the reference kernel; returns how many kernels were compared besides the reference.
 int check_kernels_against_reference(const OpCase& c);
 
+// Every kernel for the op on `device` ("gpu:0"), float32 and float64, against the CPU reference
+// kernel: the inputs are copied into the device's memory first (as the executor's transfers give
+// them to a GPU kernel) and the outputs back. Kernels run in training mode when c.training, with
+// one seed and step for both sides (Dropout's masks must agree). Returns how many were compared.
+int check_device_kernels_against_reference(const OpCase& c, const std::string& device);
+
 // Checks the op's gradient function end to end in float64: the backward nodes it adds, run by
 // the executor, against central differences of sum_j(w_j * y_j) with fixed random w_j. Every
 // float input not in OpDef::no_gradient is checked. Returns how many inputs were checked.
