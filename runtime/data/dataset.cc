@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/npz.h"
 #include "core/random.h"
+#include "runtime/data/image_folder.h"
 
 namespace graphrun {
 
@@ -81,7 +82,8 @@ class ArrayDataset final : public Dataset {
 
 }  // namespace
 
-DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t classes, uint64_t seed) {
+DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t classes, uint64_t seed,
+                        const DataOptions& options) {
   if (image.rank() != 3) fail("the graph's input must be [batch, C, H, W] for image data, got [batch]+{}", image.str());
   if (spec == "synthetic") {
     int64_t k = std::min<int64_t>(classes, 10);
@@ -97,7 +99,10 @@ DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t cla
       fail("the graph has {} classes, {} has {}", classes, splits.train->name(), splits.train->num_classes());
     return splits;
   }
-  fail("unknown data '{}': expected fashion-mnist, synthetic, npz:FILE.npz, or a folder with Fashion-MNIST's IDX files",
+  if (is_prepared_folder(spec) || is_image_folder(spec))
+    return open_image_data(spec, image, classes, seed, {.ten_crop = options.ten_crop});
+  fail("unknown data '{}': expected fashion-mnist, synthetic, npz:FILE.npz, a folder with Fashion-MNIST's IDX files, "
+       "an image folder (one subfolder of JPEG/PNG files per class) or a folder from `graphrun prepare`",
        spec);
 }
 

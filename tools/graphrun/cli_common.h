@@ -20,6 +20,7 @@ void add_ops(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_dot(CLI::App& app);
 void add_train(CLI::App& app);  // train, eval, export-weights
+void add_data(CLI::App& app);   // prepare, bench-data
 
 Graph load_graph_for(const std::string& path, int64_t batch_size);
 // Weights from an .npz keyed by variable name, or a checkpoint's weights (every variable of

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   graphrun::cli::add_bench(app);
   graphrun::cli::add_dot(app);
   graphrun::cli::add_train(app);
+  graphrun::cli::add_data(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
