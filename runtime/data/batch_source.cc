@@ -69,7 +69,7 @@ class SyncSource final : public BatchSource {
       if (label < 0) {
         detail::report_bad(error);
         ++stats_.bad_samples;
-        if (++bad_streak_ > static_cast<int64_t>(order_.size())) fail("no sample of {} can be loaded", data_.name());
+        if (++bad_streak_ > static_cast<int64_t>(order_.size()) && options_.train) fail("no sample of {} can be loaded", data_.name());
         continue;
       }
       bad_streak_ = 0;

@@ -22,15 +22,15 @@ struct TjHandle {
   ~TjHandle() { tjDestroy(handle); }
 };
 
+// libjpeg-turbo 2.1 leaves a handle in a bad state after some errors (a header read that fails
+// makes the next header read report 0x0), so a handle that saw an error is replaced.
+thread_local std::unique_ptr<TjHandle> t_decompressor;
+
 tjhandle decompressor() {
-  thread_local TjHandle tj(false);
-  return tj.handle;
+  if (!t_decompressor) t_decompressor = std::make_unique<TjHandle>(false);
+  return t_decompressor->handle;
 }
 
-tjhandle compressor() {
-  thread_local TjHandle tj(true);
-  return tj.handle;
-}
 
 bool is_jpeg(const uint8_t* d, size_t n) { return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF; }
 bool is_png(const uint8_t* d, size_t n) {
@@ -45,9 +45,8 @@ void check_pixels(int64_t width, int64_t height, const std::string& name, const 
                                name, width, height, width * height, limits.max_pixels));
 }
 
-RgbImage decode_jpeg(const uint8_t* data, size_t size, const std::string& name, int64_t min_side,
-                     const DecodeLimits& limits) {
-  tjhandle tj = decompressor();
+RgbImage decode_jpeg_with(tjhandle tj, const uint8_t* data, size_t size, const std::string& name, int64_t min_side,
+                          const DecodeLimits& limits) {
   int width = 0, height = 0, subsamp = 0, colorspace = 0;
   if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &width, &height, &subsamp, &colorspace) != 0)
     throw BadImage(fmt::format("'{}': not a readable JPEG: {}", name, tjGetErrorStr2(tj)));
@@ -85,6 +84,16 @@ RgbImage decode_jpeg(const uint8_t* data, size_t size, const std::string& name, 
     for (int c = 0; c < 3; ++c) image.pixels[3 * i + c] = static_cast<uint8_t>((raw[4 * i + c] * k + 127) / 255);
   }
   return image;
+}
+
+RgbImage decode_jpeg(const uint8_t* data, size_t size, const std::string& name, int64_t min_side,
+                     const DecodeLimits& limits) {
+  try {
+    return decode_jpeg_with(decompressor(), data, size, name, min_side, limits);
+  } catch (...) {
+    t_decompressor.reset();
+    throw;
+  }
 }
 
 RgbImage decode_png(const uint8_t* data, size_t size, const std::string& name, const DecodeLimits& limits) {
@@ -130,7 +139,10 @@ namespace {
 
 std::vector<uint8_t> compress(const uint8_t* pixels, int64_t height, int64_t width, int format, int subsamp,
                               int quality, int flags) {
-  tjhandle tj = compressor();
+  // A fresh compressor per image: libjpeg-turbo 2.1 carries settings of one call (progressive
+  // scans) into the next on a reused handle. Encoding is rare (prepare, tests); decoding reuses.
+  TjHandle handle(true);
+  tjhandle tj = handle.handle;
   unsigned char* out = nullptr;
   unsigned long out_size = 0;
   if (tjCompress2(tj, pixels, static_cast<int>(width), 0, static_cast<int>(height), format, &out, &out_size, subsamp,

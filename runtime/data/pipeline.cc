@@ -175,9 +175,11 @@ class Pipeline final : public BatchSource {
         if (!done_ && front.fatal) fail_with(front.fatal);
         if (!done_ && !front.fatal) {
           detail::report_bad(front.error);
-          std::lock_guard lock(mutex_);
-          ++stats_.bad_samples;
-          if (++bad_streak_ > static_cast<int64_t>(order_.size()))
+          {
+            std::lock_guard lock(mutex_);
+            ++stats_.bad_samples;
+          }
+          if (++bad_streak_ > static_cast<int64_t>(order_.size()) && options_.train)
             fail_with(std::make_exception_ptr(Error(fmt::format("no sample of {} can be loaded", data_.name()))));
         }
         finish_item();
