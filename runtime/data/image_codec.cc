@@ -3,6 +3,8 @@
 #include <png.h>
 #include <turbojpeg.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -127,10 +129,22 @@ RgbImage decode_image(const uint8_t* data, size_t size, const std::string& name,
 std::vector<uint8_t> read_image_file(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
   if (!file) throw BadImage(fmt::format("'{}': cannot open: {}", path, std::strerror(errno)));
+  // No real photo comes near this; a huge file named .jpg must not be read into memory.
+  constexpr size_t kMaxFileBytes = size_t{256} << 20;
   std::vector<uint8_t> bytes;
+  if (std::fseek(file.get(), 0, SEEK_END) == 0) {
+    long size = std::ftell(file.get());
+    if (size > 0 && static_cast<size_t>(size) > kMaxFileBytes)
+      throw BadImage(fmt::format("'{}': a file of {} bytes, more than the cap of {} for an image", path, size, kMaxFileBytes));
+    if (size > 0) bytes.reserve(static_cast<size_t>(size));
+    std::rewind(file.get());
+  }
   uint8_t buffer[1 << 16];
   size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) bytes.insert(bytes.end(), buffer, buffer + n);
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+    if (bytes.size() + n > kMaxFileBytes) throw BadImage(fmt::format("'{}': more than {} bytes", path, kMaxFileBytes));
+    bytes.insert(bytes.end(), buffer, buffer + n);
+  }
   if (std::ferror(file.get())) throw BadImage(fmt::format("'{}': read error: {}", path, std::strerror(errno)));
   return bytes;
 }

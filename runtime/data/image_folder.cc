@@ -65,7 +65,7 @@ class ImageDataset final : public Dataset {
       fail("image data needs a graph input of [batch, 3, H, W] with H and W at most {}, the graph's is [batch]+{}",
            stats_->side, image.str());
   }
-  std::string name() const override { return records_->description() + "/" + split_; }
+  std::string name() const override { return fmt::format("{} ({})", records_->description(), split_); }
   int64_t size() const override { return records_->size(); }
   int64_t num_classes() const override { return static_cast<int64_t>(records_->classes().size()); }
   bool expensive() const override { return true; }
