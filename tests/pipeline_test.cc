@@ -182,6 +182,26 @@ TEST_CASE("pipeline: a slow producer makes the consumer wait, and the wait is re
   CHECK(source->stats().batches == 4);
 }
 
+TEST_CASE("pipeline: decoding the next batches overlaps the consumer's step") {
+  // 4 samples of 2 ms on 2 threads: ~4 ms a batch; the "step" sleeps 20 ms. After the first
+  // batch the pipeline is ahead, so the consumer hardly waits.
+  CountingData data(200, {}, 2000);
+  auto source = make_pipeline(data, {.batch_size = 4, .image = Shape{1, 2, 2}, .train = true, .threads = 2});
+  source->start_epoch(epoch_order(data.size(), 1, 0), 0, 0, 12);
+  Batch* first = source->next();
+  double after_first = source->stats().wait_seconds;
+  source->release(first);
+  int64_t steps = 0;
+  while (Batch* b = source->next()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    source->release(b);
+    ++steps;
+  }
+  CHECK(steps == 11);
+  double waited = source->stats().wait_seconds - after_first;
+  CHECK(waited < 0.25 * 0.020 * 11);
+}
+
 TEST_CASE("pipeline: bad samples are skipped and counted; later samples fill their places") {
   CountingData data(40, {2, 5, 6});
   auto source = make_pipeline(data, {.batch_size = 4, .image = Shape{1, 1, 1}, .train = true, .threads = 2});
