@@ -11,6 +11,8 @@
 // skipped, warned about once and counted, and the next items fill in, so a batch always holds
 // batch_size good samples. In evaluation, item p is view p mod V of sample order[p / V]
 // (V = Dataset::views()); the last batch is padded and Batch::valid says how many rows count.
+// A resumed epoch starts at item batch * batch_size, which is exact unless bad samples were
+// skipped earlier in that epoch (possible only with a raw image folder; `prepare` drops them).
 #pragma once
 
 #include <cstdint>

@@ -117,15 +117,6 @@ std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch) {
   return order;
 }
 
-void fill_batch(const Dataset& data, const std::vector<int64_t>& order, int64_t first, Tensor& images, Tensor& labels) {
-  int64_t batch = images.shape()[0];
-  Shape image(std::vector<int64_t>(images.shape().dims().begin() + 1, images.shape().dims().end()));
-  int64_t per_image = image.num_elements();
-  float* out = images.data<float>();
-  int64_t* label = labels.data<int64_t>();
-  for (int64_t b = 0; b < batch; ++b) label[b] = data.get(order[(first + b) % order.size()], out + b * per_image, image);
-}
-
 void resize_bilinear(const float* src, int64_t src_h, int64_t src_w, float* dst, int64_t dst_h, int64_t dst_w) {
   double sy = static_cast<double>(src_h) / dst_h, sx = static_cast<double>(src_w) / dst_w;
   for (int64_t y = 0; y < dst_h; ++y) {

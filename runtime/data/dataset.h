@@ -57,8 +57,7 @@ DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t cla
 // Sample order of an epoch: a permutation of [0, n) from (seed, epoch).
 std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch);
 
-// Fills images [batch, C, H, W] and labels [batch] from samples order[first .. first + batch).
-void fill_batch(const Dataset& data, const std::vector<int64_t>& order, int64_t first, Tensor& images, Tensor& labels);
+// Batches: runtime/data/batch_source.h (synchronous, or the input pipeline for image data).
 
 // Bilinear resize of one channel (half-pixel centres, as PyTorch's align_corners=False).
 void resize_bilinear(const float* src, int64_t src_h, int64_t src_w, float* dst, int64_t dst_h, int64_t dst_w);
