@@ -6,6 +6,7 @@
 //   DST/bad_files.txt           the source files that were skipped, with the reason
 //   DST/prepared.json           written last: the folder is complete
 //
+// The format (runtime/data/shard_format.h; written by prepare.cc, read by shards.cc).
 // A shard: "GRSHARD1" u32 version u32 side | records | footer | u64 footer offset "GRSHEND1".
 // A record: u32 magic u32 label u32 bytes u32 crc32(payload) u8 encoding (0 raw RGB, 1 JPEG)
 // 3 pad bytes, payload. The footer holds the record offsets, the count of bad source files and
