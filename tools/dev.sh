@@ -2,14 +2,15 @@
 # One-command set-up on a fresh Debian 12 machine: installs what is missing, builds, then
 #   tools/dev.sh main   runs graphrun's main job (no download needed): one epoch of
 #                       graphs/alexnet_mini on Fashion-MNIST, printing its test accuracy
-#   tools/dev.sh test   runs the whole test suite (unit, op, CLI, bad-input corpus under
-#                       AddressSanitizer + UBSan, and the PyTorch oracle)
+#   tools/dev.sh test   runs the whole test suite (unit, op, CLI, bad-input corpora of graphs
+#                       and images under AddressSanitizer + UBSan, and the PyTorch oracle)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake ninja-build pkg-config libtbb-dev libboost-graph-dev libprotobuf-dev
           protobuf-compiler libfmt-dev doctest-dev libcli11-dev libdnnl-dev libzip-dev zlib1g-dev
-          nlohmann-json3-dev dataset-fashion-mnist python3 python3-numpy python3-torch graphviz)
+          nlohmann-json3-dev libturbojpeg0-dev libpng-dev dataset-fashion-mnist python3 python3-numpy
+          python3-torch python3-torchvision python3-pil graphviz)
 
 install_missing() {
   local missing=()
@@ -49,6 +50,9 @@ case "${1:-main}" in
     build build-asan graphrun -DGRAPHRUN_SANITIZE=ON -DGRAPHRUN_CUDA=OFF -DGRAPHRUN_TESTS=OFF
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
       /usr/bin/python3 tests/cli/test_bad_graphs.py build-asan/graphrun
+    # Mutated and malformed images through the decoders (a fuzz of the decode entry point).
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+      /usr/bin/python3 tests/cli/test_bad_images.py build-asan/graphrun
     ;;
   *)
     echo "usage: tools/dev.sh [main|test]" >&2

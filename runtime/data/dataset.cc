@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/npz.h"
 #include "core/random.h"
+#include "runtime/data/image_folder.h"
 
 namespace graphrun {
 
@@ -81,7 +82,8 @@ class ArrayDataset final : public Dataset {
 
 }  // namespace
 
-DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t classes, uint64_t seed) {
+DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t classes, uint64_t seed,
+                        const DataOptions& options) {
   if (image.rank() != 3) fail("the graph's input must be [batch, C, H, W] for image data, got [batch]+{}", image.str());
   if (spec == "synthetic") {
     int64_t k = std::min<int64_t>(classes, 10);
@@ -97,7 +99,10 @@ DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t cla
       fail("the graph has {} classes, {} has {}", classes, splits.train->name(), splits.train->num_classes());
     return splits;
   }
-  fail("unknown data '{}': expected fashion-mnist, synthetic, npz:FILE.npz, or a folder with Fashion-MNIST's IDX files",
+  if (is_prepared_folder(spec) || is_image_folder(spec))
+    return open_image_data(spec, image, classes, seed, {.ten_crop = options.ten_crop});
+  fail("unknown data '{}': expected fashion-mnist, synthetic, npz:FILE.npz, a folder with Fashion-MNIST's IDX files, "
+       "an image folder (one subfolder of JPEG/PNG files per class) or a folder from `graphrun prepare`",
        spec);
 }
 
@@ -110,15 +115,6 @@ std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch) {
     std::swap(order[i], order[std::min(j, i)]);
   }
   return order;
-}
-
-void fill_batch(const Dataset& data, const std::vector<int64_t>& order, int64_t first, Tensor& images, Tensor& labels) {
-  int64_t batch = images.shape()[0];
-  Shape image(std::vector<int64_t>(images.shape().dims().begin() + 1, images.shape().dims().end()));
-  int64_t per_image = image.num_elements();
-  float* out = images.data<float>();
-  int64_t* label = labels.data<int64_t>();
-  for (int64_t b = 0; b < batch; ++b) label[b] = data.get(order[(first + b) % order.size()], out + b * per_image, image);
 }
 
 void resize_bilinear(const float* src, int64_t src_h, int64_t src_w, float* dst, int64_t dst_h, int64_t dst_w) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "runtime/data/batch_source.h"
+
 namespace graphrun {
 
 void score_batch(const Tensor& logits, const Tensor& labels, int64_t valid, EvalResult& sums) {
@@ -31,16 +33,43 @@ void score_batch(const Tensor& logits, const Tensor& labels, int64_t valid, Eval
 EvalResult evaluate(Executor& executor, const std::string& data_input, const std::string& logits,
                     const Dataset& data) {
   const Shape& input = executor.graph().node(data_input).outputs[0].shape;
-  int64_t batch = input[0];
-  Tensor images(DType::kFloat32, input), labels(DType::kInt64, Shape{batch});
+  BatchSourceOptions options{.batch_size = input[0],
+                             .image = Shape(std::vector<int64_t>(input.dims().begin() + 1, input.dims().end())),
+                             .train = false};
+  std::unique_ptr<BatchSource> source = make_batch_source(data, options);
   std::vector<int64_t> order(data.size());
   std::iota(order.begin(), order.end(), 0);
+  source->start_epoch(order, 0, 0, 0);
   EvalResult sums;
-  for (int64_t first = 0; first < data.size(); first += batch) {
-    fill_batch(data, order, first, images, labels);
-    Tensor out = executor.run({{data_input, images}}, {logits}, /*training=*/false)[0];
-    score_batch(out, labels, std::min(batch, data.size() - first), sums);
+  // Several views of a sample (ten-crop): their softmax outputs are averaged, then scored.
+  int views = data.views();
+  int64_t current = -1, current_label = 0;
+  std::vector<double> probs;
+  auto flush = [&] {
+    if (current < 0) return;
+    Tensor mean(DType::kFloat64, Shape{1, static_cast<int64_t>(probs.size())}), label(DType::kInt64, Shape{1});
+    for (size_t c = 0; c < probs.size(); ++c) mean.data<double>()[c] = std::log(std::max(probs[c] / views, 1e-300));
+    label.data<int64_t>()[0] = current_label;
+    score_batch(mean, label, 1, sums);
+  };
+  while (Batch* batch = source->next()) {
+    Tensor out = executor.run({{data_input, batch->images}}, {logits}, /*training=*/false)[0];
+    if (views == 1) {
+      score_batch(out, batch->labels, batch->valid, sums);
+    } else {
+      int64_t classes = out.shape()[1];
+      for (int64_t r = 0; r < batch->valid; ++r) {
+        int64_t sample = batch->items[r] / views;
+        if (sample != current) flush(), current = sample, current_label = batch->labels.data<int64_t>()[r], probs.assign(classes, 0.0);
+        double max = -INFINITY, total = 0;
+        for (int64_t c = 0; c < classes; ++c) max = std::max(max, out.value_as_double(r * classes + c));
+        for (int64_t c = 0; c < classes; ++c) total += std::exp(out.value_as_double(r * classes + c) - max);
+        for (int64_t c = 0; c < classes; ++c) probs[c] += std::exp(out.value_as_double(r * classes + c) - max) / total;
+      }
+    }
+    source->release(batch);
   }
+  flush();
   if (sums.samples > 0) {
     sums.top1 /= static_cast<double>(sums.samples);
     sums.top5 /= static_cast<double>(sums.samples);

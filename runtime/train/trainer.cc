@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/graph_io.h"
 #include "core/npz.h"
+#include "runtime/data/batch_source.h"
 #include "runtime/data/dataset.h"
 #include "core/variable_parts.h"
 #include "runtime/exec/executor.h"
@@ -181,7 +182,13 @@ TrainSummary train(const TrainConfig& config) {
   g_interrupted = false;
   auto previous_handler = std::signal(SIGINT, on_sigint);
   bool live = !config.quiet && isatty(STDERR_FILENO);
-  Tensor images(DType::kFloat32, input), labels(DType::kInt64, Shape{config.batch_size});
+  // Batches come from the input pipeline (image data) or are filled synchronously.
+  std::unique_ptr<BatchSource> source = make_batch_source(
+      *data.train, {.batch_size = config.batch_size, .image = image, .train = true, .threads = config.data_threads});
+  if (!config.checkpoint_dir.empty() && !data.train->class_names().empty()) {
+    std::ofstream labels_file(std::filesystem::path(config.checkpoint_dir) / "labels.txt");
+    for (const auto& name : data.train->class_names()) labels_file << name << "\n";
+  }
   Tensor lr_tensor(DType::kFloat32, Shape{});
   int64_t total_steps = config.epochs * steps_per_epoch;
   if (config.max_steps > 0) total_steps = std::min(total_steps, config.max_steps);
@@ -195,18 +202,22 @@ TrainSummary train(const TrainConfig& config) {
 
   try {
     for (; epoch < config.epochs && step < total_steps && !g_interrupted; ++epoch, batch_in_epoch = 0) {
-      std::vector<int64_t> order = epoch_order(data.train->size(), config.seed, epoch);
       double lr = schedule.lr(epoch);
       lr_tensor.data<float>()[0] = static_cast<float>(lr);
       double epoch_loss = 0;
       int64_t epoch_steps = 0;
       auto epoch_start = Clock::now();
+      source->start_epoch(epoch_order(data.train->size(), config.seed, epoch), epoch, batch_in_epoch * config.batch_size,
+                          steps_per_epoch - batch_in_epoch);
       for (; batch_in_epoch < steps_per_epoch && step < total_steps && !g_interrupted; ++batch_in_epoch) {
         auto step_start = Clock::now();
-        fill_batch(*data.train, order, batch_in_epoch * config.batch_size, images, labels);
+        double waited = source->stats().wait_seconds;
+        Batch* batch = source->next();
+        waited = source->stats().wait_seconds - waited;
+        GR_CHECK(batch != nullptr, "the data ran out at batch {} of {}", batch_in_epoch, steps_per_epoch);
         std::vector<Tensor> out;
         try {
-          out = executor.run({{tg.data, images}, {tg.labels, labels}, {tg.learning_rate, lr_tensor}}, {tg.loss},
+          out = executor.run({{tg.data, batch->images}, {tg.labels, batch->labels}, {tg.learning_rate, lr_tensor}}, {tg.loss},
                              /*training=*/true, step, tg.updates);
         } catch (const Error& e) {
           fail("step {} failed: {}{}", step + 1, e.what(),
@@ -215,6 +226,7 @@ TrainSummary train(const TrainConfig& config) {
                    : fmt::format(" (the last good checkpoint, {}, is kept)",
                                  summary.checkpoint.empty() ? config.resume : summary.checkpoint));
         }
+        source->release(batch);
         double loss = out[0].value_as_double(0);
         if (!std::isfinite(loss))
           fail("the loss is {} at step {}; the last good checkpoint is kept (run with check-numerics on to find the "
@@ -228,11 +240,13 @@ TrainSummary train(const TrainConfig& config) {
         double img_s = static_cast<double>(steps_this_run * config.batch_size) / elapsed;
         double eta = elapsed / steps_this_run * static_cast<double>(total_steps - step);
         metrics.write({{"type", "step"}, {"epoch", epoch + 1}, {"step", step}, {"loss", loss}, {"lr", lr},
-                       {"img_s", std::round(img_s * 10) / 10}, {"step_ms", std::round(step_s * 1e4) / 10}});
+                       {"img_s", std::round(img_s * 10) / 10}, {"step_ms", std::round(step_s * 1e4) / 10},
+                       {"data_wait_ms", std::round(waited * 1e4) / 10}});
         if (live || step % 50 == 0 || step == total_steps) {
-          fmt::print(stderr, "{}epoch {}/{}  step {}/{}  loss {:.4f}  {:.1f} img/s  lr {:g}  ETA {}{}",
+          fmt::print(stderr, "{}epoch {}/{}  step {}/{}  loss {:.4f}  {:.1f} img/s  data wait {:.0f}%  lr {:g}  ETA {}{}",
                      live ? "\r\033[K" : "", epoch + 1, config.epochs, batch_in_epoch + 1, steps_per_epoch,
-                     smoothed_loss, img_s, lr, duration_str(eta), live ? "" : "\n");
+                     smoothed_loss, img_s, 100 * source->stats().wait_seconds / elapsed, lr, duration_str(eta),
+                     live ? "" : "\n");
         }
       }
       if (live) fmt::print(stderr, "\n");

@@ -25,6 +25,7 @@ struct TrainConfig {
   std::string metrics;         // a .jsonl file
   bool check_numerics = true;
   bool quiet = false;          // no live progress line
+  int data_threads = 0;        // input pipeline threads for image data (0: all cores)
   ScheduleConfig schedule;
   OptimizerSettings optimizer;
 };

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   graphrun::cli::add_dot(app);
   graphrun::cli::add_place(app);
   graphrun::cli::add_train(app);
+  graphrun::cli::add_data(app);
   // Every subcommand loads plugins, in the order given, before it runs.
   auto plugins = std::make_shared<std::vector<std::string>>();
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))

@@ -23,7 +23,8 @@ void add_train_cmd(CLI::App& app) {
   a->config.data.clear();
   CLI::App* sub = app.add_subcommand("train", "Train a graph: SGD with momentum, progress, validation, checkpoints");
   sub->add_option("graph", a->config.graph, "graph file (.pbtxt or .pb)")->required();
-  sub->add_option("--data", a->config.data, "fashion-mnist, synthetic, npz:FILE.npz (images, labels), or a folder of Fashion-MNIST IDX files");
+  sub->add_option("--data", a->config.data, "fashion-mnist, synthetic, npz:FILE.npz (images, labels), a folder of Fashion-MNIST IDX files, an image folder or a prepared folder");
+  sub->add_option("--data-threads", a->config.data_threads, "input pipeline threads for image data (0: all cores)");
   sub->add_option("--epochs", a->config.epochs, "epochs (default: the graph's training section, else 1)");
   sub->add_option("--steps", a->config.max_steps, "stop after this many steps in all");
   sub->add_option("--batch-size", a->config.batch_size, "batch size (default: the graph's, else 128)");
@@ -59,6 +60,7 @@ struct EvalArgs {
   std::string graph, weights, data = "fashion-mnist";
   int64_t batch_size = 100;
   std::string devices = "cpu:0";
+  bool ten_crop = false;
 };
 
 void add_eval_cmd(CLI::App& app) {
@@ -66,7 +68,8 @@ void add_eval_cmd(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("eval", "Top-1 and top-5 accuracy of trained weights on a data set's test split");
   sub->add_option("graph", a->graph, "graph file (.pbtxt or .pb)")->required();
   sub->add_option("--weights", a->weights, "weights: .npz or a checkpoint")->required();
-  sub->add_option("--data", a->data, "fashion-mnist, synthetic, or a folder")->capture_default_str();
+  sub->add_option("--data", a->data, "fashion-mnist, synthetic, a folder of IDX files, an image folder or a prepared folder")->capture_default_str();
+  sub->add_flag("--ten-crop", a->ten_crop, "image data: average the softmax of the four corner and centre crops and their flips");
   sub->add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
   add_devices_option(sub, a->devices);
   sub->callback([a] {
@@ -75,7 +78,8 @@ void add_eval_cmd(CLI::App& app) {
     std::string input = graph.nodes[graph.nodes_with_op("Placeholder").at(0)].name;
     const Shape& shape = graph.node(input).outputs[0].shape;
     Shape image(std::vector<int64_t>(shape.dims().begin() + 1, shape.dims().end()));
-    DataSplits data = open_dataset(a->data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed());
+    DataSplits data = open_dataset(a->data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed(),
+                                   {.ten_crop = a->ten_crop});
     graph = compile_for_devices(graph, a->devices);
     VariableStore vars;
     load_weights(vars, graph, a->weights);
