@@ -3,7 +3,7 @@
 // own stream, so neither the host nor the sending stream blocks. The copy's kind comes from
 // unified addressing: device to device (two logical GPUs on one card, or peers on two cards)
 // or host to device (a cpu -> gpu edge; its Send's event is complete when recorded). A gpu -> cpu
-// edge is the CPU Recv (send_recv_cpu.cc): the CPU device waits for the event on the host and
+// edge is the CPU Recv (send_recv_ref.cc): the CPU device waits for the event on the host and
 // copies through the GPU's allocator.
 #include "ops/send_recv/send_recv_kernels.h"
 #include "runtime/devices/cuda_check.h"

@@ -2,34 +2,18 @@
 // output as TF does (smooth: no kink convention). A built-in op written with the plugin SDK
 // (<graphrun/plugin.hpp>) and registered through the plugin ABI (register_through_abi): the
 // proof that built-in and plugin ops take one registration path, and the model for moving
-// other simple ops over. Its reference kernels are here, since they are part of the
-// registration function.
+// other simple ops over. Its reference kernels are in sigmoid_ref.h.
 #include <graphrun/plugin.hpp>
 
-#include <cmath>
-
 #include "core/plugin_host.h"
+#include "ops/sigmoid/sigmoid_ref.h"
 
 namespace {
 
 namespace gp = graphrun::plugin;
 
-template <typename T>
-void sigmoid(gp::KernelContext& ctx) {
-  const T* x = ctx.input(0).data<T>();
-  gp::Tensor out = ctx.output(0);
-  T* y = out.data<T>();
-  for (int64_t i = 0, n = out.num_elements(); i < n; ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
-}
-
-template <typename T>
-void sigmoid_grad(gp::KernelContext& ctx) {
-  const T* dy = ctx.input(0).data<T>();
-  const T* y = ctx.input(1).data<T>();
-  gp::Tensor out = ctx.output(0);
-  T* dx = out.data<T>();
-  for (int64_t i = 0, n = out.num_elements(); i < n; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
-}
+using graphrun::sigmoid_ref::sigmoid;
+using graphrun::sigmoid_ref::sigmoid_grad;
 
 GRAPHRUN_PLUGIN_INIT(sigmoid_init, reg) {
   reg.op("Sigmoid")

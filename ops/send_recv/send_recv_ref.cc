@@ -1,4 +1,5 @@
-// Send/Recv between CPU devices (and the CPU end of a gpu -> cpu edge). The Send records an
+// Send/Recv between CPU devices (and the CPU end of a gpu -> cpu edge): the reference kernels,
+// a plain copy, so a run forced onto reference kernels ("reference" label) still partitions. The Send records an
 // event on its device's stream after the producer's work; the Recv's device waits for it
 // before the copy. On the CPU streams run work at once, so a CPU event is complete when
 // recorded, but the order of calls is the one a GPU pair needs.
@@ -24,8 +25,8 @@ class RecvKernel final : public OpKernel {
   std::string send_;
 };
 
-GR_REGISTER_KERNEL(transfer_kernels<SendKernel>("Send", DeviceType::kCPU, "cpu", 0));
-GR_REGISTER_KERNEL(transfer_kernels<RecvKernel>("Recv", DeviceType::kCPU, "cpu", 0));
+GR_REGISTER_KERNEL(transfer_kernels<SendKernel>("Send", DeviceType::kCPU, "reference", 0));
+GR_REGISTER_KERNEL(transfer_kernels<RecvKernel>("Recv", DeviceType::kCPU, "reference", 0));
 
 }  // namespace
 }  // namespace graphrun
