@@ -408,8 +408,14 @@ proto::Graph to_proto(const Graph& graph) {
 }
 
 std::vector<bool> Graph::ancestors_of(const std::vector<std::string>& tensors) const {
+  std::vector<int> node_indices;
+  for (const auto& name : tensors) node_indices.push_back(resolve(name).node);
+  return ancestors_of_nodes(node_indices);
+}
+
+std::vector<bool> Graph::ancestors_of_nodes(const std::vector<int>& node_indices) const {
   std::vector<bool> needed(nodes.size(), false);
-  for (const auto& name : tensors) needed[resolve(name).node] = true;
+  for (int i : node_indices) needed[i] = true;
   for (size_t i = nodes.size(); i-- > 0;)
     if (needed[i]) {
       for (const auto& ref : nodes[i].inputs) needed[ref.node] = true;

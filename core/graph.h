@@ -72,6 +72,7 @@ class Graph {
   // Which nodes a run of these tensors (or nodes) executes: them and their ancestors, control
   // inputs included.
   std::vector<bool> ancestors_of(const std::vector<std::string>& tensors) const;
+  std::vector<bool> ancestors_of_nodes(const std::vector<int>& node_indices) const;
 
   // Re-infers every shape for another batch size (Placeholder dims of -1 take it).
   void rebind_batch(int64_t batch);

@@ -89,13 +89,9 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
   auto it = plans_.find(fetches);
   if (it != plans_.end()) return *it->second;
   auto plan = std::make_unique<Plan>();
-  std::vector<bool> needed(graph_.nodes.size(), false);
-  for (const auto& ref : fetches) needed[ref.node] = true;
-  for (int i = static_cast<int>(graph_.nodes.size()) - 1; i >= 0; --i)
-    if (needed[i]) {
-      for (const auto& ref : graph_.nodes[i].inputs) needed[ref.node] = true;
-      for (int control : graph_.nodes[i].control_inputs) needed[control] = true;
-    }
+  std::vector<int> fetched;
+  for (const auto& ref : fetches) fetched.push_back(ref.node);
+  std::vector<bool> needed = graph_.ancestors_of_nodes(fetched);
 
   std::vector<int> flow_index(graph_.nodes.size(), -1);
   for (int i = 0; i < static_cast<int>(graph_.nodes.size()); ++i) {
