@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake ninja-build pkg-config libtbb-dev libboost-graph-dev libprotobuf-dev
           protobuf-compiler libfmt-dev doctest-dev libcli11-dev libdnnl-dev libzip-dev zlib1g-dev
           nlohmann-json3-dev libturbojpeg0-dev libpng-dev dataset-fashion-mnist python3 python3-numpy
-          python3-torch python3-torchvision python3-pil graphviz)
+          python3-torch python3-torchvision python3-pil graphviz librsvg2-bin)
 
 install_missing() {
   local missing=()

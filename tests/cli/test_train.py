@@ -3,6 +3,7 @@ usage: test_train.py GRAPHRUN"""
 import json
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -49,6 +50,51 @@ def check_loss_falls_and_metrics(tmp):
     if w["conv1/weight"].shape != (64, 1, 5, 5) or any(k.endswith("momentum") for k in w.files):
         fail(f"export-weights wrote {w.files}")
     run(GRAPHRUN, "eval", MINI, "--weights", tmp / "w.npz", "--data", "synthetic")
+
+
+def check_pictures(tmp):
+    """`filters` draws conv1's kernels from the run of check_loss_falls_and_metrics, `plot` its curves."""
+    from PIL import Image
+    import xml.etree.ElementTree as ET
+    png = tmp / "conv1.png"
+    run(GRAPHRUN, "filters", tmp / "ck" / "latest.ckpt", "--groups", "2", "--scale", "3", "-o", png)
+    w = np.load(tmp / "w.npz")["conv1/weight"]  # [64, 1, 5, 5]
+    image = np.asarray(Image.open(png).convert("RGB")).astype(np.float64)
+    # 16 tiles of 5x5 weights at 3 pixels, 2 pixels apart; two blocks of two rows, 8 pixels apart.
+    if image.shape != (2 + 4 * 17 + 8, 2 + 16 * 17, 3):
+        fail(f"filters: a {image.shape} picture")
+    for o in range(64):
+        top = 2 + (o // 32) * (2 * 17 + 8) + (o % 32) // 16 * 17
+        left = 2 + o % 16 * 17
+        tile = image[top:top + 15:3, left:left + 15:3, 0]  # one pixel per weight
+        k = w[o, 0]
+        want = 255 * (k - k.min()) / (k.max() - k.min())
+        if np.abs(tile - want).max() > 0.51 or not (image[top:top + 15, left:left + 15, 0] == image[top:top + 15, left:left + 15, 2]).all():
+            fail(f"filters: kernel {o} is drawn wrong (max error {np.abs(tile - want).max():.2f})")
+    expect_error(GRAPHRUN, ["filters", tmp / "ck" / "latest.ckpt", "--layer", "fc6"], "no variable 'fc6/weight'")
+    expect_error(GRAPHRUN, ["filters", tmp / "ck" / "latest.ckpt", "--groups", "3"], "3 groups do not divide")
+
+    svg = tmp / "curves.svg"
+    run(GRAPHRUN, "plot", tmp / "m.jsonl", "-o", svg)
+    root = ET.parse(svg).getroot()
+    lines = {p.get("data-label"): p.get("points").split() for p in root.iter("{http://www.w3.org/2000/svg}polyline")}
+    want = {"loss per step": 128, "smoothed": 128, "validation loss": 2, "validation top-1": 2, "validation top-5": 2,
+            "img/s": 128}
+    if {k: len(v) for k, v in lines.items()} != want:
+        fail(f"plot: series {({k: len(v) for k, v in lines.items()})}, want {want}")
+    ys = [float(p.split(",")[1]) for p in lines["smoothed"]]
+    if not ys[-1] > ys[0]:  # the loss fell: its last point is lower, a larger SVG y
+        fail("plot: the smoothed loss is not drawn falling")
+    if shutil.which("rsvg-convert"):
+        subprocess.run(["rsvg-convert", svg, "-o", tmp / "curves.png"], check=True)
+        pixels = np.asarray(Image.open(tmp / "curves.png").convert("RGB")).reshape(-1, 3)
+        if not (np.abs(pixels - [0x1f, 0x77, 0xb4]).sum(axis=1) < 30).any():
+            fail("plot: the rendered SVG shows no loss curve")
+    else:
+        print("plot: rsvg-convert missing, the SVG was parsed but not rendered")
+    bad = tmp / "bad.jsonl"
+    bad.write_text('{"type":"step","step":1,"loss":2}\n{"type":"step"\n')
+    expect_error(GRAPHRUN, ["plot", bad], "bad.jsonl:2: not a JSON object")
 
 
 def check_resume_is_exact(tmp):
@@ -132,6 +178,7 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as d:
         tmp = pathlib.Path(d)
         check_loss_falls_and_metrics(tmp)
+        check_pictures(tmp)
         check_resume_is_exact(tmp)
         check_bad_checkpoints(tmp)
         check_ctrl_c_writes_checkpoint(tmp)

@@ -1,0 +1,115 @@
+// Pictures of a training run: `graphrun filters` draws a convolution layer's learned kernels
+// (the AlexNet paper's Figure 3) as a PNG; `graphrun plot` draws the loss and accuracy curves of
+// a `train --metrics` file as an SVG. (`graphrun dot` draws the graph.)
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+
+#include "core/graph_io.h"
+#include "core/npz.h"
+#include "runtime/data/image_codec.h"
+#include "runtime/train/checkpoint.h"
+#include "runtime/train/training_curves.h"
+#include "runtime/viz/chart_svg.h"
+#include "runtime/viz/filter_grid.h"
+#include "tools/graphrun/cli_common.h"
+
+namespace graphrun::cli {
+
+namespace {
+
+// Model weights by variable name from an .npz (train's weights.npz) or a checkpoint.
+std::map<std::string, Tensor> read_weights(const std::string& path) {
+  if (!is_checkpoint_file(path)) return read_npz(path);
+  proto::Checkpoint ckpt = read_checkpoint(path);
+  std::map<std::string, Tensor> weights;
+  for (const auto& nt : ckpt.weights()) weights[nt.name()] = tensor_from_proto(nt.tensor(), path + "[" + nt.name() + "]");
+  return weights;
+}
+
+bool is_image_kernel(const Tensor& t) { return t.shape().rank() == 4 && (t.shape()[1] == 3 || t.shape()[1] == 1); }
+
+// The variable to draw: --variable, else LAYER/weight, else the first kernel that reads an image.
+std::string pick_variable(const std::map<std::string, Tensor>& weights, const std::string& path,
+                          const std::string& layer, const std::string& variable) {
+  std::string kernels;
+  for (const auto& [name, t] : weights)
+    if (t.shape().rank() == 4) kernels += fmt::format("{}{} {}", kernels.empty() ? "" : ", ", name, t.shape().str());
+  std::string wanted = !variable.empty() ? variable : !layer.empty() ? layer + "/weight" : "";
+  if (wanted.empty()) {
+    for (const auto& [name, t] : weights)
+      if (is_image_kernel(t)) return name;
+    fail("'{}' has no convolution kernel that reads an image (1 or 3 input channels); name one with --layer or "
+         "--variable (4-D variables: {})",
+         path, kernels.empty() ? "none" : kernels);
+  }
+  if (!weights.contains(wanted))
+    fail("'{}' has no variable '{}' (4-D variables: {})", path, wanted, kernels.empty() ? "none" : kernels);
+  return wanted;
+}
+
+void add_filters_cmd(CLI::App& app) {
+  struct Args {
+    std::string weights, output, layer, variable;
+    FilterGridOptions grid;
+    bool global_range = false;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* sub = app.add_subcommand("filters", "Draw a convolution layer's learned kernels as a PNG (the AlexNet paper's Figure 3)");
+  sub->add_option("weights", a->weights, "weights: train's weights.npz or a checkpoint")->required();
+  sub->add_option("-o,--output", a->output, "the PNG to write (default: LAYER_filters.png)");
+  sub->add_option("--layer", a->layer, "the convolution layer (default: the first that reads an image)");
+  sub->add_option("--variable", a->variable, "the kernel variable's name, if it is not LAYER/weight");
+  sub->add_option("--groups", a->grid.groups, "draw the output channels as this many blocks (2: the paper's two GPUs)")
+      ->capture_default_str();
+  sub->add_option("--scale", a->grid.scale, "pixels per weight (0: tiles of about 40 pixels)")->capture_default_str();
+  sub->add_option("--columns", a->grid.columns, "kernels per row (0: 16)")->capture_default_str();
+  sub->add_flag("--global-range", a->global_range, "one grey scale for all kernels (default: each kernel its own)");
+  sub->callback([a] {
+    std::map<std::string, Tensor> weights = read_weights(a->weights);
+    std::string name = pick_variable(weights, a->weights, a->layer, a->variable);
+    a->grid.per_filter = !a->global_range;
+    RgbImage image;
+    try {
+      image = render_filter_grid(weights.at(name), a->grid);
+    } catch (const Error& e) {
+      fail("'{}' of '{}': {}", name, a->weights, e.what());
+    }
+    std::string output = a->output;
+    if (output.empty()) output = name.substr(0, name.find('/')) + "_filters.png";
+    std::vector<uint8_t> png = encode_png(image.pixels.data(), image.height, image.width, 3);
+    write_file_atomically(output, std::string(png.begin(), png.end()));
+    const Shape& s = weights.at(name).shape();
+    fmt::print("{}: {} kernels {}x{}x{} of '{}'{}, {}x{} pixels\n", output, s[0], s[2], s[3], s[1], name,
+               a->grid.groups > 1 ? fmt::format(" in {} groups", a->grid.groups) : "", image.width, image.height);
+  });
+}
+
+void add_plot_cmd(CLI::App& app) {
+  auto metrics = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  CLI::App* sub = app.add_subcommand("plot", "Draw the loss, accuracy and throughput curves of a train --metrics file as an SVG");
+  sub->add_option("metrics", *metrics, "the metrics file (train --metrics)")->required();
+  sub->add_option("-o,--output", *output, "the SVG to write (default: the metrics file's name with .svg)");
+  sub->callback([metrics, output] {
+    std::vector<Chart> charts = training_curves(*metrics);
+    std::string path = *output;
+    if (path.empty()) {
+      auto dot = metrics->rfind('.');
+      path = (dot == std::string::npos || metrics->find('/', dot) != std::string::npos ? *metrics : metrics->substr(0, dot)) + ".svg";
+    }
+    write_file_atomically(path, render_charts_svg(charts));
+    size_t steps = charts[0].series[0].points.size();
+    fmt::print("{}: {} charts over {} steps\n", path, charts.size(), steps);
+  });
+}
+
+}  // namespace
+
+void add_pictures(CLI::App& app) {
+  add_filters_cmd(app);
+  add_plot_cmd(app);
+}
+
+}  // namespace graphrun::cli
