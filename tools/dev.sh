@@ -40,7 +40,11 @@ case "${1:-main}" in
     build build all
     build/graphrun inspect graphs/alexnet.pb | tail -n 1
     # The main job: one epoch of the AlexNet-shaped net on Fashion-MNIST, then its accuracy.
-    build/graphrun train graphs/alexnet_mini.pb --data fashion-mnist --checkpoint-dir runs/alexnet_mini
+    build/graphrun train graphs/alexnet_mini.pb --data fashion-mnist --checkpoint-dir runs/alexnet_mini \
+      --metrics runs/alexnet_mini/metrics.jsonl
+    # Pictures of the run: its loss and accuracy curves, and the kernels conv1 learned.
+    build/graphrun plot runs/alexnet_mini/metrics.jsonl
+    build/graphrun filters runs/alexnet_mini/weights.npz -o runs/alexnet_mini/conv1_filters.png
     ;;
   test)
     install_missing

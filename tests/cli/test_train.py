@@ -71,6 +71,25 @@ def check_pictures(tmp):
         want = 255 * (k - k.min()) / (k.max() - k.min())
         if np.abs(tile - want).max() > 0.51 or not (image[top:top + 15, left:left + 15, 0] == image[top:top + 15, left:left + 15, 2]).all():
             fail(f"filters: kernel {o} is drawn wrong (max error {np.abs(tile - want).max():.2f})")
+    # Two towers' layers (alexnet_towers' conv1a and conv1b) drawn as two blocks, in colour.
+    rng = np.random.default_rng(0)
+    towers = {"conv1a/weight": rng.normal(size=(4, 3, 3, 3)).astype(np.float32),
+              "conv1b/weight": rng.normal(size=(4, 3, 3, 3)).astype(np.float32)}
+    np.savez(tmp / "towers.npz", **towers)
+    run(GRAPHRUN, "filters", tmp / "towers.npz", "--layer", "conv1a", "--layer", "conv1b", "--scale", "1", "-o",
+        tmp / "towers.png")
+    image = np.asarray(Image.open(tmp / "towers.png").convert("RGB")).astype(np.float64)
+    if image.shape != (2 + 5 + 8 + 5, 2 + 4 * 5, 3):
+        fail(f"filters of two layers: a {image.shape} picture")
+    for block, name in enumerate(towers):
+        for o in range(4):
+            k = towers[name][o].transpose(1, 2, 0)  # HWC, as the picture
+            want = 255 * (k - k.min()) / (k.max() - k.min())
+            top, left = 2 + block * 13, 2 + o * 5
+            if np.abs(image[top:top + 3, left:left + 3] - want).max() > 0.51:
+                fail(f"filters: {name} kernel {o} is drawn wrong")
+    expect_error(GRAPHRUN, ["filters", tmp / "ck" / "latest.ckpt", "--layer", "conv1", "--layer", "conv2"],
+                 "need the same kernel shape")
     expect_error(GRAPHRUN, ["filters", tmp / "ck" / "latest.ckpt", "--layer", "fc6"], "no variable 'fc6/weight'")
     expect_error(GRAPHRUN, ["filters", tmp / "ck" / "latest.ckpt", "--groups", "3"], "3 groups do not divide")
 
