@@ -153,7 +153,7 @@ TEST_CASE("training curves: steps and epochs of the last run; a resumed run repl
   text += R"({"type":"epoch","step":4,"train_loss":3.8,"val_loss":3.5,"val_top1":0.3,"val_top5":0.7})" "\n\n";
   for (int s = 3; s <= 8; ++s) text += fmt::format(R"({{"type":"step","step":{},"loss":{},"img_s":120}})" "\n", s, 1.0);
   text += R"({"type":"epoch","step":8,"train_loss":1.0,"val_loss":0.9,"val_top1":0.8,"val_top5":0.95})" "\n";
-  std::vector<Chart> charts = training_curves(write_temp("graphrun_curves.jsonl", text));
+  std::vector<Chart> charts = training_curves({write_temp("graphrun_curves.jsonl", text)});
   REQUIRE(charts.size() == 3);
   const auto& raw = charts[0].series[0].points;
   REQUIRE(raw.size() == 8);
@@ -171,15 +171,37 @@ TEST_CASE("training curves: steps and epochs of the last run; a resumed run repl
 
 TEST_CASE("training curves: a bad metrics file is refused naming the file and line") {
   std::string good = R"({"type":"step","step":1,"loss":2.0,"img_s":5})" "\n";
-  CHECK_THROWS_WITH_AS(training_curves(write_temp("graphrun_bad1.jsonl", good + "{\"type\":\"step\",\"step\n")),
+  CHECK_THROWS_WITH_AS(training_curves({write_temp("graphrun_bad1.jsonl", good + "{\"type\":\"step\",\"step\n")}),
                        doctest::Contains("graphrun_bad1.jsonl:2: not a JSON object"), Error);
   // A run in progress may have written half its last line: that line is left out.
-  CHECK(training_curves(write_temp("graphrun_partial.jsonl", good + "{\"type\":\"st"))[0].series[0].points.size() == 1);
-  CHECK_THROWS_WITH_AS(training_curves(write_temp("graphrun_bad2.jsonl", good + R"({"type":"step","step":2})" "\n")),
+  CHECK(training_curves({write_temp("graphrun_partial.jsonl", good + "{\"type\":\"st")})[0].series[0].points.size() == 1);
+  CHECK_THROWS_WITH_AS(training_curves({write_temp("graphrun_bad2.jsonl", good + R"({"type":"step","step":2})" "\n")}),
                        doctest::Contains("graphrun_bad2.jsonl:2: the line has no number 'loss'"), Error);
-  CHECK_THROWS_WITH_AS(training_curves(write_temp("graphrun_bad3.jsonl", R"({"type":"weird"})" "\n")),
+  CHECK_THROWS_WITH_AS(training_curves({write_temp("graphrun_bad3.jsonl", R"({"type":"weird"})" "\n")}),
                        doctest::Contains(":1: type 'weird'"), Error);
-  CHECK_THROWS_WITH_AS(training_curves(write_temp("graphrun_bad4.jsonl", "")), doctest::Contains("has no step lines"),
+  CHECK_THROWS_WITH_AS(training_curves({write_temp("graphrun_bad4.jsonl", "")}), doctest::Contains("has no step lines"),
                        Error);
-  CHECK_THROWS_WITH_AS(training_curves("/nonexistent/m.jsonl"), doctest::Contains("cannot read metrics file"), Error);
+  CHECK_THROWS_WITH_AS(training_curves({"/nonexistent/m.jsonl"}), doctest::Contains("cannot read metrics file"), Error);
+}
+
+TEST_CASE("training curves: several runs side by side, one colour and label per run") {
+  std::string a, b;
+  for (int s = 1; s <= 10; ++s) {
+    a += fmt::format(R"({{"type":"step","step":{},"loss":{},"img_s":100}})" "\n", s, 3.0 - 0.1 * s);
+    b += fmt::format(R"({{"type":"step","step":{},"loss":{},"img_s":180}})" "\n", s, 3.0 - 0.2 * s);
+  }
+  a += R"({"type":"epoch","step":10,"train_loss":2.5,"val_loss":2.4,"val_top1":0.4})" "\n";
+  std::string one = write_temp("graphrun_one_gpu.jsonl", a), two = write_temp("graphrun_two_gpus.jsonl", b);
+  std::vector<Chart> charts = training_curves({one, two});
+  REQUIRE(charts.size() == 3);
+  REQUIRE(charts[0].series.size() == 2);
+  CHECK(charts[0].series[0].label == one);
+  CHECK(charts[0].series[1].label == two);
+  CHECK(charts[0].series[0].color != charts[0].series[1].color);
+  CHECK(charts[0].series[1].points.size() == 10);
+  // Only the first run reached an epoch's end.
+  REQUIRE(charts[1].series.size() == 1);
+  CHECK(charts[1].series[0].points == std::vector<std::pair<double, double>>{{10, 0.4}});
+  CHECK(charts[2].series[1].points.back() == std::pair{10.0, 180.0});
+  CHECK(charts[2].series[1].color == charts[0].series[1].color);
 }

@@ -16,6 +16,10 @@ struct StepLine {
 struct EpochLine {
   double step, val_loss, val_top1, val_top5;
 };
+struct Run {
+  std::vector<StepLine> steps;
+  std::vector<EpochLine> epochs;
+};
 
 double number(const nlohmann::json& line, const char* key, const std::string& where, bool required = true) {
   auto it = line.find(key);
@@ -32,13 +36,10 @@ void truncate_from(std::vector<Line>& lines, double step) {
   while (!lines.empty() && lines.back().step >= step) lines.pop_back();
 }
 
-}  // namespace
-
-std::vector<Chart> training_curves(const std::string& metrics_path) {
+Run read_run(const std::string& metrics_path) {
   std::ifstream in(metrics_path);
   if (!in) fail("cannot read metrics file '{}'", metrics_path);
-  std::vector<StepLine> steps;
-  std::vector<EpochLine> epochs;
+  Run run;
   std::string text;
   for (int line_no = 1; std::getline(in, text); ++line_no) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -52,49 +53,80 @@ std::vector<Chart> training_curves(const std::string& metrics_path) {
     const std::string type = line.value("type", "");
     if (type == "step") {
       StepLine s{number(line, "step", where), number(line, "loss", where), number(line, "img_s", where, false)};
-      truncate_from(steps, s.step), truncate_from(epochs, s.step);
-      steps.push_back(s);
+      truncate_from(run.steps, s.step), truncate_from(run.epochs, s.step);
+      run.steps.push_back(s);
     } else if (type == "epoch") {
       EpochLine e{number(line, "step", where), number(line, "val_loss", where), number(line, "val_top1", where),
                   number(line, "val_top5", where, false)};
-      truncate_from(epochs, e.step);
-      epochs.push_back(e);
+      truncate_from(run.epochs, e.step);
+      run.epochs.push_back(e);
     } else {
       fail("{}: type '{}' is neither 'step' nor 'epoch'", where, type);
     }
   }
-  if (steps.empty()) fail("'{}' has no step lines (is it a `graphrun train --metrics` file?)", metrics_path);
+  if (run.steps.empty()) fail("'{}' has no step lines (is it a `graphrun train --metrics` file?)", metrics_path);
+  return run;
+}
 
-  ChartSeries raw{"loss per step", "#1f77b4", {}, false, 0.3};
-  ChartSeries smoothed{"smoothed", "#1f77b4", {}, false, 1.0};
-  ChartSeries val_loss{"validation loss", "#d62728", {}, true, 1.0};
-  ChartSeries top1{"validation top-1", "#2ca02c", {}, true, 1.0};
-  ChartSeries top5{"validation top-5", "#9467bd", {}, true, 1.0};
-  ChartSeries throughput{"img/s", "#ff7f0e", {}, false, 1.0};
+// The progress line's smoothing (runtime/train/trainer.cc): 0.9 of the last plus 0.1 of the new.
+std::vector<std::pair<double, double>> smoothed_loss(const Run& run) {
+  std::vector<std::pair<double, double>> points;
   double ema = NAN;
-  for (const auto& s : steps) {
-    raw.points.emplace_back(s.step, s.loss);
-    // The progress line's smoothing (runtime/train/trainer.cc).
+  for (const auto& s : run.steps) {
     ema = std::isnan(ema) ? s.loss : 0.9 * ema + 0.1 * s.loss;
-    smoothed.points.emplace_back(s.step, ema);
-    if (std::isfinite(s.img_s)) throughput.points.emplace_back(s.step, s.img_s);
+    points.emplace_back(s.step, ema);
   }
-  for (const auto& e : epochs) {
-    val_loss.points.emplace_back(e.step, e.val_loss);
-    top1.points.emplace_back(e.step, e.val_top1);
-    if (std::isfinite(e.val_top5)) top5.points.emplace_back(e.step, e.val_top5);
-  }
-  std::vector<Chart> charts;
-  Chart loss{"loss", "step", {raw, smoothed}};
-  if (!val_loss.points.empty()) loss.series.push_back(val_loss);
-  charts.push_back(loss);
-  if (!top1.points.empty()) {
-    Chart accuracy{"validation accuracy", "step", {top1}};
-    if (!top5.points.empty()) accuracy.series.push_back(top5);
-    charts.push_back(accuracy);
-  }
-  if (!throughput.points.empty()) charts.push_back(Chart{"throughput (images per second)", "step", {throughput}});
+  return points;
+}
+
+template <typename Line>
+std::vector<std::pair<double, double>> points(const std::vector<Line>& lines, double Line::*field) {
+  std::vector<std::pair<double, double>> out;
+  for (const auto& line : lines)
+    if (std::isfinite(line.*field)) out.emplace_back(line.step, line.*field);
+  return out;
+}
+
+// Drops the charts and series with nothing to draw (a run stopped before its first epoch).
+std::vector<Chart> nonempty(std::vector<Chart> charts) {
+  for (auto& chart : charts) std::erase_if(chart.series, [](const ChartSeries& s) { return s.points.empty(); });
+  std::erase_if(charts, [](const Chart& c) { return c.series.empty(); });
   return charts;
+}
+
+std::vector<Chart> one_run_charts(const Run& run) {
+  return nonempty({
+      Chart{"loss",
+            "step",
+            {{"loss per step", "#1f77b4", points(run.steps, &StepLine::loss), false, 0.3},
+             {"smoothed", "#1f77b4", smoothed_loss(run), false, 1.0},
+             {"validation loss", "#d62728", points(run.epochs, &EpochLine::val_loss), true, 1.0}}},
+      Chart{"validation accuracy",
+            "step",
+            {{"validation top-1", "#2ca02c", points(run.epochs, &EpochLine::val_top1), true, 1.0},
+             {"validation top-5", "#9467bd", points(run.epochs, &EpochLine::val_top5), true, 1.0}}},
+      Chart{"throughput (images per second)", "step", {{"img/s", "#ff7f0e", points(run.steps, &StepLine::img_s), false, 1.0}}},
+  });
+}
+
+}  // namespace
+
+std::vector<Chart> training_curves(const std::vector<std::string>& metrics_paths) {
+  GR_CHECK(!metrics_paths.empty(), "training_curves of no file");
+  if (metrics_paths.size() == 1) return one_run_charts(read_run(metrics_paths[0]));
+  // Several runs: one colour per run, the smoothed loss, validation top-1 and img/s of each.
+  static const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+                                         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  Chart loss{"smoothed loss", "step", {}}, accuracy{"validation top-1", "step", {}}, speed{"images per second", "step", {}};
+  for (size_t i = 0; i < metrics_paths.size(); ++i) {
+    Run run = read_run(metrics_paths[i]);
+    const std::string& label = metrics_paths[i];
+    const char* color = kPalette[i % std::size(kPalette)];
+    loss.series.push_back({label, color, smoothed_loss(run), false, 1.0});
+    accuracy.series.push_back({label, color, points(run.epochs, &EpochLine::val_top1), true, 1.0});
+    speed.series.push_back({label, color, points(run.steps, &StepLine::img_s), false, 1.0});
+  }
+  return nonempty({loss, accuracy, speed});
 }
 
 }  // namespace graphrun

@@ -1,6 +1,8 @@
 // The charts of a training run from its `train --metrics` file (one JSON line per step and per
 // epoch): the loss per step (raw, faint, and smoothed as the progress line smooths it) with the
-// validation loss per epoch, validation accuracy per epoch, and throughput.
+// validation loss per epoch, validation accuracy per epoch, and throughput; or, for several
+// runs side by side (one GPU against two), each run's smoothed loss, top-1 and img/s in its own
+// colour, labelled by its file name.
 #pragma once
 
 #include <string>
@@ -15,6 +17,6 @@ namespace graphrun {
 // curve and a run from scratch starts a new one. A last line without its newline that does not
 // parse is being written by a run in progress and is left out. Throws Error naming the file and line for a
 // line that is not a metrics line, and for a file without steps.
-std::vector<Chart> training_curves(const std::string& metrics_path);
+std::vector<Chart> training_curves(const std::vector<std::string>& metrics_paths);
 
 }  // namespace graphrun

@@ -128,21 +128,24 @@ void add_filters_cmd(CLI::App& app) {
 }
 
 void add_plot_cmd(CLI::App& app) {
-  auto metrics = std::make_shared<std::string>();
+  auto metrics = std::make_shared<std::vector<std::string>>();
   auto output = std::make_shared<std::string>();
-  CLI::App* sub = app.add_subcommand("plot", "Draw the loss, accuracy and throughput curves of a train --metrics file as an SVG");
-  sub->add_option("metrics", *metrics, "the metrics file (train --metrics)")->required();
-  sub->add_option("-o,--output", *output, "the SVG to write (default: the metrics file's name with .svg)");
+  CLI::App* sub = app.add_subcommand(
+      "plot", "Draw the loss, accuracy and throughput curves of a train --metrics file (or several runs side by side) as an SVG");
+  sub->add_option("metrics", *metrics, "metrics files (train --metrics); several are drawn side by side")->required();
+  sub->add_option("-o,--output", *output,
+                  "the SVG to write (default: the metrics file's name with .svg; compare.svg for several)");
   sub->callback([metrics, output] {
     std::vector<Chart> charts = training_curves(*metrics);
     std::string path = *output;
+    if (path.empty() && metrics->size() > 1) path = "compare.svg";
     if (path.empty()) {
-      auto dot = metrics->rfind('.');
-      path = (dot == std::string::npos || metrics->find('/', dot) != std::string::npos ? *metrics : metrics->substr(0, dot)) + ".svg";
+      const std::string& m = metrics->front();
+      auto dot = m.rfind('.');
+      path = (dot == std::string::npos || m.find('/', dot) != std::string::npos ? m : m.substr(0, dot)) + ".svg";
     }
     write_file_atomically(path, render_charts_svg(charts));
-    size_t steps = charts[0].series[0].points.size();
-    fmt::print("{}: {} charts over {} steps\n", path, charts.size(), steps);
+    fmt::print("{}: {} charts of {} run{}\n", path, charts.size(), metrics->size(), metrics->size() > 1 ? "s" : "");
   });
 }
 
