@@ -2,6 +2,7 @@
 
 #include <oneapi/tbb/flow_graph.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 
@@ -36,6 +37,7 @@ struct Executor::Plan {
   std::unique_ptr<std::atomic<int>[]> remaining;    // by slot
   std::vector<std::vector<int>> reads;              // by graph node: slots it counts down
   std::vector<std::vector<int>> unread;             // by graph node: its outputs nobody reads
+  std::vector<NodeTiming> timings;                  // by graph node (ExecutorOptions::profile)
   // Set by the bodies during a run.
   const RunState* run = nullptr;
   std::atomic<bool> failed{false};
@@ -51,6 +53,13 @@ int64_t first_non_finite(const Tensor& t) {
   for (int64_t i = 0, n = t.num_elements(); i < n; ++i)
     if (!std::isfinite(v[i])) return i;
   return -1;
+}
+
+// Host threads numbered in order of first use: short, stable row ids for a trace.
+int thread_index() {
+  static std::atomic<int> next{0};
+  thread_local const int index = next.fetch_add(1);
+  return index;
 }
 
 void check_finite(const std::vector<Tensor>& outputs) {
@@ -145,7 +154,13 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
         Device& device = get_device(infos_[i].device);
         for (int control : p->waits_for[i]) device.wait_event(*p->events[control]);
         KernelContext ctx(infos_[i], device, std::move(inputs), outputs_[i], *p->run);
+        auto started = std::chrono::steady_clock::now();
         kernels_[i]->compute(ctx);
+        if (options_.profile) {
+          if (infos_[i].device.type != DeviceType::kCPU) device.synchronize();  // the device's time
+          auto us = [this](auto t) { return std::chrono::duration<double, std::micro>(t - created_).count(); };
+          p->timings[i] = {i, thread_index(), us(started), us(std::chrono::steady_clock::now())};
+        }
         if (p->records_event[i]) p->events[i] = device.record_event();
         if (options_.check_numerics) check_finite(outputs_[i]);
         release_after(*p, i);
@@ -257,6 +272,7 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
   for (size_t slot = 0; slot < plan.uses.size(); ++slot) plan.remaining[slot].store(plan.uses[slot], std::memory_order_relaxed);
   plan.failed = false;
   plan.error.clear();
+  if (options_.profile) plan.timings.assign(graph_.nodes.size(), NodeTiming{});
   plan.start.try_put(flow::continue_msg());
   plan.graph.wait_for_all();
   plan.run = nullptr;
@@ -273,6 +289,11 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
   }
   if (plan.failed) throw Error(plan.error);
   if (!device_error.empty()) throw Error(device_error);
+  last_profile_.clear();
+  for (const NodeTiming& t : plan.timings)
+    if (t.node >= 0) last_profile_.push_back(t);
+  std::sort(last_profile_.begin(), last_profile_.end(),
+            [](const NodeTiming& a, const NodeTiming& b) { return a.start_us < b.start_us; });
 
   std::vector<Tensor> results;
   // Fetches come back as host tensors (clone copies device memory back through its device).

@@ -4,6 +4,7 @@
 // the run (later nodes skip their work) and is rethrown naming the node.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,19 @@ struct ExecutorOptions {
   // the next step gets the same blocks back without a system call or a page fault, and on a GPU
   // stream order makes the reuse safe. Off: every output keeps its buffer from run to run.
   bool release_intermediates = true;
+  // Times every node of every run (graphrun bench --profile; read with last_run_profile()): the
+  // wall time of its kernel on the CPU. On a GPU the node's stream is synchronized after the
+  // node, so its time is the device's and the step runs serialized there, as Caffe's `caffe
+  // time` measures layers.
+  bool profile = false;
+};
+
+// One node's run (ExecutorOptions::profile).
+struct NodeTiming {
+  int node = -1;        // graph node index
+  int thread = 0;       // a small id of the host thread that ran it (0, 1, ... in order of first use)
+  double start_us = 0;  // microseconds since the executor was made
+  double end_us = 0;
 };
 
 class Executor {
@@ -42,6 +56,9 @@ class Executor {
   // are nodes that must run though nothing of theirs is fetched (the optimizer's updates).
   std::vector<Tensor> run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& fetches,
                           bool training = false, int64_t step = 0, const std::vector<std::string>& targets = {});
+
+  // The nodes the last run ran, in the order they started (empty unless options.profile).
+  const std::vector<NodeTiming>& last_run_profile() const { return last_profile_; }
 
   const Graph& graph() const { return graph_; }
   const KernelDef& kernel(int node) const { return *kernel_defs_.at(node); }
@@ -67,6 +84,8 @@ class Executor {
   std::vector<std::unique_ptr<OpKernel>> kernels_;
   std::vector<std::vector<Tensor>> outputs_;
   std::map<std::vector<TensorRef>, std::unique_ptr<Plan>> plans_;
+  std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
+  std::vector<NodeTiming> last_profile_;
 };
 
 }  // namespace graphrun

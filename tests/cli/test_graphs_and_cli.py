@@ -120,6 +120,21 @@ def check_other_commands(tmp):
                            "--json").stdout)
     if bench["batch"] != 4 or bench["img_s"] <= 0:
         fail(f"bench --json: {bench}")
+    # --profile: where a training step's time goes by op and node; --trace: a Chrome trace.
+    trace = tmp / "trace.json"
+    out = run(GRAPHRUN, "bench", GRAPHS / "alexnet_mini.pb", "--train", "--batch-size", "4", "--steps", "2",
+              "--warmup", "1", "--devices", "cpu:0,cpu:1", "--profile", "--top", "3", "--trace", trace).stdout
+    for want in ("profile of 2 runs", "Conv2DBackpropFilter", "slowest nodes"):
+        if want not in out:
+            fail(f"bench --profile lacks {want!r}:\n{out}")
+    slowest = out.split("slowest nodes")[1].strip().splitlines()[1:]
+    if len(slowest) != 3:
+        fail(f"bench --profile --top 3 listed {len(slowest)} nodes")
+    events = json.loads(trace.read_text())["traceEvents"]
+    devices = {e["args"]["name"] for e in events if e["ph"] == "M"}
+    ops = {e["cat"] for e in events if e["ph"] == "X"}
+    if devices != {"cpu:0", "cpu:1"} or not {"Conv2D", "Send", "Recv", "FusedApplyMomentum"} <= ops:
+        fail(f"bench --trace: devices {devices}, ops {sorted(ops)}")
 
     for sub in ("inspect", "convert", "run", "ops", "bench", "dot"):
         if "--help" not in run(GRAPHRUN, sub, "--help").stdout:

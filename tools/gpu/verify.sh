@@ -53,6 +53,12 @@ for mode, compiled in (('fp32', False), ('tf32', False), ('tf32', True)):
     except Exception as e:
         print('peer failed', mode, compiled, repr(e)[:300], flush=True)
 ") | tee -a "$OUT/bench.jsonl"
+    # Where the time goes, node by node (each GPU node then runs alone: not a throughput figure),
+    # and the timeline of the two logical GPUs' streams.
+    .gpu/bin/graphrun bench graphs/alexnet.pbtxt --train --batch-size 128 --steps 5 --warmup 3 --devices gpu:0 \
+      --profile --top 25 | tee "$OUT/profile_gpu0.txt"
+    .gpu/bin/graphrun bench graphs/alexnet.pbtxt --train --batch-size 128 --steps 3 --warmup 3 --devices gpu:0,gpu:1 \
+      --trace "$OUT/trace_gpu01.json" >/dev/null
     ;;
   train)
     there

@@ -7,8 +7,10 @@
 
 #include <sys/resource.h>
 
+#include "core/graph_io.h"
 #include "core/precision.h"
 #include "runtime/exec/executor.h"
+#include "runtime/exec/profile.h"
 #include "runtime/passes/compile.h"
 #include "runtime/passes/placement.h"
 #include "tools/graphrun/cli_common.h"
@@ -26,6 +28,9 @@ struct BenchArgs {
   bool json = false;
   bool train = false;
   bool keep_intermediates = false;
+  bool profile = false;
+  int top = 15;
+  std::string trace;
 };
 
 // What one timed step runs: a forward pass, or a whole training step (forward, backward and
@@ -94,7 +99,12 @@ void bench(const BenchArgs& args) {
   std::vector<DeviceName> devices = parse_device_list(args.devices);
   keep_feeds_on(get_device(devices.front()), step.feeds);
   VariableStore variables;
-  Executor executor(std::move(graph), variables, {.release_intermediates = !args.keep_intermediates});
+  const bool profiling = args.profile || !args.trace.empty();
+  Executor executor(std::move(graph), variables,
+                    {.release_intermediates = !args.keep_intermediates, .profile = profiling});
+  std::vector<std::string> node_devices;
+  for (const Node& node : executor.graph().nodes) node_devices.push_back(executor.device_of(node.name).str());
+  Profile profile(executor.graph(), node_devices);
   auto run_step = [&](int64_t i) { executor.run(step.feeds, step.fetches, step.training, i, step.targets); };
   for (int i = 0; i < args.warmup; ++i) run_step(i);
   // The device peak counts the timed steps only, as torch.cuda.reset_peak_memory_stats() after
@@ -106,6 +116,7 @@ void bench(const BenchArgs& args) {
     auto start = std::chrono::steady_clock::now();
     run_step(args.warmup + i);
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    if (profiling) profile.add_run(executor.last_run_profile());
     if (!args.json) fmt::print(stderr, "\rstep {}/{}: {:.1f} ms", i + 1, args.steps, ms.back());
   }
   if (!args.json) fmt::print(stderr, "\n");
@@ -123,6 +134,7 @@ void bench(const BenchArgs& args) {
                                   {"batch", args.batch_size}, {"steps", args.steps},
                                   {"ms_per_step", std::round(median * 10) / 10}, {"img_s", std::round(img_s * 100) / 100},
                                   {"peak_tensor_mib", std::round(peak_mib)}, {"max_rss_mib", std::round(max_rss_mib())}};
+    if (profiling) out["profiled"] = true;  // GPU nodes ran serialized: not a throughput figure
     if (!device_peaks.empty()) {
       out["peak_device_mib"] = std::round(device_peak_mib);  // summed over the logical GPUs
       for (const auto& [name, mib] : device_peaks) out["peak_mib_" + name] = std::round(mib);
@@ -134,6 +146,12 @@ void bench(const BenchArgs& args) {
                executor.graph().name, mode, args.batch_size, args.steps, median, img_s, ms.front(), ms.back(), peak_mib,
                max_rss_mib());
     for (const auto& [name, mib] : device_peaks) fmt::print("  {}: peak device memory in use {:.0f} MiB\n", name, mib);
+  }
+  if (args.profile) fmt::print("{}", profile.table(args.top));
+  if (!args.trace.empty()) {
+    write_file_atomically(args.trace, profile.chrome_trace());
+    fmt::print(stderr, "wrote {}: the timed steps' nodes per device and thread (open in ui.perfetto.dev or chrome://tracing)\n",
+               args.trace);
   }
 }
 
@@ -152,6 +170,10 @@ void add_bench(CLI::App& app) {
   sub->add_flag("--train", args->train, "time training steps (forward, backward, SGD update) instead of inference");
   sub->add_flag("--keep-intermediates", args->keep_intermediates,
                 "keep every tensor of the step allocated from run to run (what the peak would be without freeing)");
+  sub->add_flag("--profile", args->profile,
+                "time every node: ms per step by op type and the slowest nodes (GPU nodes then run one at a time)");
+  sub->add_option("--top", args->top, "slowest nodes --profile lists")->capture_default_str();
+  sub->add_option("--trace", args->trace, "write the timed steps as a Chrome trace (JSON) of every node per device and thread");
   sub->callback([args] { bench(*args); });
 }
 
