@@ -111,6 +111,9 @@ TEST_CASE("filters: what is not a kernel is refused, naming why") {
   CHECK_THROWS_WITH_AS(render_filter_grid(Tensor(DType::kInt32, Shape{1, 1, 1, 1}), {}), doctest::Contains("int32"),
                        Error);
   CHECK_THROWS_WITH_AS(render_filter_grid(kernel(6, 3, 2, 2), {.groups = 4}), doctest::Contains("do not divide"), Error);
+  Tensor diverged = kernel(2, 3, 2, 2);
+  diverged.data<float>()[13] = NAN;
+  CHECK_THROWS_WITH_AS(render_filter_grid(diverged, {}), doctest::Contains("holds nan at element 13 (kernel 1)"), Error);
 }
 
 TEST_CASE("charts: round ticks cover the range") {

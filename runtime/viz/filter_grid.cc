@@ -51,7 +51,12 @@ RgbImage render_filter_grid(const Tensor& weight, const FilterGridOptions& optio
   const int64_t filter_size = in * kh * kw;
   auto value = [&](int64_t i) { return weight.value_as_double(i); };
   double global_lo = INFINITY, global_hi = -INFINITY;
-  for (int64_t i = 0; i < weight.num_elements(); ++i) global_lo = std::min(global_lo, value(i)), global_hi = std::max(global_hi, value(i));
+  for (int64_t i = 0; i < weight.num_elements(); ++i) {
+    // A diverged run's weights: there is no grey scale for them.
+    if (!std::isfinite(value(i)))
+      fail("the kernel holds {} at element {} (kernel {}): the training diverged", value(i), i, i / (in * kh * kw));
+    global_lo = std::min(global_lo, value(i)), global_hi = std::max(global_hi, value(i));
+  }
 
   for (int64_t o = 0; o < out; ++o) {
     const int64_t base = o * filter_size;

@@ -19,8 +19,8 @@ struct FilterGridOptions {
 };
 
 // `weight`: an OIHW float tensor on the host. The background and the gaps are white; a constant
-// kernel is mid-grey. Throws Error for a weight that is not 4-D or not floating point, or
-// for groups that do not divide the output channels.
+// kernel is mid-grey. Throws Error for a weight that is not 4-D or not floating point, that
+// holds NaN or Inf, or for groups that do not divide the output channels.
 RgbImage render_filter_grid(const Tensor& weight, const FilterGridOptions& options);
 
 }  // namespace graphrun
