@@ -17,6 +17,7 @@
 #include "runtime/data/batch_source.h"
 #include "runtime/data/device_batch_source.h"
 #include "runtime/data/image_folder.h"
+#include "runtime/data/new_image.h"
 #include "runtime/data/shards.h"
 
 namespace graphrun {
@@ -359,6 +360,33 @@ TEST_CASE("image folder: JPEG/PNG classes, augmentation identical on 1 and 3 thr
   CHECK_THROWS_WITH_AS(corrupted.train->get(0, from_shard.data(), image), doctest::Contains("checksum"), BadImage);
   std::filesystem::remove_all(root);
   std::filesystem::remove_all(dst);
+}
+
+TEST_CASE("new image: a file prepared for classify equals the image folder's evaluation sample of it") {
+  auto root = make_image_folder("classify", 2, 2);
+  ImageFolder folder = scan_image_folder(root.string());
+  for (const Shape& image : {Shape{3, 227, 227}, Shape{3, 200, 160}}) {
+    DataSplits data = open_image_data(root.string(), image, 2, 3, {});
+    Tensor mean = data.train->mean_image();
+    REQUIRE(mean.shape() == Shape{3, 256, 256});
+    for (size_t i = 0; i < folder.files.size(); ++i) {
+      std::vector<float> want(static_cast<size_t>(image.num_elements())), got(want.size());
+      data.train->get(static_cast<int64_t>(i), want.data(), image);
+      std::vector<uint8_t> bytes = read_image_file(folder.files[i]);
+      prepare_new_image(decode_image(bytes.data(), bytes.size(), folder.files[i], 256), mean, image, got.data());
+      CHECK(got == want);
+    }
+  }
+  // A mean that does not fit the input is refused; no mean: [0, 1] values of the centre crop.
+  RgbImage grey{.height = 40, .width = 30, .pixels = std::vector<uint8_t>(40 * 30 * 3, 51)};
+  std::vector<float> out(3 * 20 * 20);
+  CHECK_THROWS_WITH_AS(prepare_new_image(grey, Tensor::zeros(DType::kFloat32, Shape{3, 16, 16}), Shape{3, 20, 20}, out.data()),
+                       doctest::Contains("at most 16"), Error);
+  prepare_new_image(grey, Tensor(), Shape{3, 20, 20}, out.data());
+  for (float v : out) CHECK(v == doctest::Approx(0.2));
+  prepare_new_image(grey, Tensor(), Shape{1, 20, 20}, out.data());
+  CHECK(out[0] == 51.0f / 255.0f);  // grey stays exact through the luma
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace graphrun

@@ -36,6 +36,10 @@ class Dataset {
   virtual bool expensive() const { return false; }
   // Class names by index, when the data set has them (written to labels.txt by the trainer).
   virtual std::vector<std::string> class_names() const { return {}; }
+  // The mean image subtracted from every sample, [C, side, side] in [0, 1] units before any crop
+  // or resize, when there is one. The trainer saves it beside the weights (mean.npz), so that
+  // `graphrun classify` prepares a new image as this data set prepares its samples.
+  virtual Tensor mean_image() const { return {}; }
 };
 
 struct DataOptions {

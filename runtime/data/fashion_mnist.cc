@@ -82,8 +82,18 @@ class FashionMnist final : public Dataset {
     return static_cast<uint8_t>(labels_.data[index]);
   }
 
+  std::vector<std::string> class_names() const override {
+    // The data set's documented label order.
+    return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+  }
+  Tensor mean_image() const override {
+    Tensor mean(DType::kFloat32, Shape{1, 28, 28});
+    std::copy(mean_->begin(), mean_->end(), mean.data<float>());
+    return mean;
+  }
+
   // The mean training image, in [0, 1] units.
-  std::vector<float> mean_image() const {
+  std::vector<float> compute_mean() const {
     std::vector<double> sum(28 * 28, 0.0);
     const auto* src = reinterpret_cast<const uint8_t*>(images_.data.data());
     for (int64_t n = 0; n < size(); ++n)
@@ -105,7 +115,7 @@ DataSplits open_fashion_mnist(const std::string& spec) {
   std::string dir = spec == "fashion-mnist" ? kDefaultDir : spec;
   auto mean = std::make_shared<std::vector<float>>(28 * 28, 0.0f);
   auto train = std::make_unique<FashionMnist>(dir, "train", mean);
-  *mean = train->mean_image();  // both splits subtract the training set's mean
+  *mean = train->compute_mean();  // both splits subtract the training set's mean
   DataSplits splits;
   splits.train = std::move(train);
   splits.validation = std::make_unique<FashionMnist>(dir, "t10k", mean);

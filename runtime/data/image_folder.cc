@@ -71,6 +71,11 @@ class ImageDataset final : public Dataset {
   bool expensive() const override { return true; }
   int views() const override { return options_.ten_crop ? 10 : 1; }
   std::vector<std::string> class_names() const override { return records_->classes(); }
+  Tensor mean_image() const override {
+    Tensor mean(DType::kFloat32, Shape{3, stats_->side, stats_->side});
+    std::copy(stats_->mean.begin(), stats_->mean.end(), mean.data<float>());
+    return mean;
+  }
 
   int64_t get(int64_t index, float* out, const Shape& image) const override { return get_view(index, 0, out, image); }
   int64_t get_view(int64_t index, int view, float* out, const Shape& image) const override {

@@ -190,6 +190,61 @@ def check_fashion_mnist(tmp):
     print(f"Fashion-MNIST after 300 steps: test top-1 {top1:.4f}")
     if not top1 > 0.72:
         fail(f"Fashion-MNIST test top-1 after 300 steps only {top1}")
+    check_classify(tmp / "fm", tmp)
+
+
+def check_classify(run_dir, tmp):
+    """`classify` on PNG/JPEG files of test images: the probabilities `run` gives for the same
+    images prepared as the data set prepares them (pixels / 255 - the training mean)."""
+    import gzip
+    from PIL import Image
+    root = pathlib.Path("/usr/share/datasets/fashion-mnist")
+    pixels = np.frombuffer(gzip.open(root / "t10k-images-idx3-ubyte.gz").read()[16:], np.uint8).reshape(-1, 28, 28)
+    labels = np.frombuffer(gzip.open(root / "t10k-labels-idx1-ubyte.gz").read()[8:], np.uint8)
+    names = (run_dir / "labels.txt").read_text().splitlines()
+    if len(names) != 10 or names[9] != "Ankle boot":
+        fail(f"train wrote labels.txt {names}")
+    mean = np.load(run_dir / "mean.npz")["mean"]
+    if mean.shape != (1, 28, 28) or not 0.1 < mean.mean() < 0.5:
+        fail(f"train wrote a mean image of {mean.shape}, mean {mean.mean():.3f}")
+    n = 40
+    files = []
+    for i in range(n):
+        files.append(tmp / f"test_{i}.png")
+        Image.fromarray(pixels[i]).save(files[-1])
+    # The same image larger and in colour: resized to 28x28 and turned grey on the way in.
+    Image.fromarray(pixels[0]).resize((84, 84), Image.NEAREST).convert("RGB").save(tmp / "big_0.png")
+    out = run(GRAPHRUN, "classify", MINI, *files, tmp / "big_0.png", "--weights", run_dir / "weights.npz", "--top",
+              "10", "--batch-size", "16", "--json").stdout
+    results = [json.loads(line) for line in out.splitlines()]
+    if [r["image"] for r in results] != [str(f) for f in files] + [str(tmp / "big_0.png")]:
+        fail("classify: not one line per image, in order")
+    x = (pixels[:n].astype(np.float32) / np.float32(255) - mean[0])[:, None]
+    np.save(tmp / "x.npy", x)
+    run(GRAPHRUN, "run", MINI, "--weights", run_dir / "weights.npz", "--input", f"data={tmp / 'x.npy'}", "--fetch",
+        "fc8", "--output", tmp / "logits.npy")
+    logits = np.load(tmp / "logits.npy").astype(np.float64)
+    want = np.exp(logits - logits.max(axis=1, keepdims=True))
+    want /= want.sum(axis=1, keepdims=True)
+    for i, r in enumerate(results[:n]):
+        got = np.zeros(10)
+        for entry in r["top"]:
+            got[entry["class"]] = entry["p"]
+            if entry["label"] != names[entry["class"]]:
+                fail(f"classify: class {entry['class']} labelled {entry['label']!r}")
+        if np.abs(got - want[i]).max() > 1e-5:
+            fail(f"classify {files[i].name}: {got.round(4)}, run gives {want[i].round(4)}")
+    if results[-1]["top"][0]["class"] != results[0]["top"][0]["class"]:
+        fail(f"classify: the 84x84 colour copy of test image 0 is not classified as the 28x28 grey one: {results[-1]}")
+    accuracy = np.mean([r["top"][0]["class"] == labels[i] for i, r in enumerate(results[:n])])
+    if accuracy < 0.6:
+        fail(f"classify: top-1 on {n} test images only {accuracy}")
+    text = run(GRAPHRUN, "classify", MINI, files[0], "--weights", run_dir / "weights.npz", "--top", "3").stdout
+    if len(text.splitlines()) != 4 or names[results[0]["top"][0]["class"]] not in text:
+        fail(f"classify prints:\n{text}")
+    (tmp / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00")
+    expect_error(GRAPHRUN, ["classify", MINI, files[0], tmp / "broken.jpg", "--weights", run_dir / "weights.npz"],
+                 "broken.jpg")
 
 
 if __name__ == "__main__":

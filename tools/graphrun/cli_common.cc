@@ -1,6 +1,8 @@
 #include "tools/graphrun/cli_common.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "core/graph_io.h"
 #include "core/precision.h"
@@ -112,6 +114,24 @@ std::string human(double value) {
     ++k;
   }
   return k == 0 ? fmt::format("{:.0f}", value) : fmt::format("{:.2f}{}", value, suffix[k]);
+}
+
+std::vector<std::pair<int64_t, double>> top_classes(const Tensor& out, int64_t row, int k, bool already_probabilities) {
+  const int64_t classes = out.shape()[1];
+  std::vector<double> p(classes);
+  for (int64_t c = 0; c < classes; ++c) p[c] = out.value_as_double(row * classes + c);
+  if (!already_probabilities) {
+    double mx = *std::max_element(p.begin(), p.end()), sum = 0;
+    for (auto& v : p) sum += (v = std::exp(v - mx));
+    for (auto& v : p) v /= sum;
+  }
+  std::vector<int64_t> order(classes);
+  std::iota(order.begin(), order.end(), 0);
+  const int64_t n = std::clamp<int64_t>(k, 0, classes);
+  std::partial_sort(order.begin(), order.begin() + n, order.end(), [&](int64_t a, int64_t b) { return p[a] > p[b]; });
+  std::vector<std::pair<int64_t, double>> top;
+  for (int64_t j = 0; j < n; ++j) top.emplace_back(order[j], p[order[j]]);
+  return top;
 }
 
 }  // namespace graphrun::cli

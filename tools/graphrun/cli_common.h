@@ -16,6 +16,7 @@ namespace graphrun::cli {
 void add_inspect(CLI::App& app);
 void add_convert(CLI::App& app);
 void add_run(CLI::App& app);
+void add_classify(CLI::App& app);
 void add_ops(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_dot(CLI::App& app);
@@ -44,6 +45,9 @@ std::vector<std::string> default_fetches(const Graph& graph);
 // Parameters a node owns: elements of the Variables it reads directly.
 int64_t node_parameters(const Graph& graph, const Node& node);
 int64_t total_parameters(const Graph& graph);
+// Row `row` of a classifier's output [batch, classes] as probabilities (softmax of logits, or as
+// they are), its `k` most likely classes first: (class, probability).
+std::vector<std::pair<int64_t, double>> top_classes(const Tensor& out, int64_t row, int k, bool already_probabilities);
 // 1234567 -> "1.23M"
 std::string human(double value);
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   graphrun::cli::add_inspect(app);
   graphrun::cli::add_convert(app);
   graphrun::cli::add_run(app);
+  graphrun::cli::add_classify(app);
   graphrun::cli::add_ops(app);
   graphrun::cli::add_bench(app);
   graphrun::cli::add_dot(app);

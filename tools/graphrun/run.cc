@@ -25,22 +25,12 @@ struct RunArgs {
 };
 
 void print_top_classes(const Tensor& out, int top, bool already_probabilities) {
-  int64_t batch = out.shape()[0], classes = out.shape()[1];
-  int k = static_cast<int>(std::min<int64_t>(top, classes));
+  int64_t batch = out.shape()[0];
   for (int64_t n = 0; n < std::min<int64_t>(batch, 8); ++n) {
-    std::vector<double> p(classes);
-    for (int64_t c = 0; c < classes; ++c) p[c] = out.value_as_double(n * classes + c);
-    if (!already_probabilities) {
-      double mx = *std::max_element(p.begin(), p.end()), sum = 0;
-      for (auto& v : p) sum += (v = std::exp(v - mx));
-      for (auto& v : p) v /= sum;
-    }
-    std::vector<int64_t> order(classes);
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t a, int64_t b) { return p[a] > p[b]; });
+    auto classes = top_classes(out, n, top, already_probabilities);
     std::string line;
-    for (int j = 0; j < k; ++j) line += fmt::format("  {:>4} ({:.3f})", order[j], p[order[j]]);
-    fmt::print("  sample {}: top-{}{}\n", n, k, line);
+    for (const auto& [c, p] : classes) line += fmt::format("  {:>4} ({:.3f})", c, p);
+    fmt::print("  sample {}: top-{}{}\n", n, classes.size(), line);
   }
   if (batch > 8) fmt::print("  ... {} more samples\n", batch - 8);
 }

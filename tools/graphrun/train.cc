@@ -51,9 +51,11 @@ void add_train_cmd(CLI::App& app) {
     config.check_numerics = !a->no_check_numerics;
     apply_graph_defaults(read_graph_file(config.graph).training(), config, a->lr > 0);
     TrainSummary s = train(config);
-    fmt::print("{}: {} steps, {} epochs{}; last loss {:.4f}; val top-1 {:.4f} top-5 {:.4f}{}\n",
-               s.interrupted ? "interrupted" : "done", s.steps, s.epochs_done, "", s.last_loss, s.val_top1, s.val_top5,
-               s.checkpoint.empty() ? "" : "; checkpoint " + s.checkpoint);
+    // Validation runs at the end of an epoch: a run stopped inside its first one has none.
+    std::string validation = s.epochs_done > 0 ? fmt::format("val top-1 {:.4f} top-5 {:.4f}", s.val_top1, s.val_top5)
+                                               : "no epoch finished, no validation yet";
+    fmt::print("{}: {} steps, {} epochs; last loss {:.4f}; {}{}\n", s.interrupted ? "interrupted" : "done", s.steps,
+               s.epochs_done, s.last_loss, validation, s.checkpoint.empty() ? "" : "; checkpoint " + s.checkpoint);
   });
 }
 

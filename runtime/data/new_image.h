@@ -1,0 +1,21 @@
+// A new image (a JPEG or PNG of any size) prepared for a trained graph's input the way its
+// training data prepared evaluation samples, from the mean image the trainer saved (mean.npz,
+// Dataset::mean_image()): `graphrun classify`.
+#pragma once
+
+#include "core/shape.h"
+#include "core/tensor.h"
+#include "runtime/data/image_codec.h"
+
+namespace graphrun {
+
+// `mean` is [3, S, S] (image folders: the shorter side scaled to S, the central S x S square,
+// the centre crop of the input's size, mean subtracted: the eval path of image_folder.h), or
+// [1, S, S] (Fashion-MNIST: the S x S square in grey, mean subtracted, resized to the input's
+// size and repeated over its channels, as fashion_mnist.cc does). Without a mean (an invalid
+// tensor) the image is prepared as a [C == 3 ? 3 : 1, S, S] set with a zero mean, S the larger
+// side of the input. `input` is [C, H, W]; `out` gets C * H * W floats. Throws Error when
+// the mean does not fit the input.
+void prepare_new_image(const RgbImage& image, const Tensor& mean, const Shape& input, float* out);
+
+}  // namespace graphrun

@@ -1,0 +1,136 @@
+// graphrun classify GRAPH IMAGES...: the most likely classes of JPEG/PNG files under trained
+// weights, each image prepared as the training data's evaluation samples were (Caffe's
+// classify.py, TensorFlow's label_image). The class names (labels.txt) and the mean image
+// (mean.npz) are taken from beside the weights, where `graphrun train` writes them.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/npz.h"
+#include "runtime/data/image_codec.h"
+#include "runtime/data/new_image.h"
+#include "runtime/exec/executor.h"
+#include "runtime/train/training_graph.h"
+#include "tools/graphrun/cli_common.h"
+
+namespace graphrun::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ClassifyArgs {
+  std::string graph, weights, mean, labels;
+  std::vector<std::string> images;
+  std::string devices = "cpu:0";
+  int top = 5;
+  int64_t batch_size = 32;
+  bool json = false;
+};
+
+// An option's file, or the file of that name beside the weights when there is one.
+std::string beside_weights(const std::string& given, const std::string& weights, const char* name) {
+  if (!given.empty()) return given;
+  fs::path candidate = fs::path(weights).parent_path() / name;
+  return fs::exists(candidate) ? candidate.string() : "";
+}
+
+std::vector<std::string> read_labels(const std::string& path) {
+  std::vector<std::string> labels;
+  if (path.empty()) return labels;
+  std::ifstream in(path);
+  if (!in) fail("cannot read labels file '{}'", path);
+  for (std::string line; std::getline(in, line);) labels.push_back(line);
+  return labels;
+}
+
+// The model's one image input: its only Placeholder.
+std::string image_input(const Graph& graph) {
+  std::string found;
+  for (const Node& node : graph.nodes) {
+    if (node.op != "Placeholder") continue;
+    if (!found.empty()) fail("graph '{}' has several Placeholders ('{}', '{}'): classify needs one image input", graph.name, found, node.name);
+    found = node.name;
+  }
+  if (found.empty()) fail("graph '{}' has no Placeholder to feed images to", graph.name);
+  return found;
+}
+
+void classify(const ClassifyArgs& args) {
+  if (args.batch_size < 1) fail("--batch-size must be at least 1");
+  const std::string mean_path = beside_weights(args.mean, args.weights, "mean.npz");
+  const std::vector<std::string> labels = read_labels(beside_weights(args.labels, args.weights, "labels.txt"));
+  Tensor mean;
+  if (!mean_path.empty()) {
+    auto arrays = read_npz(mean_path);
+    if (!arrays.contains("mean")) fail("'{}' has no array 'mean'", mean_path);
+    mean = arrays.at("mean");
+  } else if (!args.json) {
+    fmt::print(stderr, "warning: no mean.npz beside '{}' (nor --mean): images go in as [0, 1] values, no mean subtracted\n",
+               args.weights);
+  }
+
+  const int64_t batch = std::min<int64_t>(args.batch_size, static_cast<int64_t>(args.images.size()));
+  Graph model = load_graph_for(args.graph, batch);
+  const std::string input = image_input(model);
+  const std::string logits = find_logits(model);
+  const TensorInfo& info = model.node(input).outputs[0];
+  if (info.dtype != DType::kFloat32 || info.shape.rank() != 4)
+    fail("Placeholder '{}' is {} {}: classify feeds float32 [batch, C, H, W] images", input, dtype_name(info.dtype),
+         info.shape.str());
+  const Shape image(std::vector<int64_t>(info.shape.dims().begin() + 1, info.shape.dims().end()));
+  const int64_t classes = model.info(model.resolve(logits)).shape[1];
+  if (!labels.empty() && static_cast<int64_t>(labels.size()) != classes)
+    fail("the labels file lists {} classes, the graph's logits '{}' have {}", labels.size(), logits, classes);
+  Graph graph = compile_for_devices(model, args.devices);
+  VariableStore variables;
+  load_weights(variables, graph, args.weights);
+  Executor executor(std::move(graph), variables);
+
+  for (size_t first = 0; first < args.images.size(); first += static_cast<size_t>(batch)) {
+    const size_t count = std::min(args.images.size() - first, static_cast<size_t>(batch));
+    std::vector<int64_t> dims = info.shape.dims();
+    dims[0] = static_cast<int64_t>(count);
+    Tensor images(DType::kFloat32, Shape(dims));
+    for (size_t i = 0; i < count; ++i) {
+      const std::string& path = args.images[first + i];
+      std::vector<uint8_t> bytes = read_image_file(path);
+      RgbImage decoded = decode_image(bytes.data(), bytes.size(), path, mean.valid() ? mean.shape()[1] : 0);
+      prepare_new_image(decoded, mean, image, images.data<float>() + i * image.num_elements());
+    }
+    Tensor out = executor.run({{input, images}}, {logits}).at(0);
+    for (size_t i = 0; i < count; ++i) {
+      auto top = top_classes(out, static_cast<int64_t>(i), args.top, /*already_probabilities=*/false);
+      auto name = [&](int64_t c) { return labels.empty() ? std::to_string(c) : labels[c]; };
+      if (args.json) {
+        nlohmann::ordered_json line = {{"image", args.images[first + i]}, {"top", nlohmann::json::array()}};
+        for (const auto& [c, p] : top) line["top"].push_back({{"class", c}, {"label", name(c)}, {"p", p}});
+        std::cout << line.dump() << "\n";
+      } else {
+        fmt::print("{}\n", args.images[first + i]);
+        for (const auto& [c, p] : top) fmt::print("  {:6.2f}%  {}\n", 100 * p, labels.empty() ? fmt::format("class {}", c) : fmt::format("{} ({})", labels[c], c));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void add_classify(CLI::App& app) {
+  auto args = std::make_shared<ClassifyArgs>();
+  CLI::App* sub = app.add_subcommand("classify", "The most likely classes of JPEG/PNG images under trained weights");
+  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("images", args->images, "JPEG or PNG files")->required();
+  sub->add_option("--weights", args->weights, "weights: train's weights.npz or a checkpoint")->required();
+  sub->add_option("--mean", args->mean, "the training data's mean image (default: mean.npz beside the weights)");
+  sub->add_option("--labels", args->labels, "class names, one per line (default: labels.txt beside the weights)");
+  sub->add_option("--top", args->top, "classes to show per image")->capture_default_str();
+  sub->add_option("--batch-size", args->batch_size, "images per forward pass")->capture_default_str();
+  add_devices_option(sub, args->devices);
+  add_precision_option(sub);
+  sub->add_flag("--json", args->json, "one JSON line per image");
+  sub->callback([args] { classify(*args); });
+}
+
+}  // namespace graphrun::cli
