@@ -7,6 +7,8 @@
 #include <fstream>
 #include <regex>
 
+#include <unistd.h>
+
 #include "core/error.h"
 #include "runtime/train/training_curves.h"
 #include "runtime/viz/chart_svg.h"
@@ -27,9 +29,14 @@ Tensor kernel(int64_t out, int64_t in, int64_t kh, int64_t kw) {
   return t;
 }
 
+// In a folder of this process's own: parallel test runs (two build trees) do not collide.
 std::string write_temp(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / name;
-  std::ofstream(path) << text;
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("graphrun_pictures_{}", getpid());
+  std::filesystem::create_directories(dir);
+  auto path = dir / name;
+  std::ofstream out(path);
+  out << text;
+  REQUIRE(out.good());
   return path.string();
 }
 
@@ -111,6 +118,10 @@ TEST_CASE("filters: what is not a kernel is refused, naming why") {
   CHECK_THROWS_WITH_AS(render_filter_grid(Tensor(DType::kInt32, Shape{1, 1, 1, 1}), {}), doctest::Contains("int32"),
                        Error);
   CHECK_THROWS_WITH_AS(render_filter_grid(kernel(6, 3, 2, 2), {.groups = 4}), doctest::Contains("do not divide"), Error);
+  CHECK_THROWS_WITH_AS(render_filter_grid(kernel(96, 3, 11, 11), {.scale = 1'000}), doctest::Contains("smaller --scale"),
+                       Error);
+  CHECK_THROWS_WITH_AS(render_filter_grid(kernel(96, 3, 11, 11), {.scale = 40'000'000'000'000}),
+                       doctest::Contains("larger than a picture may be"), Error);
   Tensor diverged = kernel(2, 3, 2, 2);
   diverged.data<float>()[13] = NAN;
   CHECK_THROWS_WITH_AS(render_filter_grid(diverged, {}), doctest::Contains("holds nan at element 13 (kernel 1)"), Error);
@@ -129,6 +140,31 @@ TEST_CASE("charts: round ticks cover the range") {
     CHECK(ticks.size() >= 4);
     CHECK(ticks.size() <= 14);
   }
+}
+
+TEST_CASE("charts: ranges no round step divides end; a constant loss is drawn") {
+  for (auto [lo, hi] : {std::pair{1e300, 1.0000001e300}, std::pair{0.0, 1e-310}, std::pair{-1e308, 1e308},
+                        std::pair{0.6918, 0.6918 + 1e-16}}) {
+    std::vector<double> ticks = nice_ticks(lo, hi, 5);
+    CHECK(ticks.size() >= 2);
+    CHECK(ticks.size() <= 30);
+    CHECK(ticks.front() <= lo);
+    CHECK(ticks.back() >= hi);
+  }
+  // A stuck run: the loss constant, its smoothing an ulp away from it.
+  Chart flat{"loss", "step", {{"loss", "#000", {}, false, 1.0}, {"smoothed", "#111", {}, false, 1.0}}};
+  double ema = NAN;
+  for (int i = 1; i <= 50; ++i) {
+    flat.series[0].points.emplace_back(i, 0.6918);
+    ema = std::isnan(ema) ? 0.6918 : 0.9 * ema + 0.1 * 0.6918;
+    flat.series[1].points.emplace_back(i, ema);
+  }
+  std::string svg = render_charts_svg({flat});
+  auto line = polyline(svg, "loss");
+  CHECK(line.size() == 50);
+  for (const auto& [x, y] : line) CHECK(std::isfinite(y));
+  // One point: a flat x range too.
+  CHECK(polyline(render_charts_svg({Chart{"one", "step", {{"p", "#000", {{3, 1}}, true, 1.0}}}}), "p").size() == 1);
 }
 
 TEST_CASE("charts: each series is a polyline in the plot, larger values higher; long series are thinned") {
@@ -180,6 +216,8 @@ TEST_CASE("training curves: a bad metrics file is refused naming the file and li
   CHECK(training_curves({write_temp("graphrun_partial.jsonl", good + "{\"type\":\"st")})[0].series[0].points.size() == 1);
   CHECK_THROWS_WITH_AS(training_curves({write_temp("graphrun_bad2.jsonl", good + R"({"type":"step","step":2})" "\n")}),
                        doctest::Contains("graphrun_bad2.jsonl:2: the line has no number 'loss'"), Error);
+  CHECK_THROWS_WITH_AS(training_curves({write_temp("graphrun_bad5.jsonl", R"({"type":5,"step":1})" "\n")}),
+                       doctest::Contains("graphrun_bad5.jsonl:1: the line has no string 'type'"), Error);
   CHECK_THROWS_WITH_AS(training_curves({write_temp("graphrun_bad3.jsonl", R"({"type":"weird"})" "\n")}),
                        doctest::Contains(":1: type 'weird'"), Error);
   CHECK_THROWS_WITH_AS(training_curves({write_temp("graphrun_bad4.jsonl", "")}), doctest::Contains("has no step lines"),

@@ -142,6 +142,7 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
       Device* device = &get_device(infos_[i].device);
       if (std::find(plan->streamed.begin(), plan->streamed.end(), device) == plan->streamed.end())
         plan->streamed.push_back(device);
+      profile_locks_[device];  // made here, only looked up while a run's nodes run
     }
     Plan* p = plan.get();
     auto body = [this, p, i](const flow::continue_msg&) {
@@ -154,12 +155,21 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
         Device& device = get_device(infos_[i].device);
         for (int control : p->waits_for[i]) device.wait_event(*p->events[control]);
         KernelContext ctx(infos_[i], device, std::move(inputs), outputs_[i], *p->run);
-        auto started = std::chrono::steady_clock::now();
-        kernels_[i]->compute(ctx);
         if (options_.profile) {
-          if (infos_[i].device.type != DeviceType::kCPU) device.synchronize();  // the device's time
+          // On a GPU one node at a time holds the device from enqueue to synchronize, so the
+          // time is this node's kernels alone (and nothing queued before it).
+          std::unique_lock<std::mutex> hold;
+          if (infos_[i].device.type != DeviceType::kCPU) {
+            hold = std::unique_lock(profile_locks_.at(&device));
+            device.synchronize();
+          }
+          auto started = std::chrono::steady_clock::now();
+          kernels_[i]->compute(ctx);
+          if (hold.owns_lock()) device.synchronize();
           auto us = [this](auto t) { return std::chrono::duration<double, std::micro>(t - created_).count(); };
           p->timings[i] = {i, thread_index(), us(started), us(std::chrono::steady_clock::now())};
+        } else {
+          kernels_[i]->compute(ctx);
         }
         if (p->records_event[i]) p->events[i] = device.record_event();
         if (options_.check_numerics) check_finite(outputs_[i]);
@@ -287,9 +297,9 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
       if (device_error.empty()) device_error = fmt::format("{}: {}", device->name().str(), e.what());
     }
   }
+  last_profile_.clear();  // a failed run leaves no stale profile behind
   if (plan.failed) throw Error(plan.error);
   if (!device_error.empty()) throw Error(device_error);
-  last_profile_.clear();
   for (const NodeTiming& t : plan.timings)
     if (t.node >= 0) last_profile_.push_back(t);
   std::sort(last_profile_.begin(), last_profile_.end(),

@@ -31,9 +31,9 @@ struct ExecutorOptions {
   // stream order makes the reuse safe. Off: every output keeps its buffer from run to run.
   bool release_intermediates = true;
   // Times every node of every run (graphrun bench --profile; read with last_run_profile()): the
-  // wall time of its kernel on the CPU. On a GPU the node's stream is synchronized after the
-  // node, so its time is the device's and the step runs serialized there, as Caffe's `caffe
-  // time` measures layers.
+  // wall time of its kernel on the CPU. On a GPU a node holds its device from before its enqueue
+  // (the stream drained) to after a synchronize, so its time is its own kernels' and the step runs
+  // one node at a time there, as Caffe's `caffe time` measures layers.
   bool profile = false;
 };
 
@@ -86,6 +86,7 @@ class Executor {
   std::map<std::vector<TensorRef>, std::unique_ptr<Plan>> plans_;
   std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   std::vector<NodeTiming> last_profile_;
+  std::map<const Device*, std::mutex> profile_locks_;  // by GPU: one profiled node at a time
 };
 
 }  // namespace graphrun

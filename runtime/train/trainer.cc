@@ -193,13 +193,19 @@ TrainSummary train(const TrainConfig& config) {
                                     .allocator = &input_device.staging_allocator()};
   std::unique_ptr<BatchSource> source =
       make_device_batch_source(make_batch_source(*data.train, source_options), input_device, source_options);
-  // What `graphrun classify` needs beside the weights: the class names and the mean image.
-  if (!config.checkpoint_dir.empty() && !data.train->class_names().empty()) {
-    std::ofstream labels_file(std::filesystem::path(config.checkpoint_dir) / "labels.txt");
-    for (const auto& name : data.train->class_names()) labels_file << name << "\n";
+  // What `graphrun classify` needs beside the weights: the class names and the mean image. A
+  // data set without them removes those of an earlier run into the same folder.
+  if (!config.checkpoint_dir.empty()) {
+    const std::filesystem::path dir(config.checkpoint_dir);
+    std::filesystem::remove(dir / "labels.txt");
+    std::filesystem::remove(dir / "mean.npz");
+    if (!data.train->class_names().empty()) {
+      std::string labels;
+      for (const auto& name : data.train->class_names()) labels += name + "\n";
+      write_file_atomically((dir / "labels.txt").string(), labels);
+    }
+    if (Tensor mean = data.train->mean_image(); mean.valid()) write_npz((dir / "mean.npz").string(), {{"mean", mean}});
   }
-  if (Tensor mean = data.train->mean_image(); !config.checkpoint_dir.empty() && mean.valid())
-    write_npz((std::filesystem::path(config.checkpoint_dir) / "mean.npz").string(), {{"mean", mean}});
   // In staging memory: its upload each step is then an asynchronous DMA, not a staged copy.
   Tensor lr_tensor(DType::kFloat32, Shape{}, input_device.staging_allocator());
   int64_t total_steps = config.epochs * steps_per_epoch;

@@ -50,7 +50,9 @@ Run read_run(const std::string& metrics_path) {
       if (in.eof()) break;
       fail("{}: not a JSON object", where);
     }
-    const std::string type = line.value("type", "");
+    auto type_field = line.find("type");
+    if (type_field == line.end() || !type_field->is_string()) fail("{}: the line has no string 'type'", where);
+    const std::string type = type_field->get<std::string>();
     if (type == "step") {
       StepLine s{number(line, "step", where), number(line, "loss", where), number(line, "img_s", where, false)};
       truncate_from(run.steps, s.step), truncate_from(run.epochs, s.step);

@@ -23,7 +23,8 @@ std::string escape(const std::string& text) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
-      default: out += c;
+      // Control characters are not allowed in XML 1.0 (a file name in a legend may hold one).
+      default: out += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') ? '?' : c;
     }
   }
   return out;
@@ -51,7 +52,21 @@ std::vector<std::pair<double, double>> thin(std::vector<std::pair<double, double
   return out;
 }
 
-std::string tick_label(double v) { return fmt::format("{:.6g}", std::abs(v) < 1e-12 ? 0.0 : v); }
+// A tick that rounding left a hair off zero reads 0: "relative to the tick spacing", so an
+// axis of values around 1e-13 keeps its labels.
+std::string tick_label(double v, const std::vector<double>& ticks) {
+  double spacing = ticks.size() > 1 ? std::abs(ticks[1] - ticks[0]) : std::abs(v);
+  return fmt::format("{:.6g}", std::abs(v) < spacing * 1e-9 ? 0.0 : v);
+}
+
+// Widens a range too narrow to divide into ticks (a constant loss, or one whose smoothing
+// differs from it by an ulp) to +-10% of its value (at least +-1e-3).
+void widen_if_flat(Range& r) {
+  double scale = std::max(std::abs(r.lo), std::abs(r.hi));
+  if (r.hi - r.lo > scale * 1e-9 && r.hi - r.lo > 1e-300) return;
+  double centre = r.lo / 2 + r.hi / 2, pad = std::max(std::abs(centre) * 0.1, 1e-3);
+  r.lo = centre - pad, r.hi = centre + pad;
+}
 
 Range x_range(const Chart& chart) {
   Range xr;
@@ -67,11 +82,8 @@ void render_chart(const Chart& chart, Range xr, int width, int height, int y0, s
     for (const auto& [x, y] : s.points)
       if (std::isfinite(x) && std::isfinite(y)) yr.add(y);
   if (yr.empty()) fail("the chart '{}' has no finite point to draw", chart.title);
-  if (!(xr.hi > xr.lo)) xr.lo -= 1, xr.hi += 1;
-  if (!(yr.hi > yr.lo)) {
-    double pad = std::max(std::abs(yr.lo) * 0.1, 1e-3);
-    yr.lo -= pad, yr.hi += pad;
-  }
+  widen_if_flat(xr);
+  widen_if_flat(yr);
   std::vector<double> xticks = nice_ticks(xr.lo, xr.hi, 8), yticks = nice_ticks(yr.lo, yr.hi, 5);
   // The x axis spans the data (steps start at 1); the y axis the ticks, so the curve never
   // touches the frame's top or bottom.
@@ -86,14 +98,14 @@ void render_chart(const Chart& chart, Range xr, int width, int height, int y0, s
     svg += fmt::format("<line x1=\"{}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", kLeft,
                        kLeft + plot_w, sy(t), sy(t));
     svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"12\" text-anchor=\"end\">{}</text>\n", kLeft - 6,
-                       sy(t) + 4, tick_label(t));
+                       sy(t) + 4, tick_label(t, yticks));
   }
   for (double t : xticks) {
     if (t < xr.lo || t > xr.hi) continue;
     svg += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{:.1f}\" stroke=\"#eee\"/>\n", sx(t), sx(t),
                        y0 + kTop, y0 + kTop + plot_h);
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n", sx(t),
-                       y0 + kTop + plot_h + 16, tick_label(t));
+                       y0 + kTop + plot_h + 16, tick_label(t, xticks));
   }
   svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#444\"/>\n",
                      kLeft, y0 + kTop, plot_w, plot_h);
@@ -131,7 +143,9 @@ void render_chart(const Chart& chart, Range xr, int width, int height, int y0, s
 
 std::vector<double> nice_ticks(double lo, double hi, int count) {
   GR_CHECK(std::isfinite(lo) && std::isfinite(hi) && hi > lo && count > 0, "nice_ticks({}, {}, {})", lo, hi, count);
+  const std::vector<double> ends{lo, hi};  // for ranges no round step divides (huge, denormal)
   double raw = (hi - lo) / count;
+  if (!std::isnormal(raw)) return ends;
   int exponent = static_cast<int>(std::floor(std::log10(raw)));
   double power = std::pow(10.0, exponent);
   double m = 10;
@@ -145,8 +159,16 @@ std::vector<double> nice_ticks(double lo, double hi, int count) {
   auto tick = [&](double k) {
     return exponent >= 0 ? k * m * std::pow(10.0, exponent) : k * m / std::pow(10.0, -exponent);
   };
+  const double step = m * power, first = std::floor(lo / step), last = std::ceil(hi / step);
+  // Past 2^52 consecutive k are no longer distinct doubles; past a few dozen the range was
+  // too narrow for its magnitude (the callers widen those).
+  if (!std::isnormal(step) || !std::isfinite(first) || !std::isfinite(last) || std::abs(first) > 0x1p52 ||
+      last - first > 4.0 * count + 4)
+    return ends;
   std::vector<double> ticks;
-  for (double k = std::floor(lo / (m * power)); ticks.empty() || ticks.back() < hi; ++k) ticks.push_back(tick(k));
+  for (double k = first; k <= last; ++k) ticks.push_back(tick(k));
+  if (ticks.front() > lo) ticks.insert(ticks.begin(), tick(first - 1));  // rounding in tick()
+  if (ticks.back() < hi) ticks.push_back(tick(last + 1));
   return ticks;
 }
 

@@ -11,6 +11,8 @@ namespace {
 
 constexpr uint8_t kBackground = 255;
 constexpr int64_t kTileGap = 2;  // white pixels between tiles
+// PNG viewers and libpng's 32-bit sizes: 32767 pixels a side, 200 M pixels (600 MB) in all.
+constexpr int64_t kMaxSide = 32767, kMaxPixels = 200'000'000;
 
 // Maps a kernel's values to 0..255 over [lo, hi]; a flat range is mid-grey.
 uint8_t to_byte(double v, double lo, double hi) {
@@ -40,12 +42,22 @@ RgbImage render_filter_grid(const Tensor& weight, const FilterGridOptions& optio
   columns = tiles_per_filter > 1 ? tiles_per_filter : std::min(columns, per_group);
   const int64_t filters_per_row = std::max<int64_t>(1, columns / tiles_per_filter);
   const int64_t rows_per_group = (per_group + filters_per_row - 1) / filters_per_row;
+  if (scale > kMaxSide) fail("--scale {} draws one weight larger than a picture may be ({} pixels)", scale, kMaxSide);
   const int64_t tile_w = kw * scale + kTileGap, tile_h = kh * scale + kTileGap;
   const int64_t group_gap = std::max<int64_t>(4, scale) * kTileGap;  // blocks stand apart
 
+  // Sizes in double first: a huge --scale must be an error, not an overflowing product.
+  const double width = static_cast<double>(kTileGap) + static_cast<double>(columns) * static_cast<double>(tile_w);
+  const double height = static_cast<double>(kTileGap) +
+                        static_cast<double>(options.groups * rows_per_group) * static_cast<double>(tile_h) +
+                        static_cast<double>(options.groups - 1) * static_cast<double>(group_gap);
+  if (width > kMaxSide || height > kMaxSide || width * height > kMaxPixels)
+    fail("the picture would be {:.0f}x{:.0f} pixels (at most {}x{} and {} M pixels): use a smaller --scale or fewer "
+         "--columns",
+         width, height, kMaxSide, kMaxSide, kMaxPixels / 1'000'000);
   RgbImage image;
-  image.width = kTileGap + columns * tile_w;
-  image.height = kTileGap + options.groups * rows_per_group * tile_h + (options.groups - 1) * group_gap;
+  image.width = static_cast<int64_t>(width);
+  image.height = static_cast<int64_t>(height);
   image.pixels.assign(static_cast<size_t>(image.width * image.height * 3), kBackground);
 
   const int64_t filter_size = in * kh * kw;

@@ -66,7 +66,12 @@ void classify(const ClassifyArgs& args) {
     auto arrays = read_npz(mean_path);
     if (!arrays.contains("mean")) fail("'{}' has no array 'mean'", mean_path);
     mean = arrays.at("mean");
-  } else if (!args.json) {
+    const Shape& m = mean.shape();
+    if (mean.dtype() != DType::kFloat32 || m.rank() != 3 || (m[0] != 3 && m[0] != 1) || m[1] != m[2] || m[1] < 1)
+      fail("the mean image in '{}' is {} {}; it must be float32 [3, S, S] or [1, S, S]", mean_path,
+           dtype_name(mean.dtype()), m.str());
+  } else {
+    // On stderr, so it reaches a user of --json too: without the mean the classes are suspect.
     fmt::print(stderr, "warning: no mean.npz beside '{}' (nor --mean): images go in as [0, 1] values, no mean subtracted\n",
                args.weights);
   }
@@ -97,7 +102,11 @@ void classify(const ClassifyArgs& args) {
       const std::string& path = args.images[first + i];
       std::vector<uint8_t> bytes = read_image_file(path);
       RgbImage decoded = decode_image(bytes.data(), bytes.size(), path, mean.valid() ? mean.shape()[1] : 0);
-      prepare_new_image(decoded, mean, image, images.data<float>() + i * image.num_elements());
+      try {
+        prepare_new_image(decoded, mean, image, images.data<float>() + i * image.num_elements());
+      } catch (const Error& e) {
+        fail("'{}' with the mean image of '{}': {}", path, mean_path.empty() ? "(none)" : mean_path, e.what());
+      }
     }
     Tensor out = executor.run({{input, images}}, {logits}).at(0);
     for (size_t i = 0; i < count; ++i) {

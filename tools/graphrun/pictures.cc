@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include <map>
@@ -62,6 +63,10 @@ Tensor stack_kernels(const std::map<std::string, Tensor>& weights, const std::ve
   int64_t out = 0;
   for (const auto& name : names) {
     const Tensor& t = weights.at(name);
+    // Checked per layer here, so a NaN is named by its layer, not its place in the stack.
+    if (is_floating(t.dtype()))
+      for (int64_t i = 0; i < t.num_elements(); ++i)
+        if (!std::isfinite(t.value_as_double(i))) fail("'{}' holds {} at element {}: the training diverged", name, t.value_as_double(i), i);
     if (t.shape().rank() != 4 || t.dtype() != first.dtype() || t.shape()[0] != first.shape()[0] ||
         !std::equal(t.shape().dims().begin() + 1, t.shape().dims().end(), first.shape().dims().begin() + 1))
       fail("'{}' {} {} cannot be drawn beside '{}' {} {}: layers drawn together need the same kernel shape", name,
