@@ -1,16 +1,12 @@
 #include "runtime/passes/placement_report.h"
 
+#include "runtime/passes/memory_plan.h"
+
 #include <set>
 
 namespace graphrun {
 
 namespace {
-
-// Ops whose output is their input's buffer: they allocate nothing.
-bool aliases_input(const std::string& op) {
-  static const std::set<std::string> ops = {"Identity", "Reshape", "Flatten", "ReshapeLike", "Send", "StopGradient"};
-  return ops.count(op) != 0;
-}
 
 // The optimizer's updates: per variable, or fused per device (runtime/passes/fuse_updates.h).
 bool is_update(const std::string& op) { return op == "ApplyMomentum" || op == "FusedApplyMomentum"; }
@@ -70,11 +66,8 @@ PlacementReport report_placement(const Graph& graph, const std::vector<std::stri
     DeviceReport& d = report.devices[at->second];
     ++d.nodes;
     d.flops += node.cost.flops;
-    for (const auto& out : node.outputs) {
-      double bytes = static_cast<double>(out.shape.num_elements() * static_cast<int64_t>(dtype_size(out.dtype)));
-      if (!aliases_input(node.op)) d.memory_bytes += bytes;
+    for (const auto& out : node.outputs)
       if (node.op == "Variable" && node.attrs.b("trainable")) d.parameters += out.shape.num_elements();
-    }
     if (node.op != "Recv") continue;
     const Node& send = graph.nodes[node.inputs[0].node];
     TransferReport t;
@@ -96,6 +89,17 @@ PlacementReport report_placement(const Graph& graph, const std::vector<std::stri
       for (const auto& r : readers) t.consumer += (t.consumer.empty() ? "" : ",") + r;
     }
     report.transfers.push_back(t);
+  }
+  // The step's fetches and targets stay alive to its end, as the executor keeps them.
+  std::vector<TensorRef> kept;
+  for (const auto& name : run) kept.push_back(graph.find(name) >= 0 ? TensorRef{graph.index(name), -1} : graph.resolve(name));
+  std::map<std::string, DeviceMemoryPlan> memory = plan_memory(graph, needed, kept, devices.empty() ? "cpu:0" : devices[0]);
+  for (DeviceReport& d : report.devices) {
+    auto it = memory.find(d.name);
+    if (it == memory.end()) continue;
+    d.variable_bytes = it->second.variable_bytes;
+    d.peak_bytes = it->second.peak_bytes;
+    d.peak_node = it->second.peak_node;
   }
   return report;
 }

@@ -16,7 +16,9 @@ struct DeviceReport {
   int64_t nodes = 0;
   int64_t parameters = 0;  // elements of trainable Variables
   double flops = 0;        // per step
-  double memory_bytes = 0;  // variables + every tensor the executor keeps (it reuses no buffer yet)
+  double variable_bytes = 0;  // weights and optimizer slots
+  double peak_bytes = 0;      // planned peak of the step (runtime/passes/memory_plan.h)
+  std::string peak_node;      // where the peak is reached
 };
 
 struct TransferReport {

@@ -23,6 +23,14 @@ def check_place_json():
         fail(f"parameters per device: {[d['parameters'] for d in out['devices']]}")
     if not all(d["flops"] > 1e11 for d in out["devices"]):
         fail(f"flops per device: {[d['flops'] for d in out['devices']]}")
+    # Memory: each device holds its half of the weights and momentum (4 bytes each); the step's
+    # planned peak adds the activations kept for backward, about half the one-device plan's.
+    one = json.loads(run(GRAPHRUN, "place", ALEXNET, "--devices", "cpu:0", "--json").stdout)["devices"][0]
+    for d in out["devices"]:
+        if d["variable_bytes"] != 2 * 4 * 30482612 or not d["peak_bytes"] > d["variable_bytes"]:
+            fail(f"place --json memory of {d['name']}: {d}")
+        if not 0.45 * one["peak_bytes"] < d["peak_bytes"] < 0.65 * one["peak_bytes"]:
+            fail(f"planned peak {d['peak_bytes'] / 2**20:.0f} MiB on {d['name']} vs {one['peak_bytes'] / 2**20:.0f} on one device")
     forward = [t for t in out["transfers"] if t["pass"] == "forward"]
     backward = [t for t in out["transfers"] if t["pass"] == "backward"]
     for t in out["transfers"]:

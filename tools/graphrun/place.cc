@@ -1,5 +1,5 @@
 // graphrun place GRAPH --devices D1,D2: where the split, placement and partition passes put
-// everything. Per device its nodes, parameters, FLOPs and memory; every cross-device transfer
+// everything. Per device its nodes, parameters, FLOPs, variables and planned peak memory; every cross-device transfer
 // of one step with its tensor, source, destination, bytes and the logical node that needs it.
 // By default the step is a training step (forward, backward, updates); --inference shows a
 // forward pass.
@@ -25,11 +25,11 @@ struct PlaceArgs {
 };
 
 void print_text(const PlacementReport& r, const std::string& title) {
-  fmt::print("{}\n\n{:<8} {:>6} {:>14} {:>12} {:>12}\n", title, "device", "nodes", "parameters", "GFLOP/step",
-             "memory MiB");
+  fmt::print("{}\n\n{:<8} {:>6} {:>14} {:>12} {:>14} {:>10}  {}\n", title, "device", "nodes", "parameters", "GFLOP/step",
+             "variables MiB", "peak MiB", "peak at");
   for (const auto& d : r.devices)
-    fmt::print("{:<8} {:>6} {:>14L} {:>12.2f} {:>12.1f}\n", d.name, d.nodes, d.parameters, d.flops / 1e9,
-               d.memory_bytes / (1 << 20));
+    fmt::print("{:<8} {:>6} {:>14L} {:>12.2f} {:>14.1f} {:>10.1f}  {}\n", d.name, d.nodes, d.parameters, d.flops / 1e9,
+               d.variable_bytes / (1 << 20), d.peak_bytes / (1 << 20), d.peak_node);
   std::map<std::string, double> totals;  // "forward cpu:0 -> cpu:1" -> bytes
   fmt::print("\n{} transfers per step:\n", r.transfers.size());
   if (!r.transfers.empty())
@@ -48,7 +48,8 @@ void print_json(const PlacementReport& r, const std::string& graph, int64_t batc
   out["devices"] = nlohmann::json::array();
   for (const auto& d : r.devices)
     out["devices"].push_back({{"name", d.name}, {"nodes", d.nodes}, {"parameters", d.parameters}, {"flops", d.flops},
-                              {"memory_bytes", d.memory_bytes}});
+                              {"variable_bytes", d.variable_bytes}, {"peak_bytes", d.peak_bytes},
+                              {"peak_node", d.peak_node}});
   out["transfers"] = nlohmann::json::array();
   for (const auto& t : r.transfers) {
     nlohmann::ordered_json j = {{"tensor", t.tensor}, {"from", t.from}, {"to", t.to}, {"bytes", t.bytes},

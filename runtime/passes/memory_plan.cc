@@ -1,0 +1,106 @@
+#include "runtime/passes/memory_plan.h"
+
+#include <algorithm>
+#include <set>
+
+namespace graphrun {
+
+bool output_aliases_input(const std::string& op) {
+  // Views (the alias kernel, ops/common/alias_kernel.h), a Send's output (the tensor it sends),
+  // and the optimizer's updates, whose outputs are the variables they update in place.
+  static const std::set<std::string> ops = {"Identity", "Reshape",       "Flatten",          "ReshapeLike",
+                                            "Send",     "StopGradient",  "ApplyMomentum",    "FusedApplyMomentum"};
+  return ops.count(op) != 0;
+}
+
+std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const std::vector<bool>& needed,
+                                                    const std::vector<TensorRef>& kept,
+                                                    const std::string& default_device) {
+  const int n = static_cast<int>(graph.nodes.size());
+  auto device_of = [&](int node) {
+    const std::string& d = graph.nodes[node].device;
+    return d.empty() ? default_device : d;
+  };
+  auto bytes_of = [](const TensorInfo& info) {
+    return static_cast<double>(info.shape.num_elements()) * static_cast<double>(dtype_size(info.dtype));
+  };
+  std::map<std::string, DeviceMemoryPlan> plans;
+
+  // Buffers: each allocating output is one; a view's output names its input's buffer. A buffer
+  // is freed when every tensor naming it has been released.
+  struct Buffer {
+    std::string device;
+    double bytes = 0;
+    int holders = 0;  // tensors (node outputs) naming this buffer and not yet released
+    bool resident = false;  // variables and feeds: never part of the step's live set
+  };
+  std::vector<Buffer> buffers;
+  std::vector<std::vector<int>> buffer_of(n);  // by node, by output
+  std::vector<std::vector<int>> readers_left(n);
+  for (int i = 0; i < n; ++i) {
+    buffer_of[i].assign(graph.nodes[i].outputs.size(), -1);
+    readers_left[i].assign(graph.nodes[i].outputs.size(), 0);
+  }
+  for (int i = 0; i < n; ++i) {
+    if (!needed[i]) continue;
+    std::set<std::pair<int, int>> read;  // a node reading a tensor twice releases it once
+    for (const auto& ref : graph.nodes[i].inputs)
+      if (read.insert({ref.node, ref.output}).second) ++readers_left[ref.node][ref.output];
+  }
+  auto is_kept = [&](int node, int output) {
+    if (graph.nodes[node].op == "Send") return true;  // another device's stream reads it
+    return std::any_of(kept.begin(), kept.end(),
+                       [&](const TensorRef& r) { return r.node == node && (r.output == output || r.output < 0); });
+  };
+  std::map<std::string, double> live;
+  auto release = [&](int node, int output) {
+    int b = buffer_of[node][output];
+    if (b < 0 || --buffers[b].holders > 0 || buffers[b].resident) return;
+    live[buffers[b].device] -= buffers[b].bytes;
+  };
+
+  // Variables and feeds are resident from the start of the step to its end.
+  for (int i = 0; i < n; ++i) {
+    if (!needed[i] || (graph.nodes[i].op != "Variable" && graph.nodes[i].op != "Placeholder")) continue;
+    DeviceMemoryPlan& plan = plans[device_of(i)];
+    for (const auto& out : graph.nodes[i].outputs)
+      (graph.nodes[i].op == "Variable" ? plan.variable_bytes : plan.feed_bytes) += bytes_of(out);
+  }
+  for (int i = 0; i < n; ++i) {
+    if (!needed[i]) continue;
+    const Node& node = graph.nodes[i];
+    const std::string device = device_of(i);
+    DeviceMemoryPlan& plan = plans[device];
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      const double bytes = bytes_of(node.outputs[k]);
+      if (node.op == "Variable" || node.op == "Placeholder") {
+        buffers.push_back({device, bytes, 1, true});
+      } else if (output_aliases_input(node.op) && !node.inputs.empty()) {
+        // An update's k-th output is its k-th variable (input 1 + k of a fused update).
+        size_t from = node.op == "FusedApplyMomentum" ? 1 + k : 0;
+        const TensorRef& source = node.inputs.at(std::min(from, node.inputs.size() - 1));
+        int b = buffer_of[source.node][source.output];
+        if (b >= 0) ++buffers[b].holders;
+        buffer_of[i][k] = b;
+        continue;
+      } else {
+        buffers.push_back({device, bytes, 1, false});
+        live[device] += bytes;
+      }
+      buffer_of[i][k] = static_cast<int>(buffers.size()) - 1;
+    }
+    // The node's outputs and its inputs are all alive while it runs.
+    const double now = plan.variable_bytes + plan.feed_bytes + live[device];
+    if (now > plan.peak_bytes) plan.peak_bytes = now, plan.peak_node = node.name;
+    std::set<std::pair<int, int>> read;
+    for (const auto& ref : node.inputs)
+      if (read.insert({ref.node, ref.output}).second && --readers_left[ref.node][ref.output] == 0 &&
+          !is_kept(ref.node, ref.output))
+        release(ref.node, ref.output);
+    for (size_t k = 0; k < node.outputs.size(); ++k)
+      if (readers_left[i][k] == 0 && !is_kept(i, static_cast<int>(k))) release(i, static_cast<int>(k));
+  }
+  return plans;
+}
+
+}  // namespace graphrun

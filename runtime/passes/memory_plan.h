@@ -1,0 +1,35 @@
+// Peak memory of a step per device, known before it runs (`graphrun place`, `bench`): the
+// variables (weights and optimizer slots, resident all along), the fed inputs, and the largest
+// set of tensors alive at once when the step's nodes run one after another in the graph's
+// topological order under the executor's release rule (runtime/exec/executor.h): an output
+// lives from its node until the last node that reads it has run; fetched outputs and Send
+// outputs live to the end of the step; views (Reshape, Identity, ...) share their input's
+// buffer and keep it alive. The executor runs independent nodes side by side, so a real step can
+// peak somewhat higher than this sequential plan; kernels' scratch space is not counted.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/graph.h"
+
+namespace graphrun {
+
+struct DeviceMemoryPlan {
+  double variable_bytes = 0;  // Variables (weights, momentum) on the device
+  double feed_bytes = 0;      // fed Placeholders on the device
+  double peak_bytes = 0;      // variables + feeds + the largest live set of the step
+  std::string peak_node;      // the node during whose run the peak is reached
+};
+
+// `needed`: the nodes the step runs (Graph::ancestors_of its fetches and targets); `kept`: the
+// fetched tensors. Nodes without a device count toward `default_device`.
+std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const std::vector<bool>& needed,
+                                                    const std::vector<TensorRef>& kept,
+                                                    const std::string& default_device = "cpu:0");
+
+// Ops whose outputs are (a view of) an input's buffer or a variable's: they allocate nothing.
+bool output_aliases_input(const std::string& op);
+
+}  // namespace graphrun
