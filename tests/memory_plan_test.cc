@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "core/graph_io.h"
+#include "runtime/devices/device.h"
 #include "core/variable_store.h"
 #include "runtime/exec/executor.h"
 #include "runtime/passes/compile.h"
@@ -71,4 +72,19 @@ TEST_CASE("memory plan: a training step's plan is close to the peak the executor
     CHECK(measured >= 0.9 * planned);
     CHECK(measured <= 1.25 * planned);
   }
+}
+
+TEST_CASE("memory plan: a step larger than the memory its devices share is refused before it runs") {
+  std::map<std::string, DeviceMemoryPlan> plans;
+  plans["cpu:0"].peak_bytes = 1e15;  // a petabyte: more than any host here
+  CHECK_THROWS_WITH_AS(check_memory_fits(plans, "a training step of 'big' at batch 9"),
+                       doctest::Contains("a training step of 'big' at batch 9 needs about 931322.6 GiB on cpu:0"), Error);
+  // Logical devices on one physical memory add up: two halves of 0.6 of the host are too much.
+  const double host = static_cast<double>(get_device("cpu:0").memory_space().bytes);
+  REQUIRE(host > 0);
+  plans.clear();
+  plans["cpu:0"].peak_bytes = 0.6 * host;
+  CHECK_NOTHROW(check_memory_fits(plans, "one half"));
+  plans["cpu:1"].peak_bytes = 0.6 * host;
+  CHECK_THROWS_WITH_AS(check_memory_fits(plans, "both halves"), doctest::Contains("on cpu:0+cpu:1"), Error);
 }

@@ -32,7 +32,7 @@ TEST_CASE("Send/Recv: the tensor received on cpu:1 equals the one sent from cpu:
   CHECK(recv.attrs.s("from") == "cpu:0");
 
   Tensor x = tensor_of(Shape{2, 3}, {-1, 2, -3, 4, -5, 6});
-  for (const std::string& label : {"", "reference"}) {
+  for (const std::string label : {"", "reference"}) {
     INFO("kernel label '" << label << "'");
     VariableStore vars;
     Executor executor(placed, vars, {.kernel_label = label});

@@ -1,6 +1,8 @@
 // The CPU device: its stream runs work immediately on the calling thread, so events are
 // always complete. Logical CPU devices share the host allocator (one physical memory) but
 // keep their own names, so the placement and partition passes see real device boundaries.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -62,6 +64,12 @@ class CpuDevice final : public Device {
 };
 
 }  // namespace
+
+Device::MemorySpace Device::memory_space() const {
+  // Physical RAM: a step planned beyond it would swap to a crawl or meet the OOM killer.
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return {"host memory", pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : 0};
+}
 
 std::unique_ptr<Event> Device::upload(void* device_dst, const void* host_src, size_t bytes) {
   GR_CHECK(allocator().on_host(), "{} must implement upload() for its device memory", name().str());

@@ -78,6 +78,13 @@ std::unique_ptr<Event> CudaDevice::record_event_on(cudaStream_t stream) {
 
 Allocator& CudaDevice::staging_allocator() { return pinned_host_allocator(); }
 
+Device::MemorySpace CudaDevice::memory_space() const {
+  activate();
+  size_t free = 0, total = 0;
+  GR_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  return {fmt::format("GPU {} memory", physical_), total};
+}
+
 std::unique_ptr<Event> CudaDevice::upload(void* device_dst, const void* host_src, size_t bytes) {
   activate();
   std::call_once(copy_stream_once_, [this] { GR_CUDA_CHECK(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking)); });

@@ -37,6 +37,8 @@ class CudaDevice final : public Device {
   Allocator& staging_allocator() override;
   // On the copy stream (created on first use), a host-to-device cudaMemcpyAsync.
   std::unique_ptr<Event> upload(void* device_dst, const void* host_src, size_t bytes) override;
+  // The physical GPU's memory (cudaMemGetInfo's total), shared by the logical devices on it.
+  MemorySpace memory_space() const override;
 
   int physical() const { return physical_; }
   cudaStream_t stream() const { return stream_; }

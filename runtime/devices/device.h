@@ -49,6 +49,15 @@ class Device {
   // from the stream kernels run on, so uploading the next batch overlaps this step's kernels.
   // The returned event marks the copy's completion. On the CPU: a memcpy, done on return.
   virtual std::unique_ptr<Event> upload(void* device_dst, const void* host_src, size_t bytes);
+
+  // The physical memory this device's allocator draws from, shared by the logical devices of one
+  // physical device (cpu:0 and cpu:1 share the host's; gpu:0 and gpu:1 on one GPU share it): a
+  // name for it and its size in bytes (0: unknown). The memory plan is checked against it.
+  struct MemorySpace {
+    std::string name;
+    size_t bytes = 0;
+  };
+  virtual MemorySpace memory_space() const;
 };
 
 // Logical devices by name, created on first use and alive for the process.

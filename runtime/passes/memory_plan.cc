@@ -1,7 +1,12 @@
 #include "runtime/passes/memory_plan.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
+
+#include "core/error.h"
+#include "runtime/devices/device.h"
 
 namespace graphrun {
 
@@ -101,6 +106,40 @@ std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const st
       if (readers_left[i][k] == 0 && !is_kept(i, static_cast<int>(k))) release(i, static_cast<int>(k));
   }
   return plans;
+}
+
+std::map<std::string, DeviceMemoryPlan> plan_step_memory(const Graph& graph, const std::vector<std::string>& fetches,
+                                                         const std::vector<std::string>& targets,
+                                                         const std::string& default_device) {
+  std::vector<std::string> run = fetches;
+  run.insert(run.end(), targets.begin(), targets.end());
+  std::vector<TensorRef> kept;
+  for (const auto& name : fetches)
+    kept.push_back(graph.find(name) >= 0 ? TensorRef{graph.index(name), -1} : graph.resolve(name));
+  return plan_memory(graph, graph.ancestors_of(run), kept, default_device);
+}
+
+void check_memory_fits(const std::map<std::string, DeviceMemoryPlan>& plans, const std::string& what) {
+  struct Need {
+    double bytes = 0;
+    size_t capacity = 0;
+    std::string devices;
+  };
+  std::map<std::string, Need> by_space;
+  for (const auto& [device, plan] : plans) {
+    Device::MemorySpace space = get_device(device).memory_space();
+    Need& need = by_space[space.name];
+    need.bytes += plan.peak_bytes;
+    need.capacity = space.bytes;
+    if (!need.devices.empty()) need.devices += '+';
+    need.devices += device;
+  }
+  constexpr double kGiB = 1 << 30;
+  for (const auto& [space, need] : by_space)
+    if (need.capacity > 0 && need.bytes > static_cast<double>(need.capacity))
+      fail("{} needs about {:.1f} GiB on {} (the memory plan's peak), more than the {:.1f} GiB of {}: use a smaller "
+           "--batch-size",
+           what, need.bytes / kGiB, need.devices, static_cast<double>(need.capacity) / kGiB, space);
 }
 
 }  // namespace graphrun

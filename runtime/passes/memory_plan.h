@@ -29,6 +29,18 @@ std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const st
                                                     const std::vector<TensorRef>& kept,
                                                     const std::string& default_device = "cpu:0");
 
+// The plan of a step that fetches `fetches` (tensor or node names, kept to the end) and runs
+// `targets` (nodes, such as the optimizer's updates).
+std::map<std::string, DeviceMemoryPlan> plan_step_memory(const Graph& graph, const std::vector<std::string>& fetches,
+                                                         const std::vector<std::string>& targets,
+                                                         const std::string& default_device = "cpu:0");
+
+// Fails, before anything is allocated, when the planned peaks of the devices sharing one physical
+// memory (Device::memory_space()) add up to more than it holds, naming `what` ("a training step of
+// 'alexnet' at batch 4096"), the need and the size, instead of a failed allocation mid-step or
+// the OOM killer.
+void check_memory_fits(const std::map<std::string, DeviceMemoryPlan>& plans, const std::string& what);
+
 // Ops whose outputs are (a view of) an input's buffer or a variable's: they allocate nothing.
 bool output_aliases_input(const std::string& op);
 

@@ -91,9 +91,7 @@ PlacementReport report_placement(const Graph& graph, const std::vector<std::stri
     report.transfers.push_back(t);
   }
   // The step's fetches and targets stay alive to its end, as the executor keeps them.
-  std::vector<TensorRef> kept;
-  for (const auto& name : run) kept.push_back(graph.find(name) >= 0 ? TensorRef{graph.index(name), -1} : graph.resolve(name));
-  std::map<std::string, DeviceMemoryPlan> memory = plan_memory(graph, needed, kept, devices.empty() ? "cpu:0" : devices[0]);
+  std::map<std::string, DeviceMemoryPlan> memory = plan_step_memory(graph, run, {}, devices.empty() ? "cpu:0" : devices[0]);
   for (DeviceReport& d : report.devices) {
     auto it = memory.find(d.name);
     if (it == memory.end()) continue;

@@ -19,6 +19,7 @@
 #include "core/variable_parts.h"
 #include "runtime/exec/executor.h"
 #include "runtime/passes/compile.h"
+#include "runtime/passes/memory_plan.h"
 #include "runtime/passes/placement.h"
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/evaluate.h"
@@ -159,6 +160,8 @@ TrainSummary train(const TrainConfig& config) {
       vars.load_npz(tg.graph, config.weights, /*strict=*/true, logical_variable_names(tg.graph, tg.slot_variables));
     }
   }
+  check_memory_fits(plan_step_memory(tg.graph, {tg.loss}, tg.updates, compile.devices[0].str()),
+                    fmt::format("a training step of '{}' at batch {}", tg.graph.name, config.batch_size));
   ExecutorOptions options;
   options.device = compile.devices[0].str();
   options.seed = config.seed;

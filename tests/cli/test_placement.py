@@ -89,6 +89,11 @@ def check_train_eval_across_device_sets(tmp):
 def check_errors():
     problems = []
     problems += expect_error(GRAPHRUN, ["place", MINI, "--devices", "cpu:0,cpu:0"], "cpu:0 is listed twice")
+    # A batch the machine cannot hold is refused by the memory plan before anything is allocated.
+    problems += expect_error(GRAPHRUN, ["bench", ALEXNET, "--train", "--batch-size", "1000000"],
+                             "needs about", timeout=30)
+    problems += expect_error(GRAPHRUN, ["train", ROOT / "graphs" / "vgg19.pb", "--data", "fashion-mnist", "--batch-size", "50000",
+                                        "--devices", "cpu:0,cpu:1"], "GiB on cpu:0+cpu:1", timeout=60)
     problems += expect_error(GRAPHRUN, ["place", MINI, "--devices", "cpu:0,npu:1"], "unknown device 'npu:1'")
     problems += expect_error(GRAPHRUN, ["place", MINI, "--devices", "cpu:0,"], "empty device name")
     problems += expect_error(GRAPHRUN, ["place", TOWERS, "--devices", "cpu:0"], "which is not among the devices (cpu:0)")

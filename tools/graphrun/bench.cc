@@ -42,26 +42,36 @@ struct Step {
   bool training = false;
 };
 
+// Fails before the batch is made when the step cannot fit its devices' memory.
+void check_step_fits(const Graph& compiled, const Step& step, int64_t batch, const std::string& first_device) {
+  check_memory_fits(plan_step_memory(compiled, step.fetches, step.targets, first_device),
+                    fmt::format("a {} step of '{}' at batch {}", step.training ? "training" : "forward", compiled.name, batch));
+}
+
 Step make_step(Graph& graph, bool train, const std::string& devices) {
   Step step;
+  const std::string first_device = parse_device_list(devices).front().str();
   if (!train) {
-    step.feeds = random_feeds(graph, 1);
     step.fetches = default_fetches(graph);
-    graph = compile_for_devices(graph, devices);
+    Graph compiled = compile_for_devices(graph, devices);
+    check_step_fits(compiled, step, graph.batch_size, first_device);
+    step.feeds = random_feeds(graph, 1);
+    graph = std::move(compiled);
     return step;
   }
   CompileOptions compile;
   compile.devices = parse_device_list(devices);
   TrainingGraph t = compile_training(graph, {}, compile).training;
+  step.fetches = {t.loss};
+  step.targets = t.updates;
+  step.training = true;
+  check_step_fits(t.graph, step, graph.batch_size, first_device);
   int64_t classes = t.graph.info(t.graph.resolve(t.logits)).shape[1];
   step.feeds[t.data] = random_tensor(t.graph.node(t.data).outputs[0], 1);
   step.feeds[t.labels] = random_tensor(t.graph.node(t.labels).outputs[0], 2, classes);
   Tensor lr(DType::kFloat32, Shape{});
   lr.data<float>()[0] = 0.001f;
   step.feeds[t.learning_rate] = lr;
-  step.fetches = {t.loss};
-  step.targets = t.updates;
-  step.training = true;
   graph = std::move(t.graph);
   return step;
 }
@@ -99,6 +109,7 @@ void bench(const BenchArgs& args) {
   Step step = make_step(graph, args.train, args.devices);
   std::vector<DeviceName> devices = parse_device_list(args.devices);
   keep_feeds_on(get_device(devices.front()), step.feeds);
+  auto memory_plan = plan_step_memory(graph, step.fetches, step.targets, devices.front().str());
   VariableStore variables;
   const bool profiling = args.profile || !args.trace.empty();
   Executor executor(std::move(graph), variables,
@@ -126,14 +137,8 @@ void bench(const BenchArgs& args) {
   double img_s = static_cast<double>(args.batch_size) / (median / 1000.0);
   double peak_mib = static_cast<double>(host_allocator().peak_bytes()) / (1 << 20);
   // The plan's peak over every device, to set beside the measured one.
-  std::vector<std::string> run = step.fetches;
-  run.insert(run.end(), step.targets.begin(), step.targets.end());
-  std::vector<TensorRef> kept;
-  for (const auto& name : step.fetches) kept.push_back(executor.graph().resolve(name));
   double planned_mib = 0;
-  for (const auto& [device, plan] :
-       plan_memory(executor.graph(), executor.graph().ancestors_of(run), kept, devices.front().str()))
-    planned_mib += plan.peak_bytes / (1 << 20);
+  for (const auto& [device, plan] : memory_plan) planned_mib += plan.peak_bytes / (1 << 20);
   auto device_peaks = device_peaks_mib(devices);
   double device_peak_mib = 0;
   for (const auto& [name, mib] : device_peaks) device_peak_mib += mib;
