@@ -377,6 +377,18 @@ TEST_CASE("new image: a file prepared for classify equals the image folder's eva
       CHECK(got == want);
     }
   }
+  // The ten evaluation views (classify --ten-crop) equal the data set's ten-crop views.
+  Shape crop{3, 227, 227};
+  DataSplits ten = open_image_data(root.string(), crop, 2, 3, {.ten_crop = true});
+  REQUIRE(ten.train->views() == 10);
+  std::vector<uint8_t> bytes = read_image_file(folder.files[0]);
+  RgbImage decoded = decode_image(bytes.data(), bytes.size(), folder.files[0], 256);
+  for (int view = 0; view < 10; ++view) {
+    std::vector<float> want(static_cast<size_t>(crop.num_elements())), got(want.size());
+    ten.train->get_view(0, view, want.data(), crop);
+    prepare_new_image(decoded, ten.train->mean_image(), crop, got.data(), view);
+    CHECK(got == want);
+  }
   // A mean that does not fit the input is refused; no mean: [0, 1] values of the centre crop.
   RgbImage grey{.height = 40, .width = 30, .pixels = std::vector<uint8_t>(40 * 30 * 3, 51)};
   std::vector<float> out(3 * 20 * 20);
@@ -386,6 +398,10 @@ TEST_CASE("new image: a file prepared for classify equals the image folder's eva
   for (float v : out) CHECK(v == doctest::Approx(0.2));
   prepare_new_image(grey, Tensor(), Shape{1, 20, 20}, out.data());
   CHECK(out[0] == 51.0f / 255.0f);  // grey stays exact through the luma
+  CHECK_THROWS_WITH_AS(prepare_new_image(grey, Tensor(), Shape{1, 20, 20}, out.data(), 3), doctest::Contains("colour model"),
+                       Error);
+  CHECK_THROWS_WITH_AS(prepare_new_image(grey, Tensor(), Shape{3, 20, 20}, out.data(), 10), doctest::Contains("view 10"),
+                       Error);
   std::filesystem::remove_all(root);
 }
 

@@ -15,7 +15,8 @@ uint8_t luma(const uint8_t* rgb) { return static_cast<uint8_t>((299 * rgb[0] + 5
 
 }  // namespace
 
-void prepare_new_image(const RgbImage& image, const Tensor& mean_in, const Shape& input, float* out) {
+void prepare_new_image(const RgbImage& image, const Tensor& mean_in, const Shape& input, float* out, int view) {
+  if (view < 0 || view > 9) fail("evaluation view {} does not exist (0 to 9)", view);
   if (input.rank() != 3) fail("an image input is [C, H, W]; this one is {}", input.str());
   const int64_t channels = input[0], h = input[1], w = input[2];
   Tensor mean = mean_in;
@@ -35,9 +36,12 @@ void prepare_new_image(const RgbImage& image, const Tensor& mean_in, const Shape
     ImageStats stats;
     stats.side = side;
     stats.mean.assign(mean.data<float>(), mean.data<float>() + mean.num_elements());
-    apply_crop(square.data(), stats, eval_crop(0, side, h, w), h, w, out);
+    apply_crop(square.data(), stats, eval_crop(view, side, h, w), h, w, out);
     return;
   }
+  if (view != 0)
+    fail("ten-crop views need a colour model with a prepared square larger than its input; this one is grey, [1, {}, {}]",
+         side, side);
   // The Fashion-MNIST path (fashion_mnist.cc): grey, mean subtracted, resized, channels repeated.
   std::vector<float> grey(static_cast<size_t>(side * side));
   for (int64_t i = 0; i < side * side; ++i)

@@ -15,7 +15,9 @@ namespace graphrun {
 // size and repeated over its channels, as fashion_mnist.cc does). Without a mean (an invalid
 // tensor) the image is prepared as a [C == 3 ? 3 : 1, S, S] set with a zero mean, S the larger
 // side of the input. `input` is [C, H, W]; `out` gets C * H * W floats. Throws Error when
-// the mean does not fit the input.
-void prepare_new_image(const RgbImage& image, const Tensor& mean, const Shape& input, float* out);
+// the mean does not fit the input. `view` picks one of the ten evaluation crops of a colour model
+// (image_transform.h's eval_crop: 0 the centre, 1-4 the corners, 5-9 the same flipped); a grey
+// model has only the whole square (view 0).
+void prepare_new_image(const RgbImage& image, const Tensor& mean, const Shape& input, float* out, int view = 0);
 
 }  // namespace graphrun

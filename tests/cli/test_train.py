@@ -242,6 +242,8 @@ def check_classify(run_dir, tmp):
     text = run(GRAPHRUN, "classify", MINI, files[0], "--weights", run_dir / "weights.npz", "--top", "3").stdout
     if len(text.splitlines()) != 4 or names[results[0]["top"][0]["class"]] not in text:
         fail(f"classify prints:\n{text}")
+    expect_error(GRAPHRUN, ["classify", MINI, files[0], "--weights", run_dir / "weights.npz", "--ten-crop"],
+                 "ten-crop views need a colour model")
     (tmp / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0\x00")
     expect_error(GRAPHRUN, ["classify", MINI, files[0], tmp / "broken.jpg", "--weights", run_dir / "weights.npz"],
                  "broken.jpg")

@@ -27,6 +27,7 @@ struct ClassifyArgs {
   int top = 5;
   int64_t batch_size = 32;
   bool json = false;
+  bool ten_crop = false;
 };
 
 // An option's file, or the file of that name beside the weights when there is one.
@@ -57,6 +58,17 @@ std::string image_input(const Graph& graph) {
   return found;
 }
 
+// Softmax of each row of `logits` [rows, classes], averaged over each run of `views` rows (an
+// image's evaluation views): [rows / views, classes].
+Tensor average_softmax(const Tensor& logits, int views) {
+  const int64_t rows = logits.shape()[0], classes = logits.shape()[1];
+  Tensor out = Tensor::zeros(DType::kFloat64, Shape{rows / views, classes});
+  for (int64_t r = 0; r < rows; ++r)
+    for (const auto& [c, p] : top_classes(logits, r, static_cast<int>(classes), /*already_probabilities=*/false))
+      out.data<double>()[r / views * classes + c] += p / views;
+  return out;
+}
+
 void classify(const ClassifyArgs& args) {
   if (args.batch_size < 1) fail("--batch-size must be at least 1");
   const std::string mean_path = beside_weights(args.mean, args.weights, "mean.npz");
@@ -76,8 +88,10 @@ void classify(const ClassifyArgs& args) {
                args.weights);
   }
 
+  // Ten-crop (the paper's test-time views): ten rows per image, their softmax averaged.
+  const int views = args.ten_crop ? 10 : 1;
   const int64_t batch = std::min<int64_t>(args.batch_size, static_cast<int64_t>(args.images.size()));
-  Graph model = load_graph_for(args.graph, batch);
+  Graph model = load_graph_for(args.graph, batch * views);
   const std::string input = image_input(model);
   const std::string logits = find_logits(model);
   const TensorInfo& info = model.node(input).outputs[0];
@@ -96,21 +110,23 @@ void classify(const ClassifyArgs& args) {
   for (size_t first = 0; first < args.images.size(); first += static_cast<size_t>(batch)) {
     const size_t count = std::min(args.images.size() - first, static_cast<size_t>(batch));
     std::vector<int64_t> dims = info.shape.dims();
-    dims[0] = static_cast<int64_t>(count);
+    dims[0] = static_cast<int64_t>(count) * views;
     Tensor images(DType::kFloat32, Shape(dims));
     for (size_t i = 0; i < count; ++i) {
       const std::string& path = args.images[first + i];
       std::vector<uint8_t> bytes = read_image_file(path);
       RgbImage decoded = decode_image(bytes.data(), bytes.size(), path, mean.valid() ? mean.shape()[1] : 0);
-      try {
-        prepare_new_image(decoded, mean, image, images.data<float>() + i * image.num_elements());
-      } catch (const Error& e) {
-        fail("'{}' with the mean image of '{}': {}", path, mean_path.empty() ? "(none)" : mean_path, e.what());
+      for (int v = 0; v < views; ++v) {
+        try {
+          prepare_new_image(decoded, mean, image, images.data<float>() + (i * views + v) * image.num_elements(), v);
+        } catch (const Error& e) {
+          fail("'{}' with the mean image of '{}': {}", path, mean_path.empty() ? "(none)" : mean_path, e.what());
+        }
       }
     }
-    Tensor out = executor.run({{input, images}}, {logits}).at(0);
+    Tensor probabilities = average_softmax(executor.run({{input, images}}, {logits}).at(0), views);
     for (size_t i = 0; i < count; ++i) {
-      auto top = top_classes(out, static_cast<int64_t>(i), args.top, /*already_probabilities=*/false);
+      auto top = top_classes(probabilities, static_cast<int64_t>(i), args.top, /*already_probabilities=*/true);
       auto name = [&](int64_t c) { return labels.empty() ? std::to_string(c) : labels[c]; };
       if (args.json) {
         nlohmann::ordered_json line = {{"image", args.images[first + i]}, {"top", nlohmann::json::array()}};
@@ -139,6 +155,9 @@ void add_classify(CLI::App& app) {
   add_devices_option(sub, args->devices);
   add_precision_option(sub);
   sub->add_flag("--json", args->json, "one JSON line per image");
+  sub->add_flag("--ten-crop", args->ten_crop,
+                "average the softmax of the centre and four corner crops and their flips (the paper's test-time views; "
+                "colour models)");
   sub->callback([args] { classify(*args); });
 }
 
