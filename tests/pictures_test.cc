@@ -2,6 +2,9 @@
 // read from a metrics file (graphrun plot).
 #include <doctest/doctest.h>
 
+#include <boost/archive/iterators/binary_from_base64.hpp>
+#include <boost/archive/iterators/transform_width.hpp>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +16,7 @@
 #include "runtime/train/training_curves.h"
 #include "runtime/viz/chart_svg.h"
 #include "runtime/viz/filter_grid.h"
+#include "runtime/viz/prediction_cards.h"
 
 using namespace graphrun;
 
@@ -245,4 +249,43 @@ TEST_CASE("training curves: several runs side by side, one colour and label per 
   CHECK(charts[1].series[0].points == std::vector<std::pair<double, double>>{{10, 0.4}});
   CHECK(charts[2].series[1].points.back() == std::pair{10.0, 180.0});
   CHECK(charts[2].series[1].color == charts[0].series[1].color);
+}
+
+TEST_CASE("prediction cards: base64 as RFC 4648 writes it") {
+  auto b64 = [](const std::string& text) { return base64(std::vector<uint8_t>(text.begin(), text.end())); };
+  CHECK(b64("") == "");
+  CHECK(b64("f") == "Zg==");
+  CHECK(b64("fo") == "Zm8=");
+  CHECK(b64("foo") == "Zm9v");
+  CHECK(b64("foobar") == "Zm9vYmFy");
+}
+
+TEST_CASE("prediction cards: each image embedded losslessly, its classes as bars of their probability") {
+  std::vector<PredictionCard> cards(4);
+  for (int i = 0; i < 4; ++i) {
+    cards[i].image = {.height = 6, .width = 5, .pixels = std::vector<uint8_t>(6 * 5 * 3)};
+    for (size_t k = 0; k < cards[i].image.pixels.size(); ++k) cards[i].image.pixels[k] = static_cast<uint8_t>(k * 7 + i);
+    cards[i].title = fmt::format("image_{}.jpg", i);
+    cards[i].top = {{"cat & dog", 0.75}, {"<other>", 0.25}};
+  }
+  std::string svg = render_prediction_cards_svg(cards, 3);
+  CHECK(svg.find("width=\"990\" height=\"300\"") != std::string::npos);  // 3 columns, 2 rows
+  CHECK(count(svg, "<image ") == 4);
+  CHECK(svg.find("cat &amp; dog 75.0%") != std::string::npos);
+  CHECK(svg.find("&lt;other&gt; 25.0%") != std::string::npos);
+  // Bars: 170 pixels is probability 1.
+  CHECK(svg.find("width=\"127.5\" height=\"16\"") != std::string::npos);
+  CHECK(svg.find("width=\"42.5\" height=\"16\"") != std::string::npos);
+  // The third image decodes to the pixels it was given.
+  size_t at = 0;
+  for (int i = 0; i < 3; ++i) at = svg.find("base64,", at) + 7;
+  std::string encoded = svg.substr(at, svg.find('"', at) - at);
+  using namespace boost::archive::iterators;
+  using Decoder = transform_width<binary_from_base64<std::string::const_iterator>, 8, 6>;
+  std::string trimmed = encoded.substr(0, encoded.find('='));
+  std::vector<uint8_t> png(Decoder(trimmed.begin()), Decoder(trimmed.end()));
+  RgbImage decoded = decode_image(png.data(), png.size(), "card 2");
+  CHECK(decoded.width == 5);
+  CHECK(decoded.height == 6);
+  CHECK(decoded.pixels == cards[2].image.pixels);
 }

@@ -239,6 +239,16 @@ def check_classify(run_dir, tmp):
     accuracy = np.mean([r["top"][0]["class"] == labels[i] for i, r in enumerate(results[:n])])
     if accuracy < 0.6:
         fail(f"classify: top-1 on {n} test images only {accuracy}")
+    # --picture: a card per image, its thumbnail and its top classes (the paper's Figure 4).
+    import xml.etree.ElementTree as ET
+    run(GRAPHRUN, "classify", MINI, *files[:5], "--weights", run_dir / "weights.npz", "--picture", tmp / "cards.svg")
+    root = ET.parse(tmp / "cards.svg").getroot()
+    images = list(root.iter("{http://www.w3.org/2000/svg}image"))
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    if len(images) != 5 or [t for t in texts if t.startswith("test_")] != [f.name for f in files[:5]]:
+        fail(f"classify --picture: {len(images)} images, titles {texts[:8]}")
+    if names[results[0]["top"][0]["class"]] not in texts[1]:
+        fail(f"classify --picture: the first card's top class is {texts[1]!r}")
     text = run(GRAPHRUN, "classify", MINI, files[0], "--weights", run_dir / "weights.npz", "--top", "3").stdout
     if len(text.splitlines()) != 4 or names[results[0]["top"][0]["class"]] not in text:
         fail(f"classify prints:\n{text}")

@@ -7,11 +7,14 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/graph_io.h"
 #include "core/npz.h"
 #include "runtime/data/image_codec.h"
+#include "runtime/data/image_transform.h"
 #include "runtime/data/new_image.h"
 #include "runtime/exec/executor.h"
 #include "runtime/train/training_graph.h"
+#include "runtime/viz/prediction_cards.h"
 #include "tools/graphrun/cli_common.h"
 
 namespace graphrun::cli {
@@ -19,6 +22,8 @@ namespace graphrun::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr int64_t kThumbnail = 128;  // pixels a side of an image in --picture
 
 struct ClassifyArgs {
   std::string graph, weights, mean, labels;
@@ -28,6 +33,7 @@ struct ClassifyArgs {
   int64_t batch_size = 32;
   bool json = false;
   bool ten_crop = false;
+  std::string picture;  // an SVG of the images and their classes
 };
 
 // An option's file, or the file of that name beside the weights when there is one.
@@ -107,6 +113,8 @@ void classify(const ClassifyArgs& args) {
   load_weights(variables, graph, args.weights);
   Executor executor(std::move(graph), variables);
 
+  std::vector<PredictionCard> cards;
+  std::vector<RgbImage> thumbnails(static_cast<size_t>(batch));
   for (size_t first = 0; first < args.images.size(); first += static_cast<size_t>(batch)) {
     const size_t count = std::min(args.images.size() - first, static_cast<size_t>(batch));
     std::vector<int64_t> dims = info.shape.dims();
@@ -116,6 +124,12 @@ void classify(const ClassifyArgs& args) {
       const std::string& path = args.images[first + i];
       std::vector<uint8_t> bytes = read_image_file(path);
       RgbImage decoded = decode_image(bytes.data(), bytes.size(), path, mean.valid() ? mean.shape()[1] : 0);
+      if (!args.picture.empty()) {
+        // What the model saw, at the size of the picture's cards.
+        thumbnails[i] = RgbImage{.height = kThumbnail, .width = kThumbnail,
+                                 .pixels = std::vector<uint8_t>(static_cast<size_t>(kThumbnail * kThumbnail * 3))};
+        resize_center_crop(decoded, kThumbnail, thumbnails[i].pixels.data());
+      }
       for (int v = 0; v < views; ++v) {
         try {
           prepare_new_image(decoded, mean, image, images.data<float>() + (i * views + v) * image.num_elements(), v);
@@ -128,6 +142,12 @@ void classify(const ClassifyArgs& args) {
     for (size_t i = 0; i < count; ++i) {
       auto top = top_classes(probabilities, static_cast<int64_t>(i), args.top, /*already_probabilities=*/true);
       auto name = [&](int64_t c) { return labels.empty() ? std::to_string(c) : labels[c]; };
+      if (!args.picture.empty()) {
+        PredictionCard& card = cards.emplace_back();
+        card.title = fs::path(args.images[first + i]).filename().string();
+        card.image = std::move(thumbnails[i]);
+        for (const auto& [c, p] : top) card.top.emplace_back(name(c), p);
+      }
       if (args.json) {
         nlohmann::ordered_json line = {{"image", args.images[first + i]}, {"top", nlohmann::json::array()}};
         for (const auto& [c, p] : top) line["top"].push_back({{"class", c}, {"label", name(c)}, {"p", p}});
@@ -137,6 +157,10 @@ void classify(const ClassifyArgs& args) {
         for (const auto& [c, p] : top) fmt::print("  {:6.2f}%  {}\n", 100 * p, labels.empty() ? fmt::format("class {}", c) : fmt::format("{} ({})", labels[c], c));
       }
     }
+  }
+  if (!args.picture.empty()) {
+    write_file_atomically(args.picture, render_prediction_cards_svg(cards));
+    fmt::print(stderr, "wrote {}: {} images with their classes\n", args.picture, cards.size());
   }
 }
 
@@ -155,6 +179,7 @@ void add_classify(CLI::App& app) {
   add_devices_option(sub, args->devices);
   add_precision_option(sub);
   sub->add_flag("--json", args->json, "one JSON line per image");
+  sub->add_option("--picture", args->picture, "also draw the images and their classes as an SVG (the paper's Figure 4)");
   sub->add_flag("--ten-crop", args->ten_crop,
                 "average the softmax of the centre and four corner crops and their flips (the paper's test-time views; "
                 "colour models)");
