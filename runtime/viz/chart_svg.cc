@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "runtime/viz/xml_escape.h"
 
 namespace graphrun {
 
@@ -14,21 +15,6 @@ namespace {
 
 // Plot area inside a chart: room for the title above, tick labels left and below.
 constexpr int kLeft = 70, kRight = 20, kTop = 34, kBottom = 46;
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      // Control characters are not allowed in XML 1.0 (a file name in a legend may hold one).
-      default: out += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') ? '?' : c;
-    }
-  }
-  return out;
-}
 
 struct Range {
   double lo = INFINITY, hi = -INFINITY;
@@ -93,7 +79,7 @@ void render_chart(const Chart& chart, Range xr, int width, int height, int y0, s
   auto sy = [&](double y) { return y0 + kTop + (yr.hi - y) / (yr.hi - yr.lo) * plot_h; };
 
   svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"15\" font-weight=\"bold\">{}</text>\n", kLeft, y0 + 20,
-                     escape(chart.title));
+                     xml_escape(chart.title));
   for (double t : yticks) {
     svg += fmt::format("<line x1=\"{}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>\n", kLeft,
                        kLeft + plot_w, sy(t), sy(t));
@@ -110,7 +96,7 @@ void render_chart(const Chart& chart, Range xr, int width, int height, int y0, s
   svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" stroke=\"#444\"/>\n",
                      kLeft, y0 + kTop, plot_w, plot_h);
   svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n",
-                     kLeft + plot_w / 2, y0 + height - 8, escape(chart.x_label));
+                     kLeft + plot_w / 2, y0 + height - 8, xml_escape(chart.x_label));
 
   for (const auto& s : chart.series) {
     auto points = thin(s.points, xr, static_cast<int>(plot_w));
@@ -120,7 +106,7 @@ void render_chart(const Chart& chart, Range xr, int width, int height, int y0, s
     coords.pop_back();
     svg += fmt::format("<polyline class=\"series\" data-label=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" "
                        "stroke-opacity=\"{}\" points=\"{}\"/>\n",
-                       escape(s.label), s.color, s.opacity, coords);
+                       xml_escape(s.label), s.color, s.opacity, coords);
     if (s.markers)
       for (const auto& [x, y] : points)
         svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"{}\"/>\n", sx(x), sy(y), s.color);
@@ -134,7 +120,7 @@ void render_chart(const Chart& chart, Range xr, int width, int height, int y0, s
                        "stroke-opacity=\"{}\"/>\n",
                        text_left - 30, text_left - 6, y0 + 16, y0 + 16, s.color, s.opacity);
     svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"12\">{}</text>\n", text_left, y0 + 20,
-                       escape(s.label));
+                       xml_escape(s.label));
     legend_right = text_left - 44;
   }
 }

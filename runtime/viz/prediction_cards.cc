@@ -7,26 +7,13 @@
 #include <boost/archive/iterators/transform_width.hpp>
 
 #include "core/error.h"
+#include "runtime/viz/xml_escape.h"
 
 namespace graphrun {
 
 namespace {
 
 constexpr int kCardWidth = 330, kCardHeight = 150, kThumb = 128, kBarLeft = 148, kBarWidth = 170;
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
-    }
-  }
-  return out;
-}
 
 // The end of a long file name, which tells images apart better than its start.
 std::string shortened(const std::string& text, size_t width) {
@@ -58,14 +45,14 @@ std::string render_prediction_cards_svg(const std::vector<PredictionCard>& cards
     svg += fmt::format("<g class=\"card\">\n<image x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" href=\"data:image/png;base64,{}\"/>\n",
                        x + 8, y + 11, kThumb, kThumb, base64(png));
     svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"bold\">{}</text>\n", x + kBarLeft, y + 22,
-                       escape(shortened(card.title, 26)));
+                       xml_escape(shortened(card.title, 26)));
     for (size_t k = 0; k < card.top.size() && k < 5; ++k) {
       const auto& [label, p] = card.top[k];
       const int row_y = y + 32 + static_cast<int>(k) * 22;
       svg += fmt::format("<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"16\" fill=\"{}\"/>\n", x + kBarLeft,
                          row_y, std::clamp(p, 0.0, 1.0) * kBarWidth, k == 0 ? "#9ecae1" : "#deebf7");
       svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\">{} {:.1f}%</text>\n", x + kBarLeft + 4, row_y + 12,
-                         escape(shortened(label, 20)), 100 * p);
+                         xml_escape(shortened(label, 20)), 100 * p);
     }
     svg += "</g>\n";
   }
