@@ -383,10 +383,13 @@ TEST_CASE("new image: a file prepared for classify equals the image folder's eva
   REQUIRE(ten.train->views() == 10);
   std::vector<uint8_t> bytes = read_image_file(folder.files[0]);
   RgbImage decoded = decode_image(bytes.data(), bytes.size(), folder.files[0], 256);
+  // All ten from one scaling of the image, as classify --ten-crop prepares them.
+  const auto per_view = static_cast<size_t>(crop.num_elements());
+  std::vector<float> all(10 * per_view);
+  NewImagePreparer(ten.train->mean_image(), crop).prepare(decoded, all.data(), 0, 10);
   for (int view = 0; view < 10; ++view) {
-    std::vector<float> want(static_cast<size_t>(crop.num_elements())), got(want.size());
+    std::vector<float> want(per_view), got(all.begin() + view * per_view, all.begin() + (view + 1) * per_view);
     ten.train->get_view(0, view, want.data(), crop);
-    prepare_new_image(decoded, ten.train->mean_image(), crop, got.data(), view);
     CHECK(got == want);
   }
   // A mean that does not fit the input is refused; no mean: [0, 1] values of the centre crop.

@@ -1,8 +1,9 @@
 // The CUDA caching allocator of one logical GPU device. Blocks are rounded up to size classes
 // and a freed block goes back to its class's free list (core/block_cache.h) instead of to
-// cudaFree, so a training step in the steady state calls neither cudaMalloc nor cudaFree. Reuse is safe without events because each logical device has one in-order
-// stream and its kernels use only its own allocator's blocks: work queued after the free runs
-// after the work that used the block. (A block read by another device's stream, as a Recv reads
+// cudaFree, so a training step in the steady state calls neither cudaMalloc nor cudaFree. Reuse
+// is safe without events because each logical device has one in-order stream and its kernels
+// use only its own allocator's blocks: work queued after the free runs after the work that used
+// the block. (A block read by another device's stream, as a Recv reads
 // a Send's tensor, stays owned by the producer's output until the run ends, and runs end with
 // every stream synchronized: runtime/exec/executor.cc.)
 #pragma once

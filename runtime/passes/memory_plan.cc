@@ -65,8 +65,9 @@ std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const st
   };
 
   // Variables and feeds are resident from the start of the step to its end.
+  auto resident = [&](int node) { return graph.nodes[node].op == "Variable" || graph.nodes[node].op == "Placeholder"; };
   for (int i = 0; i < n; ++i) {
-    if (!needed[i] || (graph.nodes[i].op != "Variable" && graph.nodes[i].op != "Placeholder")) continue;
+    if (!needed[i] || !resident(i)) continue;
     DeviceMemoryPlan& plan = plans[device_of(i)];
     for (const auto& out : graph.nodes[i].outputs)
       (graph.nodes[i].op == "Variable" ? plan.variable_bytes : plan.feed_bytes) += bytes_of(out);
@@ -78,7 +79,7 @@ std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const st
     DeviceMemoryPlan& plan = plans[device];
     for (size_t k = 0; k < node.outputs.size(); ++k) {
       const double bytes = bytes_of(node.outputs[k]);
-      if (node.op == "Variable" || node.op == "Placeholder") {
+      if (resident(i)) {
         buffers.push_back({device, bytes, 1, true});
       } else if (output_aliases_input(node.op) && !node.inputs.empty()) {
         // An update's k-th output is its k-th variable (input 1 + k of a fused update).

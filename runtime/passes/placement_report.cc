@@ -1,8 +1,8 @@
 #include "runtime/passes/placement_report.h"
 
-#include "runtime/passes/memory_plan.h"
-
 #include <set>
+
+#include "runtime/passes/memory_plan.h"
 
 namespace graphrun {
 

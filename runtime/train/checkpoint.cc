@@ -95,4 +95,10 @@ proto::Checkpoint read_checkpoint(const std::string& path) {
   return checkpoint;
 }
 
+std::map<std::string, Tensor> checkpoint_weights(const proto::Checkpoint& checkpoint, const std::string& path) {
+  std::map<std::string, Tensor> weights;
+  for (const auto& nt : checkpoint.weights()) weights[nt.name()] = tensor_from_proto(nt.tensor(), path + "[" + nt.name() + "]");
+  return weights;
+}
+
 }  // namespace graphrun

@@ -3,6 +3,7 @@
 // previous checkpoint survives a crash mid-write and a truncated file is named as such.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "core/proto/checkpoint.pb.h"
@@ -16,5 +17,7 @@ bool is_checkpoint_file(const std::string& path);
 
 proto::Tensor tensor_to_proto(const Tensor& tensor);
 Tensor tensor_from_proto(const proto::Tensor& proto, const std::string& origin);
+// A checkpoint's model weights by variable name (`path` names them in errors).
+std::map<std::string, Tensor> checkpoint_weights(const proto::Checkpoint& checkpoint, const std::string& path);
 
 }  // namespace graphrun

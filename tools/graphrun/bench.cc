@@ -40,11 +40,13 @@ struct Step {
   std::map<std::string, Tensor> feeds;
   std::vector<std::string> fetches, targets;
   bool training = false;
+  std::map<std::string, DeviceMemoryPlan> memory_plan;  // by device
 };
 
-// Fails before the batch is made when the step cannot fit its devices' memory.
-void check_step_fits(const Graph& compiled, const Step& step, int64_t batch, const std::string& first_device) {
-  check_memory_fits(plan_step_memory(compiled, step.fetches, step.targets, first_device),
+// Plans the step's memory and fails before the batch is made when it cannot fit its devices'.
+void plan_step(const Graph& compiled, Step& step, int64_t batch, const std::string& first_device) {
+  step.memory_plan = plan_step_memory(compiled, step.fetches, step.targets, first_device);
+  check_memory_fits(step.memory_plan,
                     fmt::format("a {} step of '{}' at batch {}", step.training ? "training" : "forward", compiled.name, batch));
 }
 
@@ -54,7 +56,7 @@ Step make_step(Graph& graph, bool train, const std::string& devices) {
   if (!train) {
     step.fetches = default_fetches(graph);
     Graph compiled = compile_for_devices(graph, devices);
-    check_step_fits(compiled, step, graph.batch_size, first_device);
+    plan_step(compiled, step, graph.batch_size, first_device);
     step.feeds = random_feeds(graph, 1);
     graph = std::move(compiled);
     return step;
@@ -65,7 +67,7 @@ Step make_step(Graph& graph, bool train, const std::string& devices) {
   step.fetches = {t.loss};
   step.targets = t.updates;
   step.training = true;
-  check_step_fits(t.graph, step, graph.batch_size, first_device);
+  plan_step(t.graph, step, graph.batch_size, first_device);
   int64_t classes = t.graph.info(t.graph.resolve(t.logits)).shape[1];
   step.feeds[t.data] = random_tensor(t.graph.node(t.data).outputs[0], 1);
   step.feeds[t.labels] = random_tensor(t.graph.node(t.labels).outputs[0], 2, classes);
@@ -109,7 +111,6 @@ void bench(const BenchArgs& args) {
   Step step = make_step(graph, args.train, args.devices);
   std::vector<DeviceName> devices = parse_device_list(args.devices);
   keep_feeds_on(get_device(devices.front()), step.feeds);
-  auto memory_plan = plan_step_memory(graph, step.fetches, step.targets, devices.front().str());
   VariableStore variables;
   const bool profiling = args.profile || !args.trace.empty();
   Executor executor(std::move(graph), variables,
@@ -138,7 +139,7 @@ void bench(const BenchArgs& args) {
   double peak_mib = static_cast<double>(host_allocator().peak_bytes()) / (1 << 20);
   // The plan's peak over every device, to set beside the measured one.
   double planned_mib = 0;
-  for (const auto& [device, plan] : memory_plan) planned_mib += plan.peak_bytes / (1 << 20);
+  for (const auto& [device, plan] : step.memory_plan) planned_mib += plan.peak_bytes / (1 << 20);
   auto device_peaks = device_peaks_mib(devices);
   double device_peak_mib = 0;
   for (const auto& [name, mib] : device_peaks) device_peak_mib += mib;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "core/graph_io.h"
@@ -69,9 +70,10 @@ std::string image_input(const Graph& graph) {
 Tensor average_softmax(const Tensor& logits, int views) {
   const int64_t rows = logits.shape()[0], classes = logits.shape()[1];
   Tensor out = Tensor::zeros(DType::kFloat64, Shape{rows / views, classes});
-  for (int64_t r = 0; r < rows; ++r)
-    for (const auto& [c, p] : top_classes(logits, r, static_cast<int>(classes), /*already_probabilities=*/false))
-      out.data<double>()[r / views * classes + c] += p / views;
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<double> p = row_probabilities(logits, r, /*already_probabilities=*/false);
+    for (int64_t c = 0; c < classes; ++c) out.data<double>()[r / views * classes + c] += p[c] / views;
+  }
   return out;
 }
 
@@ -84,10 +86,6 @@ void classify(const ClassifyArgs& args) {
     auto arrays = read_npz(mean_path);
     if (!arrays.contains("mean")) fail("'{}' has no array 'mean'", mean_path);
     mean = arrays.at("mean");
-    const Shape& m = mean.shape();
-    if (mean.dtype() != DType::kFloat32 || m.rank() != 3 || (m[0] != 3 && m[0] != 1) || m[1] != m[2] || m[1] < 1)
-      fail("the mean image in '{}' is {} {}; it must be float32 [3, S, S] or [1, S, S]", mean_path,
-           dtype_name(mean.dtype()), m.str());
   } else {
     // On stderr, so it reaches a user of --json too: without the mean the classes are suspect.
     fmt::print(stderr, "warning: no mean.npz beside '{}' (nor --mean): images go in as [0, 1] values, no mean subtracted\n",
@@ -108,6 +106,13 @@ void classify(const ClassifyArgs& args) {
   const int64_t classes = model.info(model.resolve(logits)).shape[1];
   if (!labels.empty() && static_cast<int64_t>(labels.size()) != classes)
     fail("the labels file lists {} classes, the graph's logits '{}' have {}", labels.size(), logits, classes);
+  // The mean checked against the input once, before any image.
+  std::optional<NewImagePreparer> preparer;
+  try {
+    preparer.emplace(mean, image);
+  } catch (const Error& e) {
+    fail("the mean image of '{}' for graph '{}': {}", mean_path.empty() ? "(none)" : mean_path, model.name, e.what());
+  }
   Graph graph = compile_for_devices(model, args.devices);
   VariableStore variables;
   load_weights(variables, graph, args.weights);
@@ -123,19 +128,17 @@ void classify(const ClassifyArgs& args) {
     for (size_t i = 0; i < count; ++i) {
       const std::string& path = args.images[first + i];
       std::vector<uint8_t> bytes = read_image_file(path);
-      RgbImage decoded = decode_image(bytes.data(), bytes.size(), path, mean.valid() ? mean.shape()[1] : 0);
+      RgbImage decoded = decode_image(bytes.data(), bytes.size(), path, mean.valid() ? preparer->side() : 0);
       if (!args.picture.empty()) {
         // What the model saw, at the size of the picture's cards.
         thumbnails[i] = RgbImage{.height = kThumbnail, .width = kThumbnail,
                                  .pixels = std::vector<uint8_t>(static_cast<size_t>(kThumbnail * kThumbnail * 3))};
         resize_center_crop(decoded, kThumbnail, thumbnails[i].pixels.data());
       }
-      for (int v = 0; v < views; ++v) {
-        try {
-          prepare_new_image(decoded, mean, image, images.data<float>() + (i * views + v) * image.num_elements(), v);
-        } catch (const Error& e) {
-          fail("'{}' with the mean image of '{}': {}", path, mean_path.empty() ? "(none)" : mean_path, e.what());
-        }
+      try {
+        preparer->prepare(decoded, images.data<float>() + i * views * image.num_elements(), 0, views);
+      } catch (const Error& e) {
+        fail("'{}' with the mean image of '{}': {}", path, mean_path.empty() ? "(none)" : mean_path, e.what());
       }
     }
     Tensor probabilities = average_softmax(executor.run({{input, images}}, {logits}).at(0), views);

@@ -116,7 +116,7 @@ std::string human(double value) {
   return k == 0 ? fmt::format("{:.0f}", value) : fmt::format("{:.2f}{}", value, suffix[k]);
 }
 
-std::vector<std::pair<int64_t, double>> top_classes(const Tensor& out, int64_t row, int k, bool already_probabilities) {
+std::vector<double> row_probabilities(const Tensor& out, int64_t row, bool already_probabilities) {
   const int64_t classes = out.shape()[1];
   std::vector<double> p(classes);
   for (int64_t c = 0; c < classes; ++c) p[c] = out.value_as_double(row * classes + c);
@@ -125,6 +125,12 @@ std::vector<std::pair<int64_t, double>> top_classes(const Tensor& out, int64_t r
     for (auto& v : p) sum += (v = std::exp(v - mx));
     for (auto& v : p) v /= sum;
   }
+  return p;
+}
+
+std::vector<std::pair<int64_t, double>> top_classes(const Tensor& out, int64_t row, int k, bool already_probabilities) {
+  const int64_t classes = out.shape()[1];
+  std::vector<double> p = row_probabilities(out, row, already_probabilities);
   std::vector<int64_t> order(classes);
   std::iota(order.begin(), order.end(), 0);
   const int64_t n = std::clamp<int64_t>(k, 0, classes);

@@ -46,6 +46,9 @@ std::vector<std::string> default_fetches(const Graph& graph);
 int64_t node_parameters(const Graph& graph, const Node& node);
 int64_t total_parameters(const Graph& graph);
 // Row `row` of a classifier's output [batch, classes] as probabilities (softmax of logits, or as
+// they are), by class.
+std::vector<double> row_probabilities(const Tensor& out, int64_t row, bool already_probabilities);
+// Row `row` of a classifier's output [batch, classes] as probabilities (softmax of logits, or as
 // they are), its `k` most likely classes first: (class, probability).
 std::vector<std::pair<int64_t, double>> top_classes(const Tensor& out, int64_t row, int k, bool already_probabilities);
 // 1234567 -> "1.23M"

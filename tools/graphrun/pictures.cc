@@ -27,11 +27,7 @@ namespace {
 
 // Model weights by variable name from an .npz (train's weights.npz) or a checkpoint.
 std::map<std::string, Tensor> read_weights(const std::string& path) {
-  if (!is_checkpoint_file(path)) return read_npz(path);
-  proto::Checkpoint ckpt = read_checkpoint(path);
-  std::map<std::string, Tensor> weights;
-  for (const auto& nt : ckpt.weights()) weights[nt.name()] = tensor_from_proto(nt.tensor(), path + "[" + nt.name() + "]");
-  return weights;
+  return is_checkpoint_file(path) ? checkpoint_weights(read_checkpoint(path), path) : read_npz(path);
 }
 
 bool is_image_kernel(const Tensor& t) { return t.shape().rank() == 4 && (t.shape()[1] == 3 || t.shape()[1] == 1); }

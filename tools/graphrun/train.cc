@@ -101,8 +101,7 @@ void add_export_cmd(CLI::App& app) {
   sub->add_option("output", *out, "the .npz to write")->required();
   sub->callback([in, out] {
     proto::Checkpoint ckpt = read_checkpoint(*in);
-    std::map<std::string, Tensor> weights;
-    for (const auto& nt : ckpt.weights()) weights[nt.name()] = tensor_from_proto(nt.tensor(), *in + "[" + nt.name() + "]");
+    std::map<std::string, Tensor> weights = checkpoint_weights(ckpt, *in);
     write_npz(*out, weights);
     fmt::print("{}: {} weights of graph '{}' (step {})\n", *out, weights.size(), ckpt.graph(), ckpt.step());
   });
