@@ -7,14 +7,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential cmake ninja-build pkg-config libtbb-dev libboost-graph-dev libprotobuf-dev
-          protobuf-compiler libfmt-dev doctest-dev libcli11-dev libdnnl-dev libzip-dev zlib1g-dev
-          nlohmann-json3-dev libturbojpeg0-dev libpng-dev dataset-fashion-mnist python3 python3-numpy
-          python3-torch python3-torchvision python3-pil graphviz librsvg2-bin)
+# What the main job needs to build and run (the plugin SDK included), and what only the tests add.
+# tools/ci/check_packages.py proves these lists: every system file the build and the tests used
+# belongs to a package listed here, to one they depend on, or to every Debian image.
+# ocl-icd-opencl-dev: Debian's oneDNN CMake package calls find_package(OpenCL REQUIRED) but only
+# recommends it.
+MAIN_PACKAGES=(build-essential cmake ninja-build pkg-config libtbb-dev libboost-graph-dev libprotobuf-dev
+               protobuf-compiler libfmt-dev libcli11-dev libdnnl-dev ocl-icd-opencl-dev libzip-dev
+               zlib1g-dev nlohmann-json3-dev libturbojpeg0-dev libpng-dev dataset-fashion-mnist)
+TEST_PACKAGES=(doctest-dev python3 python3-numpy python3-torch python3-torchvision python3-pil graphviz
+               librsvg2-bin)
 
-install_missing() {
+install_missing() {  # install_missing PACKAGE...
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return
@@ -36,8 +42,8 @@ build() {  # build DIR TARGET [cmake args...]
 
 case "${1:-main}" in
   main)
-    install_missing
-    build build all
+    install_missing "${MAIN_PACKAGES[@]}"
+    build build all -DGRAPHRUN_TESTS=OFF
     build/graphrun inspect graphs/alexnet.pb | tail -n 1
     # The main job: one epoch of the AlexNet-shaped net on Fashion-MNIST, then its accuracy.
     build/graphrun train graphs/alexnet_mini.pb --data fashion-mnist --checkpoint-dir runs/alexnet_mini \
@@ -47,8 +53,8 @@ case "${1:-main}" in
     build/graphrun filters runs/alexnet_mini/weights.npz -o runs/alexnet_mini/conv1_filters.png
     ;;
   test)
-    install_missing
-    build build all
+    install_missing "${MAIN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    build build all -DGRAPHRUN_TESTS=ON
     (cd build && ctest --output-on-failure -j "$JOBS")
     # The bad-input corpus again, under AddressSanitizer and UndefinedBehaviorSanitizer.
     build build-asan graphrun -DGRAPHRUN_SANITIZE=ON -DGRAPHRUN_CUDA=OFF -DGRAPHRUN_TESTS=OFF
@@ -58,8 +64,12 @@ case "${1:-main}" in
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
       /usr/bin/python3 tests/cli/test_bad_images.py build-asan/graphrun
     ;;
+  packages)  # the set-up's package lists, for tools/ci/check_packages.py
+    echo "main: ${MAIN_PACKAGES[*]}"
+    echo "test: ${TEST_PACKAGES[*]}"
+    ;;
   *)
-    echo "usage: tools/dev.sh [main|test]" >&2
+    echo "usage: tools/dev.sh [main|test|packages]" >&2
     exit 2
     ;;
 esac
