@@ -31,12 +31,16 @@ const LoadedPlugin& load_plugin(const std::string& path);
 
 // Where a plugin named `entry` is: an absolute path as is; else relative to `base_dir`, then
 // along the folders of GRAPHRUN_PLUGIN_PATH (colon-separated); then an already loaded plugin
-// with that file name (`--plugin build/libswish.so` satisfies a graph's `plugin: "libswish.so"`).
+// with that file name.
 // Throws Error listing the places tried.
 std::string resolve_plugin(const std::string& entry, const std::string& base_dir);
 
 // `--plugin PATH`: relative to the working directory, then along GRAPHRUN_PLUGIN_PATH.
 const LoadedPlugin& load_plugin_arg(const std::string& path);
+// A graph file's entry: a loaded plugin (given with --plugin) of the same file name satisfies it,
+// before any copy beside the graph or along GRAPHRUN_PLUGIN_PATH; then as resolve_plugin. When
+// another copy was found and passed over, `note` says which copy was used.
+std::string resolve_graph_plugin(const std::string& entry, const std::string& graph_dir, std::string* note);
 // A graph file's plugin list, relative to the graph file's folder, then GRAPHRUN_PLUGIN_PATH.
 void load_graph_plugins(const proto::Graph& graph, const std::string& graph_path);
 

@@ -102,36 +102,73 @@ const LoadedPlugin& load_plugin(const std::string& path) {
   return load_locked(path);
 }
 
-std::string resolve_plugin(const std::string& entry, const std::string& base_dir) {
-  if (entry.empty()) fail("empty plugin name");
-  fs::path p(entry);
+namespace {
+
+// The file found for `entry` in base_dir, then along GRAPHRUN_PLUGIN_PATH; "" if none. `tried`
+// gets every place looked at.
+std::string search_plugin(const fs::path& entry, const std::string& base_dir, std::vector<std::string>& tried) {
   std::error_code ec;
-  if (p.is_absolute()) return entry;
-  std::vector<std::string> tried;
   auto candidate = [&](const fs::path& dir) {
-    fs::path full = dir.empty() ? p : dir / p;
+    fs::path full = dir.empty() ? entry : dir / entry;
     tried.push_back(full.string());
     return fs::is_regular_file(full, ec) ? full.string() : std::string();
   };
   if (std::string found = candidate(base_dir); !found.empty()) return found;
   for (const auto& dir : plugin_path_dirs())
     if (std::string found = candidate(dir); !found.empty()) return found;
-  {
-    std::lock_guard lock(loader_mutex());
-    for (const auto& loaded : plugins())
-      if (fs::path(loaded.path).filename() == p.filename()) return loaded.path;
-  }
+  return "";
+}
+
+// The path of a loaded plugin with this file name ("" if none).
+std::string loaded_with_file_name(const fs::path& entry) {
+  std::lock_guard lock(loader_mutex());
+  for (const auto& loaded : plugins())
+    if (fs::path(loaded.path).filename() == entry.filename()) return loaded.path;
+  return "";
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return fs::equivalent(a, b, ec);
+}
+
+}  // namespace
+
+std::string resolve_plugin(const std::string& entry, const std::string& base_dir) {
+  if (entry.empty()) fail("empty plugin name");
+  fs::path p(entry);
+  if (p.is_absolute()) return entry;
+  std::vector<std::string> tried;
+  if (std::string found = search_plugin(p, base_dir, tried); !found.empty()) return found;
+  if (std::string loaded = loaded_with_file_name(p); !loaded.empty()) return loaded;
   fail("plugin '{}' not found (tried {}; load it with --plugin PATH or add its folder to GRAPHRUN_PLUGIN_PATH)",
        entry, fmt::join(tried, ", "));
 }
 
 const LoadedPlugin& load_plugin_arg(const std::string& path) { return load_plugin(resolve_plugin(path, "")); }
 
+std::string resolve_graph_plugin(const std::string& entry, const std::string& graph_dir, std::string* note) {
+  if (entry.empty()) fail("empty plugin name");
+  fs::path p(entry);
+  // A plugin of this file name loaded already (with --plugin) provides the graph's ops: loading
+  // a second copy found beside the graph or along the path would register every op twice.
+  if (std::string loaded = loaded_with_file_name(p); !loaded.empty()) {
+    std::vector<std::string> tried;
+    std::string other = p.is_absolute() ? (fs::exists(p) ? entry : "") : search_plugin(p, graph_dir, tried);
+    if (note != nullptr && !other.empty() && !same_file(other, loaded))
+      *note = fmt::format("plugin '{}': using {} (loaded with --plugin), not {}", entry, loaded, other);
+    return loaded;
+  }
+  return resolve_plugin(entry, graph_dir);
+}
+
 void load_graph_plugins(const proto::Graph& graph, const std::string& graph_path) {
   std::string dir = fs::path(graph_path).parent_path().string();
   for (const auto& entry : graph.plugin()) {
     try {
-      load_plugin(resolve_plugin(entry, dir));
+      std::string note;
+      load_plugin(resolve_graph_plugin(entry, dir, &note));
+      if (!note.empty()) fmt::print(stderr, "note: {}: {}\n", graph_path, note);
     } catch (const Error& e) {
       fail("{}: {}", graph_path, e.what());
     }
