@@ -2,51 +2,24 @@
 // and input shapes; the harness builds the node through the real loader (so attr checks and
 // shape inference are those users get), feeds deterministic random inputs, and compares every
 // registered kernel with the reference kernel: |got - ref| <= atol + rtol * |ref|, printing the
-// first mismatches.
+// first mismatches. The checks themselves are runtime/check/op_check.h, which `graphrun
+// check-op` runs for plugin authors; this file turns their results into doctest checks.
 #pragma once
 
-#include <functional>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "core/graph.h"
-#include "core/kernel_registry.h"
-#include "core/tensor.h"
+#include "runtime/check/op_check.h"
 
 namespace graphrun::testing {
 
-struct OpCase {
-  std::string op;
-  std::vector<std::pair<std::string, proto::Attr>> attrs;
-  std::vector<Shape> input_shapes;
-  // dtype of each input; empty means all take the dtype under test. Use for labels (int64).
-  std::vector<DType> input_dtypes;
-  // Fills input k; default uniform(-1, 1) for floats. Use for labels or to avoid kinks.
-  std::function<void(int input, Tensor& tensor)> fill;
-  double rtol = 1e-5;
-  double atol = 1e-6;
-  uint64_t seed = 1;
-  // Gradient check: central differences of sum_j(w_j * y_j) in float64 with this step; kernels
-  // run in training mode when `training` (Dropout's mask is then the same forward and back).
-  double grad_step = 1e-6;
-  double grad_rtol = 1e-5;
-  double grad_atol = 1e-7;
-  bool training = false;
-};
-
-// The node as the loader builds it for `dtype` (inputs are Placeholders named in0, in1, ...).
-NodeInfo make_node(const OpCase& c, DType dtype, const std::string& device = "cpu:0");
-// Deterministic inputs for the case.
-std::vector<Tensor> make_inputs(const OpCase& c, const NodeInfo& node);
-// Runs one kernel on the inputs and returns its outputs.
-std::vector<Tensor> run_kernel(const KernelDef& kernel, const NodeInfo& node, const std::vector<Tensor>& inputs,
-                               bool training = false, uint64_t seed = 0, int64_t step = 0);
-// Runs the reference kernel of node's dtype.
-std::vector<Tensor> run_reference(const NodeInfo& node, const std::vector<Tensor>& inputs, bool training = false);
-
-// "" if every element is within tolerance, else a description of the first mismatches.
-std::string compare(const Tensor& got, const Tensor& want, double rtol, double atol);
+using opcheck::OpCase;
+using opcheck::build_error;
+using opcheck::compare;
+using opcheck::make_inputs;
+using opcheck::make_node;
+using opcheck::run_kernel;
+using opcheck::run_reference;
 
 // Every kernel for the op (each device type with a device here, float32 and float64) against
 // the reference kernel; returns how many kernels were compared besides the reference.
@@ -67,8 +40,5 @@ int check_gradients(const OpCase& c);
 inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 // A float64 tensor with the given values (row-major).
 Tensor tensor_of(Shape shape, std::vector<double> values);
-
-// The loader's error for this case, or "" if it builds. For shape and attr error tests.
-std::string build_error(const OpCase& c, DType dtype = DType::kFloat32);
 
 }  // namespace graphrun::testing

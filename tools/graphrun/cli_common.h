@@ -24,6 +24,13 @@ void add_place(CLI::App& app);
 void add_train(CLI::App& app);  // train, eval, export-weights
 void add_data(CLI::App& app);   // prepare, bench-data
 void add_pictures(CLI::App& app);  // filters, plot
+void add_check_op(CLI::App& app);
+
+// Thrown by a subcommand that ends with an exit code of its own (check-op: 1 when a check
+// failed), after printing what it has to say.
+struct ExitCode {
+  int code;
+};
 
 Graph load_graph_for(const std::string& path, int64_t batch_size);
 // --devices D1,D2 (alias --device): the devices a subcommand runs on; more than one splits the

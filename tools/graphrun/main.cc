@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   graphrun::cli::add_train(app);
   graphrun::cli::add_data(app);
   graphrun::cli::add_pictures(app);
+  graphrun::cli::add_check_op(app);
   // Every subcommand loads plugins, in the order given, before it runs.
   auto plugins = std::make_shared<std::vector<std::string>>();
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
         ->each([](const std::string& path) { graphrun::load_plugin_arg(path); });
   try {
     app.parse(argc, argv);
+  } catch (const graphrun::cli::ExitCode& e) {
+    return e.code;
   } catch (const CLI::ParseError& e) {
     return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
   } catch (const graphrun::Error& e) {
