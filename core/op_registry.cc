@@ -71,6 +71,11 @@ OpDefBuilder& OpDefBuilder::shape_fn(ShapeFn fn) {
   def_.shape_fn = std::move(fn);
   return *this;
 }
+OpDefBuilder& OpDefBuilder::reuse_input(int output, int input) {
+  def_.reuse_input.emplace_back(output, input);
+  return *this;
+}
+
 OpDefBuilder& OpDefBuilder::cost_fn(CostFn fn) {
   def_.cost_fn = std::move(fn);
   return *this;
@@ -99,6 +104,11 @@ OpDefBuilder& OpDefBuilder::split(SplitFn fn) {
 
 OpDef OpDefBuilder::build() && {
   GR_CHECK(def_.shape_fn != nullptr, "op {} has no shape function", def_.name);
+  for (auto [output, input] : def_.reuse_input)
+    if (output < 0 || output >= static_cast<int>(def_.outputs.size()) || input < 0 ||
+        input >= static_cast<int>(def_.inputs.size()))
+      fail("op {}: output {} cannot reuse input {}: it has {} outputs and {} inputs", def_.name, output, input,
+           def_.outputs.size(), def_.inputs.size());
   return std::move(def_);
 }
 

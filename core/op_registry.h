@@ -109,6 +109,10 @@ struct OpDef {
   GradFn grad_fn;                   // none: not differentiable (autodiff says so by name)
   std::vector<int> no_gradient;     // inputs that never get a gradient (labels, shapes)
   SplitFn split_fn;                 // none: runs whole on one device (core/split_rule.h)
+  // (output, input): the output may be written into the input's buffer when nothing else reads
+  // the input afterwards (same dtype and shape); the kernel works in place then. The executor
+  // and the memory plan both honour it.
+  std::vector<std::pair<int, int>> reuse_input;
   bool stateful = false;         // holds state across runs (Variable)
   std::string library = "builtin";  // which library registered it
 
@@ -138,6 +142,8 @@ class OpDefBuilder {
   OpDefBuilder& stateful();
   // How the op runs across several devices (core/split_rule.h); without one it runs whole.
   OpDefBuilder& split(SplitFn fn);
+  // Output `output` may reuse input `input`'s buffer (OpDef::reuse_input).
+  OpDefBuilder& reuse_input(int output, int input);
   // Applies a shared group of declarations (the attrs a forward op and its backward op share).
   OpDefBuilder& with(const std::function<void(OpDefBuilder&)>& declarations);
   OpDef build() &&;

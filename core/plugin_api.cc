@@ -38,6 +38,7 @@ struct GrOpBuilder {
 };
 struct GrShapeContext {
   InferenceContext* ctx;
+  bool read_only = false;  // a cost function's: the outputs are set already
 };
 struct GrKernelContext {
   KernelContext* ctx;
@@ -214,6 +215,29 @@ GrStatus op_shape_fn(GrOpBuilder* b, GrShapeFn fn, void* user_data) {
   });
 }
 
+GrStatus op_cost_fn(GrOpBuilder* b, GrCostFn fn, void* user_data) {
+  return host_call([&] {
+    if (fn == nullptr) fail("op {}: null cost function", b->name);
+    b->builder.cost_fn([fn, user_data](const InferenceContext& ctx) {
+      // The shape context type serves both; a cost function only reads it.
+      GrShapeContext c{const_cast<InferenceContext*>(&ctx), true};
+      GrCost cost{0, 0};
+      std::string error = call_plugin([&](char* e, size_t n) { return fn(&c, user_data, &cost, e, n); });
+      if (!error.empty()) ctx.error("cost function failed: {}", error);
+      if (!(cost.flops >= 0) || !(cost.bytes >= 0))
+        ctx.error("cost function gave {} FLOPs and {} bytes; both must be >= 0", cost.flops, cost.bytes);
+      return Cost{cost.flops, cost.bytes};
+    });
+  });
+}
+
+GrStatus op_reuse_input(GrOpBuilder* b, int32_t output, int32_t input) {
+  return host_call([&] {
+    if (output < 0 || input < 0) fail("op {}: reuse_input({}, {}): negative index", b->name, output, input);
+    b->builder.reuse_input(output, input);  // checked against the inputs and outputs when the op is built
+  });
+}
+
 GrStatus op_grad_fn(GrOpBuilder* b, GrGradFn fn, void* user_data) {
   return host_call([&] {
     if (fn == nullptr) fail("op {}: null gradient function", b->name);
@@ -316,8 +340,16 @@ GrStatus shape_input(const GrShapeContext* c, int32_t i, GrTensorInfo* info) {
   });
 }
 int64_t shape_batch_size(const GrShapeContext* c) { return c->ctx->batch_size(); }
+int32_t shape_num_outputs(const GrShapeContext* c) { return c->ctx->num_outputs(); }
+GrStatus shape_output(const GrShapeContext* c, int32_t i, GrTensorInfo* info) {
+  return host_call([&] {
+    if (i < 0 || i >= c->ctx->num_outputs()) c->ctx->error("no output {} ({} outputs set)", i, c->ctx->num_outputs());
+    *info = info_of(c->ctx->output(i));
+  });
+}
 GrStatus shape_set_output(GrShapeContext* c, int32_t i, GrDType dtype, int32_t rank, const int64_t* dims) {
   return host_call([&] {
+    if (c->read_only) c->ctx->error("a cost function cannot set outputs");
     if (i < 0 || rank < 0 || (rank > 0 && dims == nullptr)) c->ctx->error("invalid output {} of rank {}", i, rank);
     c->ctx->set_output(i, to_dtype(dtype), Shape(std::vector<int64_t>(dims, dims + rank)));
   });
@@ -443,6 +475,11 @@ GrHostApi make_host_api() {
   api.grad_of_output_or_zeros = grad_of_output_or_zeros;
   api.grad_add_node = grad_add_node;
   api.grad_set_input = grad_set_input;
+  // ABI version 2
+  api.op_cost_fn = op_cost_fn;
+  api.op_reuse_input = op_reuse_input;
+  api.shape_num_outputs = shape_num_outputs;
+  api.shape_output = shape_output;
   return api;
 }
 

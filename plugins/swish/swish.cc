@@ -45,6 +45,8 @@ GRAPHRUN_PLUGIN(reg) {
       .output("y")
       .shape(gp::same_shape_as_input)
       .split(gp::Split::kElementwise)
+      .cost_elementwise(4)   // exp, add, divide, multiply
+      .reuse_input(0, 0)     // y may be written over x: the kernels read x[i] before writing y[i]
       .grad([](gp::GradContext& g) { g.set_grad_input(0, g.add("swish", "SwishGrad", {g.grad_output(0), g.input(0)})); });
   reg.op("SwishGrad")
       .doc("Gradient of Swish: dx = dy * s * (1 + x * (1 - s)), s = sigmoid(x).")
@@ -52,7 +54,9 @@ GRAPHRUN_PLUGIN(reg) {
       .input("x", "the Swish's input")
       .output("dx")
       .shape(gp::same_shape_as_input)
-      .split(gp::Split::kElementwise);
+      .split(gp::Split::kElementwise)
+      .cost_elementwise(8)
+      .reuse_input(0, 0);  // dx over dy
   // The plain-loop kernels are the reference (the oracle the op harness compares others with).
   reg.kernel("Swish", gp::Device::kCPU, gp::DType::kFloat32, swish_cpu<float>, "reference");
   reg.kernel("Swish", gp::Device::kCPU, gp::DType::kFloat64, swish_cpu<double>, "reference");

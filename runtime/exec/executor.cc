@@ -41,6 +41,8 @@ struct Executor::Plan {
   // Set by the bodies during a run.
   const RunState* run = nullptr;
   std::atomic<bool> failed{false};
+  std::vector<char> is_target;   // by graph node: one of the run's targets
+  std::atomic<int> targets_done{0};
   std::mutex error_mutex;
   std::string error;
 };
@@ -154,6 +156,7 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
         for (const auto& ref : node.inputs) inputs.push_back(&outputs_[ref.node][ref.output]);
         Device& device = get_device(infos_[i].device);
         for (int control : p->waits_for[i]) device.wait_event(*p->events[control]);
+        if (node.def != nullptr) reuse_inputs(*p, i, inputs);
         KernelContext ctx(infos_[i], device, std::move(inputs), outputs_[i], *p->run);
         if (options_.profile) {
           // On a GPU one node at a time holds the device from enqueue to synchronize, so the
@@ -173,6 +176,7 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
         }
         if (p->records_event[i]) p->events[i] = device.record_event();
         if (options_.check_numerics) check_finite(outputs_[i]);
+        if (p->is_target[i]) p->targets_done.fetch_add(1, std::memory_order_relaxed);
         release_after(*p, i);
       } catch (const std::exception& e) {
         std::lock_guard lock(p->error_mutex);
@@ -233,6 +237,24 @@ void Executor::plan_releases(Plan& plan, const std::vector<TensorRef>& fetches, 
   plan.remaining = std::make_unique<std::atomic<int>[]>(plan.uses.size());
 }
 
+void Executor::reuse_inputs(Plan& plan, int node, std::vector<const Tensor*>& inputs) {
+  const Node& n = graph_.nodes[node];
+  for (auto [out, in] : n.def->reuse_input) {
+    const TensorRef& ref = n.inputs.at(in);
+    int slot = plan.slot_base[ref.node] + ref.output;
+    Tensor& source = outputs_[ref.node][ref.output];
+    const TensorInfo& want = infos_[node].outputs.at(out);
+    // This node is the buffer's last reader (every other reader has run: released slots count
+    // down after their node), and no view, variable or feed shares it: the output takes it over.
+    if (plan.uses[slot] <= 0 || plan.remaining[slot].load(std::memory_order_acquire) != 1 || !source.sole_owner() ||
+        source.dtype() != want.dtype || !(source.shape() == want.shape) || outputs_[node][out].valid())
+      continue;
+    outputs_[node][out] = std::move(source);
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (n.inputs[k].node == ref.node && n.inputs[k].output == ref.output) inputs[k] = &outputs_[node][out];
+  }
+}
+
 void Executor::release_after(Plan& plan, int node) {
   auto release = [&](int slot) {
     auto [producer, output] = plan.slot_output[slot];
@@ -282,6 +304,9 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
   for (size_t slot = 0; slot < plan.uses.size(); ++slot) plan.remaining[slot].store(plan.uses[slot], std::memory_order_relaxed);
   plan.failed = false;
   plan.error.clear();
+  plan.is_target.assign(graph_.nodes.size(), 0);
+  for (const auto& name : targets) plan.is_target[graph_.index(name)] = 1;
+  plan.targets_done = 0;
   if (options_.profile) plan.timings.assign(graph_.nodes.size(), NodeTiming{});
   plan.start.try_put(flow::continue_msg());
   plan.graph.wait_for_all();
@@ -298,6 +323,7 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
     }
   }
   last_profile_.clear();  // a failed run leaves no stale profile behind
+  last_targets_done_ = plan.targets_done.load();
   if (plan.failed) throw Error(plan.error);
   if (!device_error.empty()) throw Error(device_error);
   for (const NodeTiming& t : plan.timings)

@@ -57,6 +57,11 @@ class Executor {
   std::vector<Tensor> run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& fetches,
                           bool training = false, int64_t step = 0, const std::vector<std::string>& targets = {});
 
+  // How many of the last run's `targets` ran to completion: 0 after a failed training step means
+  // no optimizer update touched a variable, so the variables are still those of the last good
+  // step (the trainer then saves them).
+  int last_run_targets_done() const { return last_targets_done_; }
+
   // The nodes the last run ran, in the order they started (empty unless options.profile).
   const std::vector<NodeTiming>& last_run_profile() const { return last_profile_; }
 
@@ -71,6 +76,10 @@ class Executor {
   Plan& plan_for(const std::vector<TensorRef>& fetches);
   // Which outputs the plan releases, and when (ExecutorOptions::release_intermediates).
   void plan_releases(Plan& plan, const std::vector<TensorRef>& fetches, const std::vector<bool>& needed);
+  // Before `node` runs: an output its op lets reuse an input's buffer (OpDef::reuse_input) takes
+  // that buffer over when this node is its last reader and nothing shares it; `inputs` then
+  // point at the output, so the kernel sees one tensor as both.
+  void reuse_inputs(Plan& plan, int node, std::vector<const Tensor*>& inputs);
   // After `node` has run: releases the outputs whose last reader it was, and its unread ones.
   void release_after(Plan& plan, int node);
   void create_kernels();
@@ -86,6 +95,7 @@ class Executor {
   std::map<std::vector<TensorRef>, std::unique_ptr<Plan>> plans_;
   std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   std::vector<NodeTiming> last_profile_;
+  int last_targets_done_ = 0;
   std::map<const Device*, std::mutex> profile_locks_;  // by GPU: one profiled node at a time
 };
 

@@ -64,6 +64,23 @@ std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const st
     live[buffers[b].device] -= buffers[b].bytes;
   };
 
+  // An output its op lets reuse an input's buffer (OpDef::reuse_input) takes it over when this
+  // node is the input's last reader and no other tensor names the buffer: -1 if none.
+  auto reusable_buffer = [&](int i, int k) {
+    const Node& node = graph.nodes[i];
+    if (node.def == nullptr) return -1;
+    for (auto [out, in] : node.def->reuse_input) {
+      if (out != k || in >= static_cast<int>(node.inputs.size())) continue;
+      const TensorRef& ref = node.inputs[in];
+      int b = buffer_of[ref.node][ref.output];
+      if (b < 0 || buffers[b].resident || buffers[b].holders != 1 || readers_left[ref.node][ref.output] != 1 ||
+          is_kept(ref.node, ref.output) || buffers[b].bytes != bytes_of(node.outputs[k]))
+        continue;
+      return b;
+    }
+    return -1;
+  };
+
   // Variables and feeds are resident from the start of the step to its end.
   auto resident = [&](int node) { return graph.nodes[node].op == "Variable" || graph.nodes[node].op == "Placeholder"; };
   for (int i = 0; i < n; ++i) {
@@ -81,6 +98,10 @@ std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const st
       const double bytes = bytes_of(node.outputs[k]);
       if (resident(i)) {
         buffers.push_back({device, bytes, 1, true});
+      } else if (int b = reusable_buffer(i, static_cast<int>(k)); b >= 0) {
+        ++buffers[b].holders;  // the input's buffer, taken over (the executor's reuse_inputs)
+        buffer_of[i][k] = b;
+        continue;
       } else if (output_aliases_input(node.op) && !node.inputs.empty()) {
         // An update's k-th output is its k-th variable (input 1 + k of a fused update).
         size_t from = node.op == "FusedApplyMomentum" ? 1 + k : 0;

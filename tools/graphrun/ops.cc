@@ -10,6 +10,32 @@ namespace graphrun::cli {
 
 namespace {
 
+// What training and the passes do with the op: its gradient, split rule, cost and buffer reuse.
+void print_training_traits(const OpDef& def) {
+  std::string gradient = "none (not differentiable: training through it fails, naming it)";
+  if (def.grad_fn) {
+    gradient = "yes";
+    if (!def.no_gradient.empty()) {
+      std::vector<std::string> cut;
+      for (int k : def.no_gradient) cut.push_back(k < static_cast<int>(def.inputs.size()) ? def.inputs[k].name : std::to_string(k));
+      gradient += fmt::format(" (none for {})", fmt::join(cut, ", "));
+    }
+  }
+  fmt::print("  gradient: {}\n", gradient);
+  using RuleFn = SplitDecision (*)(const SplitContext&);
+  const RuleFn* rule = def.split_fn ? def.split_fn.target<RuleFn>() : nullptr;
+  std::string split = !def.split_fn ? "none: runs whole on one device, its inputs gathered there"
+                      : rule != nullptr && *rule == &split_rules::elementwise ? "elementwise: keeps its inputs' split"
+                      : rule != nullptr && *rule == &split_rules::channels    ? "channels: keeps a split along axis 1"
+                                                                              : "yes (the op's own rule)";
+  fmt::print("  split rule: {}\n", split);
+  fmt::print("  cost: {}\n", def.cost_fn ? "declared (FLOPs in inspect and bench)" : "none (counts 0 FLOPs)");
+  std::vector<std::string> reuse;
+  for (auto [out, in] : def.reuse_input)
+    reuse.push_back(fmt::format("{} may reuse {}'s buffer", def.outputs.at(out).name, def.inputs.at(in).name));
+  if (!reuse.empty()) fmt::print("  in place: {}\n", fmt::join(reuse, ", "));
+}
+
 void print_op(const OpDef& def, bool detailed) {
   std::vector<std::string> kernels;
   for (const KernelDef* k : KernelRegistry::global().for_op(def.name))
@@ -33,6 +59,7 @@ void print_op(const OpDef& def, bool detailed) {
                a.default_value ? ", default " + attr_value_str(*a.default_value) : ", required",
                a.doc.empty() ? "" : ": " + a.doc);
   fmt::print("  kernels: {}\n", kernels.empty() ? "none" : fmt::format("{}", fmt::join(kernels, " ")));
+  print_training_traits(def);
 }
 
 }  // namespace

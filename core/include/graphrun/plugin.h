@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GRAPHRUN_PLUGIN_ABI_VERSION 1u
+#define GRAPHRUN_PLUGIN_ABI_VERSION 2u
 
 #if defined(_WIN32)
 #define GRAPHRUN_PLUGIN_EXPORT __declspec(dllexport)
@@ -105,7 +105,18 @@ typedef GrStatus (*GrShapeFn)(GrShapeContext* ctx, void* user_data, char* error,
 typedef GrStatus (*GrKernelFn)(GrKernelContext* ctx, void* user_data, char* error, size_t error_size);
 typedef GrStatus (*GrGradFn)(GrGradContext* ctx, void* user_data, char* error, size_t error_size);
 
-/* The host's functions. ABI version 1. New versions append members; never reorder. */
+/* ABI version 2: the work of one node at its inferred shapes, for the whole batch (`graphrun
+ * inspect` and `bench` report FLOPs; a multiply-add counts 2). */
+typedef struct GrCost {
+  double flops;
+  double bytes; /* bytes read and written */
+} GrCost;
+/* A cost function reads the node through its shape context (inputs, attrs and, after the shape
+ * function ran, outputs: shape_output) and fills *cost. */
+typedef GrStatus (*GrCostFn)(GrShapeContext* ctx, void* user_data, GrCost* cost, char* error, size_t error_size);
+
+/* The host's functions. ABI version 1, then the members version 2 appended. New versions append
+ * members; never reorder. */
 typedef struct GrHostApi {
   uint32_t struct_size; /* sizeof(GrHostApi) in the host */
   uint32_t abi_version; /* the host's GRAPHRUN_PLUGIN_ABI_VERSION */
@@ -181,6 +192,19 @@ typedef struct GrHostApi {
                                const char* const* forward_attrs, int32_t num_forward_attrs);
   /* Declares the gradient of input i. */
   GrStatus (*grad_set_input)(GrGradContext* ctx, int32_t i, const char* tensor);
+
+  /* --- ABI version 2 (a plugin built for version 1 never reads below here) --- */
+  /* The op's cost function; without one a plugin op counts 0 FLOPs and 0 bytes. */
+  GrStatus (*op_cost_fn)(GrOpBuilder* op, GrCostFn fn, void* user_data);
+  /* Output `output` may be written into input `input`'s buffer: when nothing else reads that
+   * input afterwards and it has the output's dtype and shape, graphrun hands the kernel the same
+   * memory as both (no allocation; the memory plan counts it). The kernel must then be correct
+   * with input and output the same memory (an elementwise loop reading x[i] before writing y[i]
+   * is). */
+  GrStatus (*op_reuse_input)(GrOpBuilder* op, int32_t output, int32_t input);
+  /* In a cost function: the outputs the shape function set. */
+  int32_t (*shape_num_outputs)(const GrShapeContext* ctx);
+  GrStatus (*shape_output)(const GrShapeContext* ctx, int32_t i, GrTensorInfo* info);
 } GrHostApi;
 
 /* The plugin's entry points (declared here so a plugin's definitions are checked). */

@@ -28,7 +28,7 @@
 
 namespace graphrun {
 namespace plugin {
-inline namespace v1 {
+inline namespace v2 {
 
 enum class DType : GrDType {
   kFloat32 = GR_FLOAT32,
@@ -165,6 +165,13 @@ class ShapeContext {
     return TensorInfo{static_cast<DType>(info.dtype), std::vector<int64_t>(info.dims, info.dims + info.rank)};
   }
   int64_t batch_size() const { return detail::host().shape_batch_size(ctx_); }
+  // In a cost function: the outputs the shape function set.
+  int num_outputs() const { return detail::host().shape_num_outputs(ctx_); }
+  TensorInfo output(int i) const {
+    GrTensorInfo info{};
+    detail::check(detail::host().shape_output(ctx_, i, &info));
+    return TensorInfo{static_cast<DType>(info.dtype), std::vector<int64_t>(info.dims, info.dims + info.rank)};
+  }
   void set_output(int i, DType dtype, const std::vector<int64_t>& dims) {
     detail::check(detail::host().shape_set_output(ctx_, i, static_cast<GrDType>(dtype), static_cast<int32_t>(dims.size()),
                                                   dims.data()));
@@ -188,6 +195,34 @@ inline void same_shape_as_input(ShapeContext& ctx) {
       ctx.fail("input " + std::to_string(i) + " must have input 0's dtype and shape");
   }
   ctx.set_output(0, x);
+}
+
+// The work of one node at its inferred shapes, for the whole batch (a multiply-add counts 2).
+struct Cost {
+  double flops = 0;
+  double bytes = 0;  // read and written
+};
+
+inline int64_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat64:
+    case DType::kInt64: return 8;
+    case DType::kUInt8: return 1;
+    default: return 4;
+  }
+}
+
+// The cost of an elementwise op doing `flops_per_element` per output element; its bytes are
+// every input and output read or written once.
+inline Cost elementwise_cost(const ShapeContext& ctx, double flops_per_element) {
+  Cost cost;
+  TensorInfo y = ctx.output(0);
+  cost.flops = flops_per_element * static_cast<double>(y.num_elements());
+  for (int i = 0; i < ctx.num_inputs(); ++i)
+    cost.bytes += static_cast<double>(ctx.input(i).num_elements() * dtype_size(ctx.input(i).dtype));
+  for (int i = 0; i < ctx.num_outputs(); ++i)
+    cost.bytes += static_cast<double>(ctx.output(i).num_elements() * dtype_size(ctx.output(i).dtype));
+  return cost;
 }
 
 class Tensor {
@@ -312,6 +347,7 @@ class GradContext {
 using ShapeFn = std::function<void(ShapeContext&)>;
 using KernelFn = std::function<void(KernelContext&)>;
 using GradFn = std::function<void(GradContext&)>;
+using CostFn = std::function<Cost(ShapeContext&)>;
 
 namespace detail {
 // Callbacks live as long as the plugin (plugins are never unloaded), so the host may call
@@ -332,6 +368,14 @@ inline GrStatus kernel_trampoline(GrKernelContext* c, void* fn, char* error, siz
   return guard(error, size, [&] {
     KernelContext ctx(c);
     (*static_cast<KernelFn*>(fn))(ctx);
+  });
+}
+inline GrStatus cost_trampoline(GrShapeContext* c, void* fn, GrCost* cost, char* error, size_t size) {
+  return guard(error, size, [&] {
+    ShapeContext ctx(c);
+    Cost result = (*static_cast<CostFn*>(fn))(ctx);
+    cost->flops = result.flops;
+    cost->bytes = result.bytes;
   });
 }
 inline GrStatus grad_trampoline(GrGradContext* c, void* fn, char* error, size_t size) {
@@ -386,6 +430,17 @@ class OpBuilder {
   OpBuilder& grad(GradFn fn) {
     return call(detail::host().op_grad_fn(op_, detail::grad_trampoline, detail::keep(std::move(fn))));
   }
+  // ABI 2: the op's cost (FLOPs and bytes for the whole batch); without one it counts 0.
+  OpBuilder& cost(CostFn fn) {
+    return call(detail::host().op_cost_fn(op_, detail::cost_trampoline, detail::keep(std::move(fn))));
+  }
+  // ABI 2: elementwise_cost with `flops_per_element`.
+  OpBuilder& cost_elementwise(double flops_per_element) {
+    return cost([flops_per_element](ShapeContext& ctx) { return elementwise_cost(ctx, flops_per_element); });
+  }
+  // ABI 2: output `output` may be written into input `input`'s buffer when nothing else reads it
+  // afterwards; the kernel must be correct with both the same memory.
+  OpBuilder& reuse_input(int output, int input) { return call(detail::host().op_reuse_input(op_, output, input)); }
   OpBuilder& no_gradient(int input) { return call(detail::host().op_no_gradient(op_, input)); }
   OpBuilder& split(Split rule) { return call(detail::host().op_split_rule(op_, static_cast<GrSplitRule>(rule))); }
   void finish() {
@@ -453,7 +508,7 @@ inline GrStatus init(const GrHostApi* host, uint32_t host_abi_version, GrRegistr
 }
 }  // namespace detail
 
-}  // namespace v1
+}  // namespace v2
 }  // namespace plugin
 }  // namespace graphrun
 
