@@ -183,6 +183,27 @@ TrainSummary train(const TrainConfig& config) {
     summary.checkpoint = checkpoint_path;
   };
 
+  // What is kept when a step fails. Training stops, but the finished steps are not lost: when
+  // no optimizer update of the failed step ran, the variables are still those after the last
+  // good step, and they are saved as on Ctrl-C (resuming retries the failed step).
+  auto after_failed_step = [&]() -> std::string {
+    std::string kept = summary.checkpoint.empty() ? config.resume : summary.checkpoint;
+    if (executor.last_run_targets_done() == 0 && !checkpoint_path.empty()) {
+      try {
+        save();
+        return fmt::format("; the state after step {} is saved in {} (resume with --resume {})", step, checkpoint_path,
+                           checkpoint_path);
+      } catch (const Error& e) {
+        return fmt::format("; saving the state after step {} failed too: {}", step, e.what());
+      }
+    }
+    std::string why = checkpoint_path.empty()
+                          ? "no --checkpoint-dir was given"
+                          : fmt::format("{} optimizer updates of the failed step had already run", executor.last_run_targets_done());
+    return kept.empty() ? fmt::format("; nothing was saved ({})", why)
+                        : fmt::format("; the last good checkpoint, {}, is kept ({})", kept, why);
+  };
+
   g_interrupted = false;
   auto previous_handler = std::signal(SIGINT, on_sigint);
   bool live = !config.quiet && isatty(STDERR_FILENO);
@@ -241,18 +262,16 @@ TrainSummary train(const TrainConfig& config) {
           out = executor.run({{tg.data, batch->images}, {tg.labels, batch->labels}, {tg.learning_rate, lr_tensor}}, {tg.loss},
                              /*training=*/true, step, tg.updates);
         } catch (const Error& e) {
-          fail("step {} failed: {}{}", step + 1, e.what(),
-               summary.checkpoint.empty() && config.resume.empty()
-                   ? ""
-                   : fmt::format(" (the last good checkpoint, {}, is kept)",
-                                 summary.checkpoint.empty() ? config.resume : summary.checkpoint));
+          // Steps are counted from 1 where a user reads them (progress, metrics, this message);
+          // a kernel's step() is the 0-based index, one less.
+          fail("step {} failed (a kernel's step() is {}): {}{}", step + 1, step, e.what(), after_failed_step());
         }
         source->release(batch);
         double loss = out[0].value_as_double(0);
         if (!std::isfinite(loss))
           fail("the loss is {} at step {}; the last good checkpoint is kept (run with check-numerics on to find the "
                "first node that produced it)",
-               loss, step);
+               loss, step + 1);
         ++step, ++steps_this_run, ++epoch_steps;
         epoch_loss += loss;
         smoothed_loss = std::isnan(smoothed_loss) ? loss : 0.9 * smoothed_loss + 0.1 * loss;
