@@ -28,9 +28,22 @@ macro(graphrun_plugin_cuda)
   endif()
 endmacro()
 
+# A plugin is built optimised unless told otherwise: with no CMAKE_BUILD_TYPE (single-config
+# generators leave it empty, which compiles at -O0) it gets the Release flags. A build type the
+# user sets, or a multi-config generator's configuration, is left alone.
 function(graphrun_add_plugin name)
   cmake_parse_arguments(ARG "" "CUDA_DEFINE" "SOURCES;CUDA_SOURCES" ${ARGN})
   add_library(${name} MODULE ${ARG_SOURCES})
+  get_property(multi_config GLOBAL PROPERTY GENERATOR_IS_MULTI_CONFIG)
+  if(NOT CMAKE_BUILD_TYPE AND NOT multi_config)
+    foreach(lang C CXX CUDA)
+      separate_arguments(flags UNIX_COMMAND "${CMAKE_${lang}_FLAGS_RELEASE}")
+      if(NOT flags)
+        set(flags -O3 -DNDEBUG)  # a language not enabled: its Release flags are unset
+      endif()
+      target_compile_options(${name} PRIVATE "$<$<COMPILE_LANGUAGE:${lang}>:${flags}>")
+    endforeach()
+  endif()
   target_link_libraries(${name} PRIVATE graphrun::plugin)
   set_target_properties(${name} PROPERTIES C_VISIBILITY_PRESET hidden CXX_VISIBILITY_PRESET hidden
                                            CUDA_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)

@@ -30,6 +30,12 @@ install(EXPORT graphrunTargets NAMESPACE graphrun:: DESTINATION ${config_dir} CO
 install(FILES ${CMAKE_BINARY_DIR}/graphrunConfig.cmake ${CMAKE_BINARY_DIR}/graphrunConfigVersion.cmake
               ${CMAKE_SOURCE_DIR}/cmake/graphrunPlugin.cmake
         DESTINATION ${config_dir} COMPONENT sdk)
+# The example plugins' sources (docs/plugins.md points to them): each folder builds on its own
+# against the installed SDK, as the docs say; c_negate.c is a plugin in C on the ABI alone.
+set(examples_dir ${CMAKE_INSTALL_DATADIR}/graphrun/examples)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/plugins/ DESTINATION ${examples_dir} COMPONENT sdk)
+install(FILES ${CMAKE_SOURCE_DIR}/tests/plugin_fixtures/c_negate.c DESTINATION ${examples_dir}/c COMPONENT sdk)
+file(GLOB_RECURSE example_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/plugins/*)
 
 # The SDK installed into the build tree.
 set(GRAPHRUN_SDK_DIR ${CMAKE_BINARY_DIR}/sdk)
@@ -39,7 +45,7 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} --install ${CMAKE_BINARY_DIR} --component sdk --prefix ${GRAPHRUN_SDK_DIR}
   COMMAND ${CMAKE_COMMAND} -E touch ${sdk_stamp}
   DEPENDS ${CMAKE_SOURCE_DIR}/core/include/graphrun/plugin.h ${CMAKE_SOURCE_DIR}/core/include/graphrun/plugin.hpp
-          ${CMAKE_SOURCE_DIR}/cmake/graphrunPlugin.cmake ${CMAKE_BINARY_DIR}/graphrunConfig.cmake
+          ${CMAKE_SOURCE_DIR}/cmake/graphrunPlugin.cmake ${CMAKE_BINARY_DIR}/graphrunConfig.cmake ${example_sources}
   COMMENT "cmake --install (component sdk) into ${GRAPHRUN_SDK_DIR}")
 add_custom_target(graphrun_sdk DEPENDS ${sdk_stamp})
 

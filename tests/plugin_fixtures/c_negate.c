@@ -39,7 +39,9 @@ static GrStatus negate(GrKernelContext* ctx, void* user_data, char* error, size_
   return GR_OK;
 }
 
-GRAPHRUN_PLUGIN_EXPORT uint32_t graphrun_plugin_abi_version(void) { return GRAPHRUN_PLUGIN_ABI_VERSION; }
+/* A version-1 plugin: it calls only functions of ABI version 1, and says so, so loading it on
+ * this graphrun shows that older plugins keep working (docs/plugins.md, the ABI policy). */
+GRAPHRUN_PLUGIN_EXPORT uint32_t graphrun_plugin_abi_version(void) { return 1; }
 
 GRAPHRUN_PLUGIN_EXPORT GrStatus graphrun_plugin_init(const GrHostApi* h, uint32_t host_abi_version,
                                                      GrRegistrar* registrar, char* error, size_t size) {
