@@ -96,7 +96,7 @@ def check_op_catches_a_dropped_attr():
             fail(f"check-op does not print the first mismatches:\n{p.stdout}")
     # The forward kernel and the shape function are right: only the gradient fails.
     p = run(GRAPHRUN, "check-op", "LeakyRelu", "--plugin", lib, "--attr", "alpha=0.1", check=False)
-    if "shape function: (float32 [2, 3, 5, 7]) -> (float32 [2, 3, 5, 7])" not in p.stdout.replace("[2,3,5,7]", "[2, 3, 5, 7]"):
+    if "shape function: (float32 [2,3,5,7]) -> (float32 [2,3,5,7]), alpha=0.1" not in p.stdout:
         fail(f"check-op does not show the shape function's result:\n{p.stdout}")
 
 

@@ -177,7 +177,7 @@ int check_op(const CheckOpArgs& args) {
       ++compared;
     }
   }
-  if (compared == 0) fmt::print("  (only the reference kernel: nothing to compare it with)\n");
+  if (compared == 0) fmt::print("  (only the reference kernel, which ran: nothing to compare it with)\n");
 
   // 3. The gradient, in float64.
   if (!def.grad_fn) {
