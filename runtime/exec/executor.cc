@@ -43,6 +43,7 @@ struct Executor::Plan {
   std::atomic<bool> failed{false};
   std::vector<char> is_target;   // by graph node: one of the run's targets
   std::atomic<int> targets_done{0};
+  bool non_finite = false;       // the failure was a NaN or Inf (written with `error`)
   std::mutex error_mutex;
   std::string error;
 };
@@ -64,14 +65,19 @@ int thread_index() {
   return index;
 }
 
+// A node's output holds NaN or Inf (ExecutorOptions::check_numerics).
+struct NonFiniteError : Error {
+  using Error::Error;
+};
+
 void check_finite(const std::vector<Tensor>& outputs) {
   for (size_t k = 0; k < outputs.size(); ++k) {
     if (!outputs[k].valid() || !is_floating(outputs[k].dtype())) continue;
     const Tensor t = outputs[k].to_host();  // a GPU output: waits for its stream (debug mode only)
     int64_t bad = t.dtype() == DType::kFloat32 ? first_non_finite<float>(t) : first_non_finite<double>(t);
     if (bad >= 0)
-      fail("produced {} in output {} (element {} of {}) [check-numerics]",
-           std::isnan(t.value_as_double(bad)) ? "NaN" : "Inf", k, bad, t.shape().str());
+      throw NonFiniteError(fmt::format("produced {} in output {} (element {} of {}) [check-numerics]",
+                                       std::isnan(t.value_as_double(bad)) ? "NaN" : "Inf", k, bad, t.shape().str()));
   }
 }
 
@@ -180,7 +186,10 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
         release_after(*p, i);
       } catch (const std::exception& e) {
         std::lock_guard lock(p->error_mutex);
-        if (!p->failed.exchange(true)) p->error = fmt::format("{} '{}': {}", node.op, node.name, e.what());
+        if (!p->failed.exchange(true)) {
+          p->error = fmt::format("{} '{}': {}", node.op, node.name, e.what());
+          p->non_finite = dynamic_cast<const NonFiniteError*>(&e) != nullptr;
+        }
       }
     };
     plan->flow_nodes.push_back(std::make_unique<flow::continue_node<flow::continue_msg>>(plan->graph, body));
@@ -307,6 +316,7 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
   plan.is_target.assign(graph_.nodes.size(), 0);
   for (const auto& name : targets) plan.is_target[graph_.index(name)] = 1;
   plan.targets_done = 0;
+  plan.non_finite = false;
   if (options_.profile) plan.timings.assign(graph_.nodes.size(), NodeTiming{});
   plan.start.try_put(flow::continue_msg());
   plan.graph.wait_for_all();
@@ -324,6 +334,7 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
   }
   last_profile_.clear();  // a failed run leaves no stale profile behind
   last_targets_done_ = plan.targets_done.load();
+  last_non_finite_ = plan.failed && plan.non_finite;
   if (plan.failed) throw Error(plan.error);
   if (!device_error.empty()) throw Error(device_error);
   for (const NodeTiming& t : plan.timings)

@@ -61,6 +61,9 @@ class Executor {
   // no optimizer update touched a variable, so the variables are still those of the last good
   // step (the trainer then saves them).
   int last_run_targets_done() const { return last_targets_done_; }
+  // Whether the last run failed because a node produced NaN or Inf (check_numerics): the model
+  // is diverging, so the state before that run is no state worth saving either.
+  bool last_run_non_finite() const { return last_non_finite_; }
 
   // The nodes the last run ran, in the order they started (empty unless options.profile).
   const std::vector<NodeTiming>& last_run_profile() const { return last_profile_; }
@@ -96,6 +99,7 @@ class Executor {
   std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
   std::vector<NodeTiming> last_profile_;
   int last_targets_done_ = 0;
+  bool last_non_finite_ = false;
   std::map<const Device*, std::mutex> profile_locks_;  // by GPU: one profiled node at a time
 };
 

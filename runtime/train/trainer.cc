@@ -185,10 +185,13 @@ TrainSummary train(const TrainConfig& config) {
 
   // What is kept when a step fails. Training stops, but the finished steps are not lost: when
   // no optimizer update of the failed step ran, the variables are still those after the last
-  // good step, and they are saved as on Ctrl-C (resuming retries the failed step).
+  // good step, and they are saved as on Ctrl-C (resuming retries the failed step). Not after a
+  // NaN or Inf (check-numerics): the model is diverging, and the last checkpoint, written while
+  // it was not, is the one to go back to.
   auto after_failed_step = [&]() -> std::string {
     std::string kept = summary.checkpoint.empty() ? config.resume : summary.checkpoint;
-    if (executor.last_run_targets_done() == 0 && !checkpoint_path.empty()) {
+    bool diverged = executor.last_run_non_finite();
+    if (!diverged && executor.last_run_targets_done() == 0 && !checkpoint_path.empty()) {
       try {
         save();
         return fmt::format("; the state after step {} is saved in {} (resume with --resume {})", step, checkpoint_path,
@@ -197,9 +200,11 @@ TrainSummary train(const TrainConfig& config) {
         return fmt::format("; saving the state after step {} failed too: {}", step, e.what());
       }
     }
-    std::string why = checkpoint_path.empty()
-                          ? "no --checkpoint-dir was given"
-                          : fmt::format("{} optimizer updates of the failed step had already run", executor.last_run_targets_done());
+    std::string why =
+        diverged                ? std::string("a node produced NaN or Inf: the model is diverging")
+        : checkpoint_path.empty() ? std::string("no --checkpoint-dir was given")
+                                  : fmt::format("{} optimizer updates of the failed step had already run",
+                                                executor.last_run_targets_done());
     return kept.empty() ? fmt::format("; nothing was saved ({})", why)
                         : fmt::format("; the last good checkpoint, {}, is kept ({})", kept, why);
   };
