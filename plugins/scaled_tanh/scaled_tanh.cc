@@ -47,7 +47,7 @@ GRAPHRUN_PLUGIN(reg) {
   gp::OpBuilder& op = reg.op("ScaledTanh");
   op.doc("Scaled tanh: y = scale * tanh(slope * x). From the scaled_tanh example plugin.").input("x").output("y");
   declare_attrs(op);
-  op.shape(shape).split(gp::Split::kElementwise).grad([](gp::GradContext& g) {
+  op.shape(shape).split(gp::Split::kElementwise).cost_elementwise(3).grad([](gp::GradContext& g) {
     g.set_grad_input(0, g.add("scaled_tanh", "ScaledTanhGrad", {g.grad_output(0), g.input(0)}, {}, {"scale", "slope"}));
   });
 
@@ -57,7 +57,7 @@ GRAPHRUN_PLUGIN(reg) {
       .input("x", "the ScaledTanh's input")
       .output("dx");
   declare_attrs(grad);
-  grad.shape(shape).split(gp::Split::kElementwise);
+  grad.shape(shape).split(gp::Split::kElementwise).cost_elementwise(7);
 
   reg.kernel("ScaledTanh", gp::Device::kCPU, gp::DType::kFloat32, forward<float>, "reference");
   reg.kernel("ScaledTanh", gp::Device::kCPU, gp::DType::kFloat64, forward<double>, "reference");
