@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 
@@ -58,6 +59,7 @@ class Importer {
   std::deque<onnx::TensorProto> owned_;            // Constant node values (stable addresses)
   proto::Graph out_;
   std::string batch_param_;
+  std::string inference_error_;
   const onnx::NodeProto* current_ = nullptr;
   std::string current_name_;
   int emitted_ = 0;
@@ -137,10 +139,12 @@ void Importer::record_dims(const onnx::ValueInfoProto& info) {
 }
 
 void Importer::infer_shapes() {
+  // A failure (an op of an unknown domain, say) is not the end: the nodes it leaves without
+  // shapes are refused by name, with the rest of the problems.
   try {
     onnx::shape_inference::InferShapes(model_);
   } catch (const std::exception& e) {
-    fail("{}: ONNX shape inference failed: {}", path_, e.what());
+    inference_error_ = e.what();
   }
   for (const auto& v : model_.graph().input()) record_dims(v);
   for (const auto& v : model_.graph().value_info()) record_dims(v);
@@ -207,8 +211,23 @@ proto::Graph Importer::run() {
   }
 
   std::vector<std::string> problems;
+  std::set<std::string> poisoned;  // outputs of refused nodes
   for (int index = 0; index < g.node_size(); ++index) {
     const onnx::NodeProto& node = g.node(index);
+    // A node downstream of a refused one is checked for its op and version only: what its
+    // converter would say follows from the refusal upstream.
+    auto poison = [&] {
+      for (const auto& out : node.output()) poisoned.insert(out);
+    };
+    const bool downstream =
+        std::any_of(node.input().begin(), node.input().end(), [&](const std::string& in) { return poisoned.count(in) != 0; });
+    size_t reported = problems.size();
+    struct PoisonIfReported {
+      std::function<void()> f;
+      ~PoisonIfReported() { f(); }
+    } guard{[&] {
+      if (problems.size() > reported) poison();
+    }};
     std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
     std::string where = fmt::format("node {} '{}' ({}, domain {}", index, node.name(), node.op_type(), domain);
     const onnx::OpSchema* schema =
@@ -228,6 +247,10 @@ proto::Graph Importer::run() {
     if (std::find(it->second.versions.begin(), it->second.versions.end(), version) == it->second.versions.end()) {
       problems.push_back(fmt::format("{}: version {} is not supported (supported: {})", where, version,
                                      fmt::join(it->second.versions, ", ")));
+      continue;
+    }
+    if (downstream) {
+      poison();
       continue;
     }
     current_ = &node;
@@ -328,7 +351,9 @@ std::optional<IntConst> OnnxNode::int_const(int k) const {
 std::vector<int64_t> OnnxNode::dims(int k) const {
   if (!has_input(k)) refuse("input {} is missing", k);
   auto it = im_.dims_.find(node_.input(k));
-  if (it == im_.dims_.end()) refuse("ONNX shape inference gave no shape for input {} '{}'", k, node_.input(k));
+  if (it == im_.dims_.end())
+    refuse("ONNX shape inference gave no shape for input {} '{}'{}", k, node_.input(k),
+           im_.inference_error_.empty() ? "" : " (" + im_.inference_error_ + ")");
   return it->second;
 }
 

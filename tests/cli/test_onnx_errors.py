@@ -43,7 +43,9 @@ def main():
         ], [tensor("x", ["N", 3, 8, 8])], [tensor("y", None)], [w, two])
         path = tmp / "bad_ops.onnx"
         onnx.save(m, path)
-        for expected in ["4 nodes graphrun cannot import",
+        # The MaxPool downstream of the refused Mul is checked for its op only (its attrs are
+        # tested alone below), so three causes are named.
+        for expected in ["3 nodes graphrun cannot import",
                          "node 1 'scale' (Mul, domain ai.onnx, model opset 14 resolves to Mul-14): graphrun has no equivalent",
                          "node 3 'leaky' (LeakyRelu",
                          "node 4 'custom' (Foo, domain com.example, model opset 14): unknown domain",
@@ -58,13 +60,14 @@ def main():
                                  "node 0 'pool' (MaxPool, domain ai.onnx, model opset 14 resolves to MaxPool-12): "
                                  "auto_pad SAME_LOWER gives pads [1, 1, 0, 0] are asymmetric")
 
-        # A Reshape whose shape is computed at run time (not folded).
+        # A Reshape whose shape is computed at run time: the op computing it is named (the Reshape
+        # downstream is not reported again).
         m = model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
                    helper.make_node("Cast", ["x"], ["s"], name="cast", to=TensorProto.INT64),
                    helper.make_node("Reshape", ["r", "s"], ["y"], name="reshape")],
                   [tensor("x", ["N", 2])], [tensor("y", None)])
         onnx.save(m, tmp / "dynamic_reshape.onnx")
-        problems += expect_error(graphrun, ["inspect", tmp / "dynamic_reshape.onnx"], "node 2 'reshape' (Reshape")
+        problems += expect_error(graphrun, ["inspect", tmp / "dynamic_reshape.onnx"], "1 node graphrun cannot import")
         problems += expect_error(graphrun, ["inspect", tmp / "dynamic_reshape.onnx"], "node 1 'cast' (Cast")
 
         # A dynamic dimension other than the batch names the input.
@@ -83,8 +86,7 @@ def main():
         (tmp / "secret.bin").write_bytes(np.ones(4 * 27, np.float32).tobytes())
         (tmp / "sub" / "w.bin").write_bytes(np.ones(4 * 27, np.float32).tobytes())
         for location, name in [("../secret.bin", "escape"), ("w.bin", "inside")]:
-            ext = helper.make_tensor("w", TensorProto.FLOAT, [4, 3, 3, 3], vals=[])
-            ext.ClearField("float_data")
+            ext = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4, 3, 3, 3])
             ext.data_location = TensorProto.EXTERNAL
             ext.external_data.add(key="location", value=location)
             m = model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv")], [tensor("x", ["N", 3, 8, 8])],
@@ -92,8 +94,9 @@ def main():
             onnx.save(m, tmp / "sub" / f"{name}.onnx")
         problems += expect_error(graphrun, ["inspect", tmp / "sub" / "escape.onnx"],
                                  "tensor 'w' has external data at '../secret.bin', outside the model's folder")
-        out = run(graphrun, "run", tmp / "sub" / "inside.onnx").stdout
-        if "mean 27" not in out:  # ones * ones over 3x3x3
+        np.save(tmp / "ones.npy", np.ones((1, 3, 8, 8), np.float32))
+        out = run(graphrun, "run", tmp / "sub" / "inside.onnx", "--input", f"x={tmp / 'ones.npy'}").stdout
+        if "mean 27  min 27  max 27" not in out:  # ones * ones over 3x3x3
             problems.append(f"external data beside the model: expected outputs of 27, got {out!r}")
 
         # Not an ONNX file at all.
