@@ -31,6 +31,8 @@ proto::Graph variable_with_value(const std::string& raw) {
   value->set_name("value");
   proto::Tensor& t = *value->mutable_tensor();
   t.set_dtype(proto::DT_FLOAT);
+  t.mutable_shape()->add_dim(2);
+  t.mutable_shape()->add_dim(3);
   t.set_raw(raw);
   return def;
 }
@@ -54,5 +56,5 @@ TEST_CASE("onnx import: a Variable initialized from a value starts with exactly 
   // A value of the wrong size is an error naming the sizes, not a crash.
   Graph bad = build_graph(variable_with_value(std::string(8, '\0')));
   VariableStore vb;
-  CHECK_THROWS_WITH_AS(vb.initialize(bad, 7), doctest::Contains("Variable 'w': initializer value has 8 bytes"), Error);
+  CHECK_THROWS_WITH_AS(vb.initialize(bad, 7), doctest::Contains("Variable 'w': initializer value has 8 bytes, the variable needs 6 values"), Error);
 }
