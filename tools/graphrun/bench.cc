@@ -177,7 +177,7 @@ void bench(const BenchArgs& args) {
 void add_bench(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* sub = app.add_subcommand("bench", "Time forward passes (or --train steps): median ms per step and img/s");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--batch-size", args->batch_size, "batch size")->capture_default_str();
   sub->add_option("--steps", args->steps, "timed steps")->capture_default_str();
   sub->add_option("--warmup", args->warmup, "untimed steps first")->capture_default_str();

@@ -172,7 +172,7 @@ void classify(const ClassifyArgs& args) {
 void add_classify(CLI::App& app) {
   auto args = std::make_shared<ClassifyArgs>();
   CLI::App* sub = app.add_subcommand("classify", "The most likely classes of JPEG/PNG images under trained weights");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("images", args->images, "JPEG or PNG files")->required();
   sub->add_option("--weights", args->weights, "weights: train's weights.npz or a checkpoint")->required();
   sub->add_option("--mean", args->mean, "the training data's mean image (default: mean.npz beside the weights)");

@@ -24,6 +24,7 @@ void add_place(CLI::App& app);
 void add_train(CLI::App& app);  // train, eval, export-weights
 void add_data(CLI::App& app);   // prepare, bench-data
 void add_pictures(CLI::App& app);  // filters, plot
+void add_onnx_export(CLI::App& app);  // export
 
 Graph load_graph_for(const std::string& path, int64_t batch_size);
 // --devices D1,D2 (alias --device): the devices a subcommand runs on; more than one splits the

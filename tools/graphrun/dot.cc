@@ -90,7 +90,7 @@ void dot(const DotArgs& args) {
 void add_dot(CLI::App& app) {
   auto args = std::make_shared<DotArgs>();
   CLI::App* sub = app.add_subcommand("dot", "Print the graph as Graphviz DOT (shapes on edges)");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_flag("--params", args->params, "also draw the implicit parameter Variables");
   sub->add_flag("--placement", args->placement,
                 "draw the graph split and placed on --devices: nodes coloured by device, cross-device edges bold");

@@ -92,7 +92,7 @@ void add_place(CLI::App& app) {
   auto args = std::make_shared<PlaceArgs>();
   CLI::App* sub = app.add_subcommand(
       "place", "Show how a graph is split and placed across devices: per-device load and every cross-device transfer");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--devices", args->devices, "devices, e.g. cpu:0,cpu:1")->capture_default_str();
   sub->add_option("--batch-size", args->batch_size, "batch size (default: the graph's, else 128)");
   sub->add_flag("--inference", args->inference, "a forward pass instead of a training step");

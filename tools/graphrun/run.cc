@@ -78,7 +78,7 @@ void run(const RunArgs& args) {
 void add_run(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("run", "Run a forward pass and show the outputs (top-5 for a classifier)");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--weights", args->weights, "weights (.npz keyed by variable name); default: the initializers");
   sub->add_option("--input", args->inputs, "NAME=FILE.npy for a Placeholder (repeatable); default: random");
   sub->add_option("--fetch", args->fetches, "tensor to output, \"node\" or \"node:k\" (repeatable); default: the graph's outputs");
