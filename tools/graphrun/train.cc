@@ -41,7 +41,7 @@ void add_train_cmd(CLI::App& app) {
   sub->add_option("--resume", a->config.resume, "continue from this checkpoint");
   sub->add_option("--weights", a->config.weights, "start from these weights (.npz or checkpoint) instead of the initializers");
   sub->add_option("--metrics", a->config.metrics, "append one JSON line per step and per epoch to this file");
-  add_devices_option(sub, a->config.devices);
+  add_devices_option(sub, a->config.devices, a->config.parallel);
   add_precision_option(sub);
   sub->add_flag("--no-check-numerics", a->no_check_numerics, "do not scan outputs for NaN/Inf (faster)");
   sub->add_flag("--quiet", a->config.quiet, "no live progress line");
@@ -65,7 +65,7 @@ void add_train_cmd(CLI::App& app) {
 struct EvalArgs {
   std::string graph, weights, data = "fashion-mnist";
   int64_t batch_size = 100;
-  std::string devices = "cpu:0";
+  std::string devices = "cpu:0", parallel = "model";
   bool ten_crop = false;
 };
 
@@ -77,7 +77,7 @@ void add_eval_cmd(CLI::App& app) {
   sub->add_option("--data", a->data, "fashion-mnist, synthetic, a folder of IDX files, an image folder or a prepared folder")->capture_default_str();
   sub->add_flag("--ten-crop", a->ten_crop, "image data: average the softmax of the four corner and centre crops and their flips");
   sub->add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
-  add_devices_option(sub, a->devices);
+  add_devices_option(sub, a->devices, a->parallel);
   add_precision_option(sub);
   sub->callback([a] {
     Graph graph = load_graph_for(a->graph, a->batch_size);
@@ -87,7 +87,7 @@ void add_eval_cmd(CLI::App& app) {
     Shape image(std::vector<int64_t>(shape.dims().begin() + 1, shape.dims().end()));
     DataSplits data = open_dataset(a->data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed(),
                                    {.ten_crop = a->ten_crop});
-    graph = compile_for_devices(graph, a->devices);
+    graph = compile_for_devices(graph, a->devices, a->parallel);
     VariableStore vars;
     load_weights(vars, graph, a->weights);
     Executor executor(std::move(graph), vars);
