@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/onnx/onnx_import.h"
 #include "core/plugin_host.h"
 
 namespace graphrun {
@@ -114,6 +115,7 @@ proto::Graph parse_graph_text(const std::string& text, const std::string& origin
 }
 
 proto::Graph read_graph_file(const std::string& path) {
+  if (is_onnx_path(path)) return import_onnx(path);
   std::string bytes = read_file_bytes(path);
   if (bytes.empty()) fail("graph file '{}' is empty", path);
   proto::Graph graph;

@@ -36,4 +36,21 @@ SplitDecision gather_then_split_features(const SplitContext& ctx, const std::str
   return d;
 }
 
+SplitDecision batch(const SplitContext& ctx) {
+  if (ctx.input_shapes.empty() || ctx.input_shapes[0].rank() == 0 || ctx.output_shape.rank() == 0)
+    return SplitDecision::run_whole();
+  SplitDecision d;
+  d.sharded = true;
+  for (int i = 0; i < static_cast<int>(ctx.input_shapes.size()); ++i)
+    d.inputs.push_back(i < ctx.num_data_inputs ? Layout::split(0) : Layout::whole_tensor());
+  d.output_axis = 0;
+  return d;
+}
+
+SplitFn per_sample(SplitFn model_rule) {
+  return [model_rule = std::move(model_rule)](const SplitContext& ctx) {
+    return ctx.batch_parallel ? batch(ctx) : model_rule(ctx);
+  };
+}
+
 }  // namespace graphrun::split_rules

@@ -1,8 +1,10 @@
-// Split rules: how an op runs across N devices (model parallelism, as the AlexNet paper split
-// its net across two GPUs). The split pass (runtime/passes/split) asks each node's rule how
-// it runs given how its inputs lie: as N shards, each reading a part (or the whole) of each
-// input and producing part k of its output on device k; or whole on one device, its inputs
-// gathered there. An op without a rule runs whole. Only ops with one output can shard.
+// Split rules: how an op runs across N devices. The split pass (runtime/passes/split) asks each
+// node's rule how it runs given how its inputs lie: as N shards, each reading a part (or the
+// whole) of each input and producing part k of its output on device k; or whole on one device,
+// its inputs gathered there. An op without a rule runs whole. Only ops with one output can shard.
+// Two axes: the model's (channels and features, as the AlexNet paper split its net across two
+// GPUs) and the batch's (data parallelism: each device its share of the samples, the
+// parameters replicated). The pass says which one a node should take (batch_parallel).
 #pragma once
 
 #include <functional>
@@ -34,6 +36,9 @@ struct SplitContext {
   std::vector<Shape> input_shapes;
   std::vector<Layout> inputs;  // how each input lies now
   Shape output_shape;          // output 0, logical
+  // The pass asks this node to run on a share of the batch on each device (--parallel data, or
+  // hybrid before the first fully connected layer); rules of per-sample ops then cut axis 0.
+  bool batch_parallel = false;
 
   // Whether dimension `axis` of `shape` cuts into `parts` equal parts.
   bool divisible(const Shape& shape, int axis) const {
@@ -69,6 +74,12 @@ SplitDecision channels(const SplitContext& ctx);
 // along their output axis 0, output split along axis 1. `count_attr` ("filters", "units") is
 // divided by N in each shard.
 SplitDecision gather_then_split_features(const SplitContext& ctx, const std::string& count_attr);
+// Data parallelism for a per-sample op (sample i of the output depends only on sample i of the
+// data inputs): every data input cut along the batch (axis 0), the parameters read whole (each
+// device its replica), the output split along the batch.
+SplitDecision batch(const SplitContext& ctx);
+// The rule of a per-sample op: `batch` where the pass asks for data parallelism, else `model_rule`.
+SplitFn per_sample(SplitFn model_rule);
 }  // namespace split_rules
 
 }  // namespace graphrun

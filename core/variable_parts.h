@@ -22,6 +22,10 @@ struct VariablePart {
 
 // The part a Variable node is, or none for a whole variable.
 std::optional<VariablePart> variable_part(const Node& node);
+// A replica (data parallelism: each device a whole copy) is a part that covers the whole.
+inline bool is_replica(const VariablePart& part, const Shape& shape) {
+  return part.offset == 0 && shape == part.logical_shape;
+}
 // The name a Variable node has in checkpoints and .npz files.
 std::string logical_variable_name(const Node& node);
 // The logical names of the given Variable nodes, each once, in order.

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/npz.h"
 #include "core/random.h"
@@ -25,6 +26,27 @@ std::pair<double, double> fans(const Shape& shape) {
   if (shape.rank() < 2) return {1.0, 1.0};
   double receptive = static_cast<double>(shape.product(2, shape.rank()));
   return {static_cast<double>(shape[1]) * receptive, static_cast<double>(shape[0]) * receptive};
+}
+
+// A given value (an imported model's weights), converted to the variable's element type.
+template <typename T>
+void copy_value(std::span<T> v, const proto::Tensor& value) {
+  if (value.shape().dim_size() > 0 && Shape(std::vector<int64_t>(value.shape().dim().begin(), value.shape().dim().end())).num_elements() != static_cast<int64_t>(v.size()))
+    fail("attr 'value' has shape {}, the variable {} elements", Shape(std::vector<int64_t>(value.shape().dim().begin(), value.shape().dim().end())).str(), v.size());
+  const std::string& raw = value.raw();
+  auto copy_from = [&](auto* type) {
+    using S = std::remove_pointer_t<decltype(type)>;
+    if (raw.size() != v.size() * sizeof(S))
+      fail("initializer value has {} bytes, the variable needs {} values of {} bytes", raw.size(), v.size(), sizeof(S));
+    for (size_t i = 0; i < v.size(); ++i) {
+      S x;
+      std::memcpy(&x, raw.data() + i * sizeof(S), sizeof(S));
+      v[i] = static_cast<T>(x);
+    }
+  };
+  if (value.dtype() == proto::DT_FLOAT) copy_from(static_cast<float*>(nullptr));
+  else if (value.dtype() == proto::DT_DOUBLE) copy_from(static_cast<double*>(nullptr));
+  else fail("initializer value must be float32 or float64");
 }
 
 template <typename T>
@@ -62,6 +84,26 @@ void fill_initializer(Tensor& tensor, const proto::Initializer& init, uint64_t k
   });
 }
 
+namespace {
+// A Variable's initial value: the value it came with (an imported model's weights), else its
+// initializer's draw.
+void fill_variable(Tensor& tensor, const Node& node, uint64_t key) {
+  const proto::Tensor& value = node.attrs.tensor("value");
+  if (value.raw().empty()) {
+    fill_initializer(tensor, node.attrs.init("init"), key);
+    return;
+  }
+  try {
+    dispatch_float(tensor.dtype(), [&](auto* type) {
+      using T = std::remove_pointer_t<decltype(type)>;
+      copy_value<T>(tensor.values<T>(), value);
+    });
+  } catch (const Error& e) {
+    fail("Variable '{}': {}", node.name, e.what());
+  }
+}
+}  // namespace
+
 void VariableStore::initialize(const Graph& graph, uint64_t seed) {
   std::map<std::string, Tensor> logical_values;  // drawn once per logical variable
   for (const auto& node : graph.nodes) {
@@ -70,12 +112,12 @@ void VariableStore::initialize(const Graph& graph, uint64_t seed) {
     auto part = variable_part(node);
     std::string logical = part ? part->logical : node.name;
     if (!part) {
-      fill_initializer(value, node.attrs.init("init"), hash_combine(seed, hash_name(logical)));
+      fill_variable(value, node, hash_combine(seed, hash_name(logical)));
     } else {
       auto it = logical_values.find(logical);
       if (it == logical_values.end()) {
         Tensor whole(node.outputs[0].dtype, part->logical_shape);
-        fill_initializer(whole, node.attrs.init("init"), hash_combine(seed, hash_name(logical)));
+        fill_variable(whole, node, hash_combine(seed, hash_name(logical)));
         it = logical_values.emplace(logical, std::move(whole)).first;
       }
       copy_part_from_whole(value, it->second, *part);

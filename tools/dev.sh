@@ -14,8 +14,8 @@ cd "$(dirname "$0")/.."
 # recommends it.
 MAIN_PACKAGES=(build-essential cmake ninja-build pkg-config libtbb-dev libboost-graph-dev libprotobuf-dev
                protobuf-compiler libfmt-dev libcli11-dev libdnnl-dev ocl-icd-opencl-dev libzip-dev
-               zlib1g-dev nlohmann-json3-dev libturbojpeg0-dev libpng-dev dataset-fashion-mnist)
-TEST_PACKAGES=(doctest-dev python3 python3-numpy python3-torch python3-torchvision python3-pil graphviz
+               zlib1g-dev nlohmann-json3-dev libturbojpeg0-dev libpng-dev libonnx-dev dataset-fashion-mnist)
+TEST_PACKAGES=(doctest-dev python3 python3-numpy python3-torch python3-torchvision python3-pil python3-onnx python3-venv graphviz
                librsvg2-bin)
 
 install_missing() {  # install_missing PACKAGE...

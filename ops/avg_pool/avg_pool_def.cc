@@ -21,7 +21,7 @@ GR_REGISTER_OP("AvgPool")
     .attr("count_include_pad", AttrType::kBool, attr_bool(true), "padding cells count in the divisor")
     .shape_fn(pool::infer_shape)
     .cost_fn(pool::cost)
-    .split(split_rules::channels)
+    .split(split_rules::per_sample(split_rules::channels))
     .grad([](GradContext& g) {
       g.set_grad_input(0, g.add("avg_pool", "AvgPoolGrad", {g.grad_output(0), g.input(0)},
                                 g.forward_attrs({"kernel", "stride", "pad", "ceil_mode", "count_include_pad"})));

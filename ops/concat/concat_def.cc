@@ -1,7 +1,9 @@
 // Concat: joins its inputs along `axis`; every other dimension must match. No arithmetic.
 // Gradient: input i gets Slice(dy) at its offset along the axis. Every other dimension is
 // sliced with size -1 ("to the end") and begin 0, so no batch size is baked into the graph;
-// along axis 0 (the batch) the offsets themselves depend on the batch size, so that is refused.
+// along axis 0 (the batch) the offsets themselves depend on the batch size: equal parts (the
+// devices' shares of a data-parallel batch) get Split(dy) into as many parts, which holds for
+// any batch; unequal parts are refused.
 #include <fmt/ranges.h>
 
 #include "core/gradient.h"
@@ -47,10 +49,19 @@ GR_REGISTER_OP("Concat")
     .grad([](GradContext& g) {
       int rank = g.input_info(0).shape.rank();
       int axis = axis::normalize(g.attrs().i("axis"), rank);
+      bool equal_parts = true;
+      for (int i = 1; i < g.num_inputs(); ++i)
+        equal_parts = equal_parts && g.input_info(i).shape[0] == g.input_info(0).shape[0];
+      if (axis == 0 && equal_parts) {
+        std::string parts = g.add("split", "Split", {g.grad_output(0)},
+                                  {{"axis", attr_int(0)}, {"num_split", attr_int(g.num_inputs())}});
+        for (int i = 0; i < g.num_inputs(); ++i) g.set_grad_input(i, fmt::format("{}:{}", parts, i));
+        return;
+      }
       if (axis == 0)
         fail(
-            "Concat '{}': no gradient for a concatenation along axis 0: the inputs' offsets along the batch axis "
-            "change with the batch size; concatenate along another axis",
+            "Concat '{}': no gradient for a concatenation of unequal parts along axis 0: the inputs' offsets "
+            "along the batch axis change with the batch size; concatenate along another axis",
             g.node().name);
       int64_t offset = 0;
       for (int i = 0; i < g.num_inputs(); ++i) {

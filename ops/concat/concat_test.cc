@@ -82,7 +82,7 @@ TEST_CASE("Concat: gradient against central differences") {
   CHECK(check_gradients(concat({Shape{2, 2, 3}, Shape{2, 2, 1}}, -1)) == 2);
 }
 
-TEST_CASE("Concat: gradient slices bake no batch size; along axis 0 it is refused") {
+TEST_CASE("Concat: gradient slices bake no batch size; along axis 0 equal parts split, unequal ones are refused") {
   proto::Graph out = concat_with_grads(1, 2);
   std::vector<std::string> slices;
   for (const auto& node : out.node())
@@ -93,11 +93,31 @@ TEST_CASE("Concat: gradient slices bake no batch size; along axis 0 it is refuse
     }
   CHECK(slices == std::vector<std::string>{"[0,0,0] [-1,3,-1]", "[0,3,0] [-1,2,-1]"});
 
+  // Two shares of a batch (a data-parallel gather): Split(dy) in two, for any batch size.
+  proto::Graph split = concat_with_grads(0, 3);
+  int splits = 0;
+  for (const auto& node : split.node())
+    if (node.op() == "Split") {
+      ++splits;
+      CHECK(node.input(0) == "dy");
+    }
+  CHECK(splits == 1);
+
+  Graph unequal = build_graph(parse_graph_text(R"(
+    node { name: "a" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 3] } } }
+    node { name: "b" op: "Placeholder" attr { name: "shape" shape { dim: [2, 3] } } }
+    node { name: "c" op: "Concat" input: ["a", "b"] attr { name: "axis" i: 0 } })"),
+                              BuildOptions{.batch_size = 4});
+  proto::Graph out2 = to_proto(unequal);
   std::string error;
   try {
-    concat_with_grads(0, 3);
+    add_node_gradients(unequal, "c", {"dy"}, out2);
   } catch (const Error& e) {
     error = e.what();
   }
-  CHECK(contains(error, "Concat 'c': no gradient for a concatenation along axis 0"));
+  CHECK(contains(error, "Concat 'c': no gradient for a concatenation of unequal parts along axis 0"));
+}
+
+TEST_CASE("Concat: along axis 0, the gradient of equal parts against central differences") {
+  CHECK(check_gradients(concat({Shape{2, 3}, Shape{2, 3}, Shape{2, 3}}, 0)) == 3);
 }

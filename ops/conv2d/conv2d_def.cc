@@ -117,7 +117,7 @@ GR_REGISTER_OP("Conv2D")
                      .enabled_by = "use_bias"})
     .shape_fn(conv2d_shape)
     .cost_fn(conv2d_cost)
-    .split(conv2d_split)
+    .split(split_rules::per_sample(conv2d_split))
     .grad(conv2d_grad);
 
 }  // namespace graphrun

@@ -56,7 +56,8 @@ GR_REGISTER_OP("Dense")
                      .default_init = attr_init_constant(0),
                      .enabled_by = "use_bias"})
     .shape_fn(dense_shape)
-    .split([](const SplitContext& ctx) { return split_rules::gather_then_split_features(ctx, "units"); })
+    .split(split_rules::per_sample(
+        [](const SplitContext& ctx) { return split_rules::gather_then_split_features(ctx, "units"); }))
     .cost_fn([](const InferenceContext& ctx) {
       const Shape& x = ctx.input_shape(0);
       double flops =

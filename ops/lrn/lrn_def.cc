@@ -77,13 +77,13 @@ GR_REGISTER_OP("LRN")
     .shape_fn(lrn_shape)
     .cost_fn(lrn_cost)
     // Within channel groups, a split that cuts only between groups needs no neighbour's channels.
-    .split([](const SplitContext& ctx) {
+    .split(split_rules::per_sample([](const SplitContext& ctx) {
       int64_t groups = ctx.attrs.i("groups");
       if (groups % ctx.parts != 0) return SplitDecision::run_whole();
       SplitDecision d = split_rules::channels(ctx);
       d.shard_attrs = [groups](int, int parts) { return ShardAttrs{{"groups", attr_int(groups / parts)}}; };
       return d;
-    })
+    }))
     .grad([](GradContext& g) {
       g.set_grad_input(0, g.add("lrn", "LRNGrad", {g.grad_output(0), g.input(0)},
                                 g.forward_attrs({"size", "alpha", "beta", "bias", "groups"})));

@@ -83,8 +83,11 @@ GR_REGISTER_OP("Flatten")
     .shape_fn(flatten_shape)
     .cost_fn(free)
     // Flattening from axis 1 keeps channel-major order, so a channel split stays a feature split.
+    // Flattening from axis 1 or later keeps each sample's elements together (a batch split stays).
     .split([](const SplitContext& ctx) {
-      if (ctx.attrs.i("axis") != 1 || ctx.input_shapes[0].rank() < 2) return SplitDecision::run_whole();
+      int64_t axis = ctx.attrs.i("axis"), rank = ctx.input_shapes[0].rank();
+      if (ctx.batch_parallel && (axis >= 1 || axis + rank >= 1)) return split_rules::batch(ctx);
+      if (axis != 1 || rank < 2) return SplitDecision::run_whole();
       return split_rules::channels(ctx);
     })
     .grad(reshape_grad);

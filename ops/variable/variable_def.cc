@@ -6,12 +6,23 @@
 
 namespace graphrun {
 
+namespace {
+proto::Attr empty_tensor_attr() {
+  proto::Attr a;
+  a.mutable_tensor();
+  return a;
+}
+}  // namespace
+
 GR_REGISTER_OP("Variable")
     .doc("A trainable parameter; OIHW for conv weights, [out, in] for dense weights.")
     .output("value", "the variable's current value")
     .attr("shape", AttrType::kShape, "dimensions, all positive")
     .attr("dtype", AttrType::kDType, attr_dtype(DType::kFloat32), "element type (float32 or float64)")
     .attr("init", AttrType::kInit, attr_init_xavier(), "initializer: gaussian, uniform, constant, xavier, kaiming")
+    // An imported model's weights (ONNX initializers) travel with the graph: raw little-endian
+    // float32 / float64 bytes in the variable's shape, used instead of `init` when present.
+    .attr("value", AttrType::kTensor, empty_tensor_attr(), "initial value given with the model (raw float32/float64); replaces init when set")
     .attr("lr_mult", AttrType::kFloat, attr_float(1.0), "learning-rate multiplier (Caffe's lr_mult)")
     .attr("decay_mult", AttrType::kFloat, attr_float(1.0), "weight-decay multiplier (Caffe's decay_mult)")
     .attr("trainable", AttrType::kBool, attr_bool(true), "whether the optimizer updates it")

@@ -17,7 +17,7 @@ Graph rebuild(const proto::Graph& graph, int64_t batch_size) {
 Graph placed_forward(const Graph& model, const CompileOptions& options, SplitInfo& info) {
   Graph forward = model;
   if (options.devices.size() > 1) {
-    SplitResult split = split_graph(model, options.devices);
+    SplitResult split = split_graph(model, options.devices, options.parallel);
     info = std::move(split.info);
     forward = rebuild(split.graph, model.batch_size);
   }
@@ -26,6 +26,13 @@ Graph placed_forward(const Graph& model, const CompileOptions& options, SplitInf
 }
 
 }  // namespace
+
+CompileOptions compile_options_for(const std::string& devices, const std::string& parallel) {
+  CompileOptions options;
+  options.devices = parse_device_list(devices);
+  options.parallel = parse_parallelism(parallel);
+  return options;
+}
 
 CompiledGraph compile_placed(const Graph& model, const CompileOptions& options) {
   CompiledGraph out;

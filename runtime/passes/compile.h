@@ -18,6 +18,9 @@ namespace graphrun {
 struct CompileOptions {
   std::vector<DeviceName> devices = {DeviceName{}};  // cpu:0
   std::string kernel_label;                          // checked by placement: "reference" forces those
+  // How several devices share the work: the model split (the AlexNet paper's), replicas each on a
+  // share of the batch, or the two mixed (runtime/passes/split.h).
+  Parallelism parallel = Parallelism::kModel;
   // Training: one FusedApplyMomentum per device instead of one ApplyMomentum per variable
   // (runtime/passes/fuse_updates.h); the same values either way.
   bool fuse_updates = true;
@@ -32,6 +35,9 @@ struct CompiledTraining {
   TrainingGraph training;  // its graph placed and partitioned
   SplitInfo split;
 };
+
+// --devices "cpu:0,cpu:1" and --parallel "model|data|hybrid" as compile options.
+CompileOptions compile_options_for(const std::string& devices, const std::string& parallel);
 
 CompiledGraph compile_inference(const Graph& model, const CompileOptions& options);
 // Split and placed, before partition (what `graphrun dot --placement` draws).

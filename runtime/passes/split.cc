@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.h"
+#include "runtime/train/training_graph.h"
 
 namespace graphrun {
 
@@ -17,6 +18,7 @@ struct TensorState {
   std::map<int, std::string> gathered;               // device -> the whole tensor gathered there
   std::map<std::pair<int, int>, std::string> slices;  // (axis, part) -> the part cut from the whole
   bool deferred = false;  // a Variable not emitted yet: its first reader decides whole or in parts
+  std::map<int, std::string> replicas;  // a replicated Variable: device -> its replica there
 };
 
 void set_attr(proto::Node& node, const std::string& name, const proto::Attr& value) {
@@ -33,10 +35,11 @@ void set_attr(proto::Node& node, const std::string& name, const proto::Attr& val
 
 class Splitter {
  public:
-  Splitter(const Graph& model, const std::vector<DeviceName>& devices)
-      : model_(model), logical_(to_proto(model)), parts_(static_cast<int>(devices.size())) {
+  Splitter(const Graph& model, const std::vector<DeviceName>& devices, Parallelism mode)
+      : model_(model), logical_(to_proto(model)), parts_(static_cast<int>(devices.size())), mode_(mode) {
     for (const auto& d : devices) devices_.push_back(d.str());
     for (const auto& n : model.nodes) names_.insert(n.name);
+    batch_parallel_ = batch_parallel_region();
   }
 
   SplitResult run() {
@@ -57,14 +60,16 @@ class Splitter {
       states_[{i, 0}].deferred = true;
       return;
     }
-    SplitDecision decision = decide(node);
+    SplitDecision decision = decide(i);
+    if (batch_parallel_[i]) check_takes_batch_share(node, decision);
     if (decision.sharded)
       emit_sharded(i, decision);
     else
       emit_whole(i);
   }
 
-  SplitDecision decide(const Node& node) {
+  SplitDecision decide(int i) {
+    const Node& node = model_.nodes[i];
     if (!node.device.empty() || !node.def->split_fn || parts_ < 2 || node.outputs.size() != 1)
       return SplitDecision::run_whole();
     std::vector<Shape> shapes;
@@ -75,7 +80,7 @@ class Splitter {
       layouts.push_back(s.deferred ? Layout::whole_tensor() : s.layout);
     }
     SplitContext ctx{node.op, node.name, node.attrs, parts_, node.def->num_data_inputs(), shapes, layouts,
-                     node.outputs[0].shape};
+                     node.outputs[0].shape, batch_parallel_[i]};
     SplitDecision d = node.def->split_fn(ctx);
     if (!d.sharded) return d;
     GR_CHECK(d.inputs.size() == node.inputs.size(), "split rule of {} gave {} input layouts for {} inputs", node.op,
@@ -189,6 +194,119 @@ class Splitter {
     }
   }
 
+  // Part `part` of the batch: one Split of the whole tensor where it lives (a graph input: on
+  // device 0), whose outputs go to the devices. Unlike Slices at fixed offsets, a Split (and the
+  // Concat that is its gradient) holds for any batch the devices divide.
+  std::string cut_batch(TensorRef ref, int part) {
+    TensorState& s = states_.at(ref);
+    auto key = std::make_pair(0, -1);
+    auto it = s.slices.find(key);
+    if (it == s.slices.end()) {
+      int device = 0;
+      std::string source = s.layout.whole() ? s.whole : gather(ref, 0);
+      if (s.layout.whole()) device = s.device;
+      std::string name = unique(fmt::format("{}/batch_split", model_.tensor_name(ref)));
+      for (char& c : name)
+        if (c == ':') c = '_';
+      proto::Node& n = *out_.add_node();
+      n.set_name(name);
+      n.set_op("Split");
+      n.set_device(devices_[device]);
+      n.add_input(source);
+      set_attr(n, "axis", attr_int(0));
+      set_attr(n, "num_split", attr_int(parts_));
+      names_.insert(name);
+      info_.adapters.insert(name);
+      it = s.slices.emplace(key, name).first;
+    }
+    return fmt::format("{}:{}", it->second, part);
+  }
+
+  // Data parallelism reads a Variable whole on every device: one replica per device that reads
+  // it, each a part covering the whole, so initial values, .npz files and checkpoints stay
+  // logical and the training graph knows which gradients to sum.
+  std::string replica(TensorRef ref, int device) {
+    TensorState& s = states_.at(ref);
+    s.deferred = false;
+    s.layout = Layout::whole_tensor();
+    auto it = s.replicas.find(device);
+    if (it != s.replicas.end()) return it->second;
+    const Node& v = model_.nodes[ref.node];
+    std::string name = fmt::format("{}/replica_{}", v.name, device);
+    proto::Node& n = emit(logical_node(ref.node), name, device);
+    set_attr(n, "part_of", attr_string(v.name));
+    set_attr(n, "part_axis", attr_int(0));
+    set_attr(n, "part_offset", attr_int(0));
+    set_attr(n, "part_shape", attr_shape(v.outputs[0].shape));
+    info_.logical_of[name] = v.name;
+    emitted_[ref.node].push_back(name);
+    // The first replica stands for the variable where a reader wants it by its whole name.
+    if (s.whole.empty()) {
+      s.whole = name;
+      s.device = device;
+    }
+    return s.replicas[device] = name;
+  }
+
+  // Which nodes run on each device's share of the batch: with --parallel data every layer the
+  // logits depend on (the loss then gathers the logits); with hybrid the layers before the first
+  // fully connected one. Checks that the batch divides among the devices.
+  std::vector<bool> batch_parallel_region() const {
+    std::vector<bool> region(model_.nodes.size(), false);
+    if (mode_ == Parallelism::kModel || parts_ < 2) return region;
+    const std::string mode = to_string(mode_);
+    int64_t batch = model_.batch_size;
+    if (batch <= 0) fail("--parallel {}: graph '{}' needs a known batch size to share among devices", mode, model_.name);
+    if (batch < parts_)
+      fail("--parallel {}: {} devices but a batch of only {} samples (each device needs at least one)", mode, parts_,
+           batch);
+    if (batch % parts_ != 0)
+      fail("--parallel {}: the batch of {} samples does not divide among {} devices", mode, batch, parts_);
+    int end = -1;  // the region is the ancestors of this node
+    if (mode_ == Parallelism::kHybrid) {
+      std::vector<int> dense = model_.nodes_with_op("Dense");
+      if (dense.empty())
+        fail("--parallel hybrid: graph '{}' has no fully connected layer (Dense) to run model-parallel; use "
+             "--parallel data",
+             model_.name);
+      end = dense.front();
+    } else {
+      try {
+        end = model_.resolve(find_logits(model_)).node;
+      } catch (const Error&) {
+        region.assign(region.size(), true);  // no single logits: every layer
+        return region;
+      }
+      region[end] = true;
+    }
+    std::vector<bool> ancestor(model_.nodes.size(), false);
+    ancestor[end] = true;
+    for (int i = end; i >= 0; --i)
+      if (ancestor[i])
+        for (const auto& ref : model_.nodes[i].inputs) ancestor[ref.node] = true;
+    for (int i = 0; i < end; ++i) region[i] = ancestor[i];
+    return region;
+  }
+
+  // A layer asked to run on each device's share of the batch must be able to: one that cannot
+  // would gather the whole batch on one device, silently undoing the parallelism.
+  void check_takes_batch_share(const Node& node, const SplitDecision& decision) const {
+    if (node.op == "Variable" || node.op == "Placeholder" || (decision.sharded && decision.output_axis == 0)) return;
+    bool reads_batch = false;
+    for (const auto& ref : node.inputs) {
+      const Shape& shape = model_.info(ref).shape;
+      if (model_.nodes[ref.node].op != "Variable" && shape.rank() > 0 && shape[0] == model_.batch_size)
+        reads_batch = true;
+    }
+    if (!reads_batch) return;
+    std::string why = !node.device.empty()        ? fmt::format("it is placed on {} by the graph", node.device)
+                      : !node.def->split_fn        ? "its op has no split rule"
+                      : node.outputs.size() != 1   ? "it has several outputs"
+                                                   : "its split rule does not cut the batch axis";
+    fail("--parallel {}: {} '{}' cannot run on each device's share of the batch: {}", to_string(mode_), node.op,
+         node.name, why);
+  }
+
   std::string unique(const std::string& base) {
     std::string name = base;
     for (int k = 1; names_.count(name); ++k) name = fmt::format("{}_{}", base, k);
@@ -199,6 +317,7 @@ class Splitter {
   // elsewhere), or its parts gathered there.
   std::string need_whole(TensorRef ref, int device) {
     TensorState& s = states_.at(ref);
+    if (mode_ != Parallelism::kModel && (s.deferred || !s.replicas.empty())) return replica(ref, device);
     if (s.deferred) emit_variable_whole(ref, device);
     if (s.layout.whole()) return s.whole;
     return gather(ref, device);
@@ -234,6 +353,7 @@ class Splitter {
     // Cut where the whole tensor is, so only the part crosses devices; a graph input reaches
     // every device anyway, so it is cut on the shard's own device; a tensor split another way
     // is gathered on the shard's device first.
+    if (axis == 0) return cut_batch(ref, part);
     std::string source;
     int device = part;
     if (s.layout.whole()) {
@@ -274,6 +394,8 @@ class Splitter {
   const Graph& model_;
   proto::Graph logical_;
   int parts_;
+  Parallelism mode_;
+  std::vector<bool> batch_parallel_;  // per logical node: runs on each device's share of the batch
   std::vector<std::string> devices_;
   proto::Graph out_;
   SplitInfo info_;
@@ -284,9 +406,25 @@ class Splitter {
 
 }  // namespace
 
-SplitResult split_graph(const Graph& model, const std::vector<DeviceName>& devices) {
+Parallelism parse_parallelism(const std::string& name) {
+  if (name == "model") return Parallelism::kModel;
+  if (name == "data") return Parallelism::kData;
+  if (name == "hybrid") return Parallelism::kHybrid;
+  fail("unknown parallelism '{}' (model, data or hybrid)", name);
+}
+
+std::string to_string(Parallelism mode) {
+  switch (mode) {
+    case Parallelism::kModel: return "model";
+    case Parallelism::kData: return "data";
+    case Parallelism::kHybrid: return "hybrid";
+  }
+  return "?";
+}
+
+SplitResult split_graph(const Graph& model, const std::vector<DeviceName>& devices, Parallelism mode) {
   if (devices.empty()) fail("no devices to split graph '{}' across", model.name);
-  return Splitter(model, devices).run();
+  return Splitter(model, devices, mode).run();
 }
 
 }  // namespace graphrun

@@ -1,8 +1,15 @@
-// The split pass (model parallelism): turns a logical one-tower graph into shards on N
-// devices, asking each node's split rule (core/split_rule.h) how it runs given how its inputs
-// lie. On AlexNet with `groups: 2` this recovers the paper's two GPU towers: the only tensors
-// that must cross devices are those the rules gather, the inputs of conv3, fc6, fc7, fc8 and
-// the loss.
+// The split pass: turns a logical one-tower graph into shards on N devices, asking each node's
+// split rule (core/split_rule.h) how it runs given how its inputs lie. Three layouts, one pass:
+//   - model (the default): on AlexNet with `groups: 2` this recovers the paper's two GPU
+//     towers: the only tensors that must cross devices are those the rules gather, the inputs
+//     of conv3, fc6, fc7, fc8 and the loss;
+//   - data: every layer up to the logits runs on each device's share of the batch (the rules'
+//     batch axis), its parameters replicated per device; the loss gathers the logits;
+//   - hybrid (Krizhevsky's "one weird trick", 2014): the layers before the first fully
+//     connected one data-parallel, the fully connected layers model-parallel (the dense rule
+//     gathers the whole batch on every device and computes its slice of the features).
+// Replicas of a variable are V/replica_k (a part covering the whole: core/variable_parts.h);
+// their gradients are summed by the training graph (runtime/passes/gradient_exchange.h).
 //
 // What it emits, every node with its device:
 //   - a sharded node X as X/part_0 .. X/part_{N-1}, part k on device k, with its per-shard attrs;
@@ -25,6 +32,10 @@
 
 namespace graphrun {
 
+enum class Parallelism { kModel, kData, kHybrid };
+Parallelism parse_parallelism(const std::string& name);  // "model", "data", "hybrid"
+std::string to_string(Parallelism mode);
+
 struct SplitInfo {
   std::map<std::string, std::string> logical_of;  // physical node -> the logical node it computes part of
   std::set<std::string> adapters;                 // gathers and slices the pass added
@@ -35,6 +46,7 @@ struct SplitResult {
   SplitInfo info;
 };
 
-SplitResult split_graph(const Graph& model, const std::vector<DeviceName>& devices);
+SplitResult split_graph(const Graph& model, const std::vector<DeviceName>& devices,
+                        Parallelism mode = Parallelism::kModel);
 
 }  // namespace graphrun

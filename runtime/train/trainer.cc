@@ -118,6 +118,10 @@ void apply_graph_defaults(const proto::Training& t, TrainConfig& c, bool lr_give
   c.schedule.max_decays = static_cast<int64_t>(option_double(t, "max_decays", static_cast<double>(c.schedule.max_decays)));
   c.optimizer.momentum = option_double(t, "momentum", c.optimizer.momentum);
   c.optimizer.weight_decay = option_double(t, "weight_decay", c.optimizer.weight_decay);
+  if (c.parallel.empty()) {
+    auto parallel = t.options().find("parallel");
+    c.parallel = parallel != t.options().end() ? parallel->second : "model";
+  }
 }
 
 TrainSummary train(const TrainConfig& config) {
@@ -125,8 +129,7 @@ TrainSummary train(const TrainConfig& config) {
   BuildOptions build;
   build.batch_size = config.batch_size;
   Graph model = load_graph(config.graph, build);
-  CompileOptions compile;
-  compile.devices = parse_device_list(config.devices);
+  CompileOptions compile = compile_options_for(config.devices, config.parallel);
   TrainingGraph tg = compile_training(model, config.optimizer, compile).training;
   const Shape& input = tg.graph.node(tg.data).outputs[0].shape;
   if (tg.graph.node(tg.data).outputs[0].dtype != DType::kFloat32)
@@ -240,8 +243,9 @@ TrainSummary train(const TrainConfig& config) {
   int64_t total_steps = config.epochs * steps_per_epoch;
   if (config.max_steps > 0) total_steps = std::min(total_steps, config.max_steps);
   fmt::print(stderr,
-             "training '{}' on {} with {} ({} samples, {} classes): {} epochs x {} steps of {}, {} schedule, lr {:g}\n",
-             graph.name, device_list_str(compile.devices), data.train->name(), data.train->size(), data.train->num_classes(), config.epochs,
+             "training '{}' on {}{} with {} ({} samples, {} classes): {} epochs x {} steps of {}, {} schedule, lr {:g}\n",
+             graph.name, device_list_str(compile.devices),
+             compile.devices.size() > 1 ? " (" + to_string(compile.parallel) + " parallel)" : "", data.train->name(), data.train->size(), data.train->num_classes(), config.epochs,
              steps_per_epoch, config.batch_size, config.schedule.kind, schedule.lr(epoch));
   auto run_start = Clock::now();
   int64_t steps_this_run = 0;

@@ -18,7 +18,8 @@ struct TrainConfig {
   int64_t epochs = 0;      // 0: the graph's training section, else 1
   int64_t max_steps = 0;   // stop after this many steps in all (0: no limit)
   uint64_t seed = 0;
-  std::string devices = "cpu:0";  // "cpu:0,cpu:1": the model is split across them (runtime/passes)
+  std::string devices = "cpu:0";  // "cpu:0,cpu:1": several devices share the work (runtime/passes)
+  std::string parallel;  // how: model, data or hybrid (runtime/passes/split.h); "": the graph's, else model
   std::string checkpoint_dir;  // "" : no checkpoints
   std::string resume;          // a checkpoint to continue from
   std::string weights;         // initial weights (.npz or checkpoint weights) instead of the initializers

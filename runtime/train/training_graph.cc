@@ -2,9 +2,12 @@
 
 #include <fmt/ranges.h>
 
+#include <set>
+
 #include "core/error.h"
 #include "core/gradient.h"
 #include "core/variable_parts.h"
+#include "runtime/passes/gradient_exchange.h"
 
 namespace graphrun {
 
@@ -90,13 +93,17 @@ TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& 
 
   Gradients grads = add_gradients(forward, t.loss, t.model_variables);
   proto::Graph& g = grads.graph;
+  // Replicated variables (--parallel data, hybrid) update with the sum of their replicas' gradients.
+  for (const auto& [sum, variable] : sum_replica_gradients(g, forward, t.model_variables, grads.of))
+    grads.gradient_of[sum] = variable;
   t.learning_rate = unique_name(forward, "learning_rate");
   add_node(g, t.learning_rate, "Placeholder", {}, {{"shape", attr_shape(Shape{})}, {"dtype", attr_dtype(DType::kFloat32)}});
 
   // Every update waits for every gradient: a weight is overwritten only when no node of this
   // step can still read it (backward ops read the weights too).
-  std::vector<std::string> barrier;
-  for (const auto& [var, grad] : grads.of) barrier.push_back("^" + split_tensor_name(grad).first);
+  std::set<std::string> barrier_nodes;  // a sum of replicas' gradients serves several variables
+  for (const auto& [var, grad] : grads.of) barrier_nodes.insert("^" + split_tensor_name(grad).first);
+  std::vector<std::string> barrier(barrier_nodes.begin(), barrier_nodes.end());
   for (const auto& var : t.model_variables) {
     const Node& v = forward.node(var);
     std::string slot = var + "/momentum";

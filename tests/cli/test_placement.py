@@ -1,4 +1,4 @@
-"""graphrun place, dot --placement and --devices on train/eval/run/bench, end to end.
+"""graphrun place, dot --placement and --devices / --parallel on train/eval/run/bench, end to end.
 usage: test_placement.py GRAPHRUN"""
 import json
 import pathlib
@@ -86,6 +86,65 @@ def check_train_eval_across_device_sets(tmp):
         fail(f"bench --devices: {bench}")
 
 
+def check_parallel_modes(tmp):
+    """--parallel data and hybrid through place, dot, train and eval."""
+    params = 60965224
+    data = json.loads(run(GRAPHRUN, "place", ALEXNET, "--devices", "cpu:0,cpu:1", "--parallel", "data", "--json").stdout)
+    if data["parallel"] != "data" or [d["parameters"] for d in data["devices"]] != [params, params]:
+        fail(f"place --parallel data: every device holds every weight: {[d['parameters'] for d in data['devices']]}")
+    backward = sum(t["bytes"] for t in data["transfers"] if t["pass"] == "backward")
+    # Each variable's gradient goes to the device that sums it and the sum comes back (8 bytes per
+    # parameter), and the logits' gradient returns to the device that computed them.
+    if backward != 8 * params + 64 * 1000 * 4:
+        fail(f"place --parallel data: backward transfers {backward} bytes, want {8 * params + 64 * 1000 * 4}")
+    hybrid = json.loads(run(GRAPHRUN, "place", ALEXNET, "--devices", "cpu:0,cpu:1", "--parallel", "hybrid",
+                            "--json").stdout)
+    per_device = [d["parameters"] for d in hybrid["devices"]]
+    # The convolutions replicated (2,334,080 weights), the fully connected layers halved.
+    if per_device != [2334080 + (params - 2334080) // 2] * 2:
+        fail(f"place --parallel hybrid: parameters per device {per_device}")
+    total = lambda r: sum(t["bytes"] for t in r["transfers"])
+    if not total(hybrid) < total(data) / 4:
+        fail(f"hybrid should move far less than data parallelism: {total(hybrid)} vs {total(data)} bytes")
+    dot = run(GRAPHRUN, "dot", MINI, "--placement", "--devices", "cpu:0,cpu:1", "--parallel", "data", "--params").stdout
+    if "conv1/weight/replica_1" not in dot or "cluster_1" not in dot:
+        fail("dot --placement --parallel data does not draw the replicas")
+
+    # A model trained data-parallel equals one trained on one device; it evaluates the same on one
+    # device and on two in any mode.
+    common = ["--data", "synthetic", "--batch-size", "16", "--steps", "4", "--quiet", "--seed", "3"]
+    run(GRAPHRUN, "train", MINI, *common, "--devices", "cpu:0", "--checkpoint-dir", tmp / "one", timeout=300)
+    run(GRAPHRUN, "train", MINI, *common, "--devices", "cpu:0,cpu:1", "--parallel", "data", "--checkpoint-dir",
+        tmp / "data", timeout=300)
+    losses = {}
+    for trained, devices, mode in (("one", "cpu:0", "model"), ("data", "cpu:0", "model"),
+                                   ("data", "cpu:0,cpu:1", "data"), ("data", "cpu:0,cpu:1", "hybrid")):
+        out = run(GRAPHRUN, "eval", MINI, "--weights", tmp / trained / "latest.ckpt", "--data", "synthetic",
+                  "--devices", devices, "--parallel", mode, timeout=300).stdout
+        losses[(trained, devices, mode)] = float(out.split("loss")[1].split()[0])
+    first = losses[("one", "cpu:0", "model")]
+    if any(abs(loss - first) > 1e-4 * abs(first) for loss in losses.values()):
+        fail(f"eval losses of data-parallel training differ from one device's: {losses}")
+
+    problems = []
+    problems += expect_error(GRAPHRUN, ["place", MINI, "--devices", "cpu:0,cpu:1,cpu:2", "--parallel", "data",
+                                        "--batch-size", "16"],
+                             "--parallel data: the batch of 16 samples does not divide among 3 devices")
+    problems += expect_error(GRAPHRUN, ["run", MINI, "--devices", "cpu:0,cpu:1,cpu:2,cpu:3", "--parallel", "hybrid",
+                                        "--batch-size", "2"], "4 devices but a batch of only 2 samples")
+    convs = tmp / "convs.pbtxt"
+    convs.write_text('name: "convs"\n'
+                     'node { name: "data" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 1, 8, 8] } } }\n'
+                     'node { name: "conv" op: "Conv2D" input: "data" attr { name: "filters" i: 4 } '
+                     'attr { name: "kernel" i: 3 } }\n')
+    problems += expect_error(GRAPHRUN, ["run", convs, "--devices", "cpu:0,cpu:1", "--parallel", "hybrid",
+                                        "--batch-size", "2"], "graph 'convs' has no fully connected layer (Dense)")
+    problems += expect_error(GRAPHRUN, ["place", TOWERS, "--devices", "cpu:0,cpu:1", "--parallel", "data"],
+                             "cannot run on each device's share of the batch: it is placed on")
+    if problems:
+        fail("; ".join(problems))
+
+
 def check_errors():
     problems = []
     problems += expect_error(GRAPHRUN, ["place", MINI, "--devices", "cpu:0,cpu:0"], "cpu:0 is listed twice")
@@ -117,4 +176,6 @@ if __name__ == "__main__":
     check_errors()
     with tempfile.TemporaryDirectory() as tmp:
         check_train_eval_across_device_sets(pathlib.Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp:
+        check_parallel_modes(pathlib.Path(tmp))
     print("ok")

@@ -25,7 +25,7 @@ struct BenchArgs {
   int64_t batch_size = 16;
   int steps = 10;
   int warmup = 2;
-  std::string devices = "cpu:0";
+  std::string devices = "cpu:0", parallel = "model";
   bool json = false;
   bool train = false;
   bool keep_intermediates = false;
@@ -50,20 +50,18 @@ void plan_step(const Graph& compiled, Step& step, int64_t batch, const std::stri
                     fmt::format("a {} step of '{}' at batch {}", step.training ? "training" : "forward", compiled.name, batch));
 }
 
-Step make_step(Graph& graph, bool train, const std::string& devices) {
+Step make_step(Graph& graph, bool train, const std::string& devices, const std::string& parallel) {
   Step step;
   const std::string first_device = parse_device_list(devices).front().str();
   if (!train) {
     step.fetches = default_fetches(graph);
-    Graph compiled = compile_for_devices(graph, devices);
+    Graph compiled = compile_for_devices(graph, devices, parallel);
     plan_step(compiled, step, graph.batch_size, first_device);
     step.feeds = random_feeds(graph, 1);
     graph = std::move(compiled);
     return step;
   }
-  CompileOptions compile;
-  compile.devices = parse_device_list(devices);
-  TrainingGraph t = compile_training(graph, {}, compile).training;
+  TrainingGraph t = compile_training(graph, {}, compile_options_for(devices, parallel)).training;
   step.fetches = {t.loss};
   step.targets = t.updates;
   step.training = true;
@@ -108,7 +106,7 @@ std::vector<std::pair<std::string, double>> device_peaks_mib(const std::vector<D
 void bench(const BenchArgs& args) {
   if (args.steps < 1) fail("--steps must be at least 1");
   Graph graph = load_graph_for(args.graph, args.batch_size);
-  Step step = make_step(graph, args.train, args.devices);
+  Step step = make_step(graph, args.train, args.devices, args.parallel);
   std::vector<DeviceName> devices = parse_device_list(args.devices);
   keep_feeds_on(get_device(devices.front()), step.feeds);
   VariableStore variables;
@@ -146,7 +144,7 @@ void bench(const BenchArgs& args) {
   const char* mode = args.train ? "train" : "infer";
   if (args.json) {
     nlohmann::ordered_json out = {{"peer", "graphrun-" GRAPHRUN_VERSION}, {"mode", mode}, {"graph", executor.graph().name},
-                                  {"devices", args.devices}, {"precision", to_string(math_precision())},
+                                  {"devices", args.devices}, {"parallel", args.parallel}, {"precision", to_string(math_precision())},
                                   {"batch", args.batch_size}, {"steps", args.steps},
                                   {"ms_per_step", std::round(median * 10) / 10}, {"img_s", std::round(img_s * 100) / 100},
                                   {"peak_tensor_mib", std::round(peak_mib)}, {"planned_peak_mib", std::round(planned_mib)},
@@ -177,11 +175,11 @@ void bench(const BenchArgs& args) {
 void add_bench(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* sub = app.add_subcommand("bench", "Time forward passes (or --train steps): median ms per step and img/s");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--batch-size", args->batch_size, "batch size")->capture_default_str();
   sub->add_option("--steps", args->steps, "timed steps")->capture_default_str();
   sub->add_option("--warmup", args->warmup, "untimed steps first")->capture_default_str();
-  add_devices_option(sub, args->devices);
+  add_devices_option(sub, args->devices, args->parallel);
   add_precision_option(sub);
   sub->add_flag("--json", args->json, "one JSON line, as the PyTorch peer scripts print");
   sub->add_flag("--train", args->train, "time training steps (forward, backward, SGD update) instead of inference");

@@ -29,7 +29,7 @@ constexpr int64_t kThumbnail = 128;  // pixels a side of an image in --picture
 struct ClassifyArgs {
   std::string graph, weights, mean, labels;
   std::vector<std::string> images;
-  std::string devices = "cpu:0";
+  std::string devices = "cpu:0", parallel = "model";
   int top = 5;
   int64_t batch_size = 32;
   bool json = false;
@@ -113,7 +113,7 @@ void classify(const ClassifyArgs& args) {
   } catch (const Error& e) {
     fail("the mean image of '{}' for graph '{}': {}", mean_path.empty() ? "(none)" : mean_path, model.name, e.what());
   }
-  Graph graph = compile_for_devices(model, args.devices);
+  Graph graph = compile_for_devices(model, args.devices, args.parallel);
   VariableStore variables;
   load_weights(variables, graph, args.weights);
   Executor executor(std::move(graph), variables);
@@ -172,14 +172,14 @@ void classify(const ClassifyArgs& args) {
 void add_classify(CLI::App& app) {
   auto args = std::make_shared<ClassifyArgs>();
   CLI::App* sub = app.add_subcommand("classify", "The most likely classes of JPEG/PNG images under trained weights");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("images", args->images, "JPEG or PNG files")->required();
   sub->add_option("--weights", args->weights, "weights: train's weights.npz or a checkpoint")->required();
   sub->add_option("--mean", args->mean, "the training data's mean image (default: mean.npz beside the weights)");
   sub->add_option("--labels", args->labels, "class names, one per line (default: labels.txt beside the weights)");
   sub->add_option("--top", args->top, "classes to show per image")->capture_default_str();
   sub->add_option("--batch-size", args->batch_size, "images per forward pass")->capture_default_str();
-  add_devices_option(sub, args->devices);
+  add_devices_option(sub, args->devices, args->parallel);
   add_precision_option(sub);
   sub->add_flag("--json", args->json, "one JSON line per image");
   sub->add_option("--picture", args->picture, "also draw the images and their classes as an SVG (the paper's Figure 4)");

@@ -23,10 +23,19 @@ Graph load_graph_for(const std::string& path, int64_t batch_size) {
   return load_graph(path, options);
 }
 
-void add_devices_option(CLI::App* sub, std::string& devices) {
+void add_parallel_option(CLI::App* sub, std::string& parallel) {
+  sub->add_option("--parallel", parallel,
+                  "how several devices share the work: model (the layers split, as the AlexNet paper), data "
+                  "(each device a share of the batch) or hybrid (convolutions data-parallel, fully connected "
+                  "layers split)")
+      ->check(CLI::IsMember({"model", "data", "hybrid"}));
+}
+
+void add_devices_option(CLI::App* sub, std::string& devices, std::string& parallel) {
   sub->add_option("--devices,--device", devices,
-                  "devices to run on, e.g. cpu:0 or cpu:0,cpu:1 (the model is split across several)")
+                  "devices to run on, e.g. cpu:0 or cpu:0,cpu:1 (several share the work: see --parallel)")
       ->capture_default_str();
+  add_parallel_option(sub, parallel);
 }
 
 void add_precision_option(CLI::App* sub) {
@@ -38,10 +47,8 @@ void add_precision_option(CLI::App* sub) {
       ->check(CLI::IsMember({"fp32", "float32", "tf32"}));
 }
 
-Graph compile_for_devices(const Graph& model, const std::string& devices) {
-  CompileOptions options;
-  options.devices = parse_device_list(devices);
-  return compile_inference(model, options).graph;
+Graph compile_for_devices(const Graph& model, const std::string& devices, const std::string& parallel) {
+  return compile_inference(model, compile_options_for(devices, parallel)).graph;
 }
 
 void load_weights(VariableStore& variables, const Graph& graph, const std::string& path) {

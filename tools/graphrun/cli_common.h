@@ -31,15 +31,18 @@ void add_check_op(CLI::App& app);
 struct ExitCode {
   int code;
 };
+void add_onnx_export(CLI::App& app);  // export
 
 Graph load_graph_for(const std::string& path, int64_t batch_size);
-// --devices D1,D2 (alias --device): the devices a subcommand runs on; more than one splits the
-// model across them.
-void add_devices_option(CLI::App* sub, std::string& devices);
+// --devices D1,D2 (alias --device): the devices a subcommand runs on; --parallel: how several
+// share the work (model: the model split across them; data: each a share of the batch; hybrid:
+// convolutions data-parallel, fully connected layers split).
+void add_devices_option(CLI::App* sub, std::string& devices, std::string& parallel);
+void add_parallel_option(CLI::App* sub, std::string& parallel);
 // --precision fp32|tf32: sets the process-wide math precision (core/precision.h) as it parses.
 void add_precision_option(CLI::App* sub);
 // The model compiled for inference on `devices` (split, placed, partitioned).
-Graph compile_for_devices(const Graph& model, const std::string& devices);
+Graph compile_for_devices(const Graph& model, const std::string& devices, const std::string& parallel);
 // Weights from an .npz keyed by variable name, or a checkpoint's weights (every variable of
 // the graph must be present).
 void load_weights(VariableStore& variables, const Graph& graph, const std::string& path);

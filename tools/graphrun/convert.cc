@@ -1,6 +1,11 @@
 // graphrun convert IN OUT: text <-> binary, chosen by the extensions. The graph is validated
-// first (unless --no-check), so a broken graph never becomes a .pb.
+// first (unless --no-check), so a broken graph never becomes a .pb. An ONNX model converts to a
+// graph file and its weights, an .npz beside it (model.pbtxt -> model.npz).
+#include <filesystem>
+
 #include "core/graph_io.h"
+#include "core/npz.h"
+#include "core/onnx/onnx_import.h"
 #include "core/plugin_host.h"
 #include "tools/graphrun/cli_common.h"
 
@@ -15,7 +20,7 @@ struct ConvertArgs {
 
 void add_convert(CLI::App& app) {
   auto args = std::make_shared<ConvertArgs>();
-  CLI::App* sub = app.add_subcommand("convert", "Convert a graph file between text (.pbtxt) and binary (.pb)");
+  CLI::App* sub = app.add_subcommand("convert", "Convert a graph file between text (.pbtxt) and binary (.pb), or an ONNX model to a graph file and its weights (.npz beside it)");
   sub->add_option("input", args->in, "graph file to read")->required();
   sub->add_option("output", args->out, "graph file to write; .pb is binary, anything else text")->required();
   sub->add_flag("--no-check", args->no_check, "convert without validating the graph");
@@ -29,7 +34,15 @@ void add_convert(CLI::App& app) {
         fail("{}: {}", args->in, e.what());
       }
     }
+    if (!is_onnx_path(args->in)) {
+      write_graph_file(graph, args->out);
+      return;
+    }
+    std::map<std::string, Tensor> weights = take_initial_values(graph);
+    std::string npz = std::filesystem::path(args->out).replace_extension(".npz").string();
     write_graph_file(graph, args->out);
+    write_npz(npz, weights);
+    fmt::print("{}: {} nodes; {}: {} weights\n", args->out, graph.node_size(), npz, weights.size());
   });
 }
 

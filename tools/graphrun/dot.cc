@@ -16,7 +16,8 @@ struct DotArgs {
   std::string graph;
   bool params = false;
   bool placement = false;
-  std::string devices = "cpu:0,cpu:1";
+  std::string devices = "cpu:0,cpu:1", parallel = "model";
+  int64_t batch_size = 0;
 };
 
 const char* device_colour(size_t k) {
@@ -34,12 +35,17 @@ std::string escape(const std::string& s) {
 }
 
 void dot(const DotArgs& args) {
-  Graph graph = load_graph_for(args.graph, 1);
+  // The batch shows on the edges; a data-parallel placement needs one the devices can share.
+  int64_t batch = args.batch_size;
+  if (batch == 0 && args.placement && args.parallel != "model") {
+    int64_t graph_batch = load_graph_for(args.graph, 1).training.batch_size();
+    batch = graph_batch > 0 ? graph_batch : 128;
+  }
+  Graph graph = load_graph_for(args.graph, batch > 0 ? batch : 1);
   std::vector<std::string> devices;
   std::vector<bool> shown(graph.nodes.size(), true);
   if (args.placement) {
-    CompileOptions options;
-    options.devices = parse_device_list(args.devices);
+    CompileOptions options = compile_options_for(args.devices, args.parallel);
     for (const auto& d : options.devices) devices.push_back(d.str());
     std::vector<std::string> outputs = default_fetches(graph);
     graph = compile_placed(graph, options).graph;
@@ -90,11 +96,14 @@ void dot(const DotArgs& args) {
 void add_dot(CLI::App& app) {
   auto args = std::make_shared<DotArgs>();
   CLI::App* sub = app.add_subcommand("dot", "Print the graph as Graphviz DOT (shapes on edges)");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_flag("--params", args->params, "also draw the implicit parameter Variables");
   sub->add_flag("--placement", args->placement,
                 "draw the graph split and placed on --devices: nodes coloured by device, cross-device edges bold");
   sub->add_option("--devices", args->devices, "devices for --placement")->capture_default_str();
+  add_parallel_option(sub, args->parallel);
+  sub->add_option("--batch-size", args->batch_size,
+                  "batch size on the edges (default 1; with --parallel data or hybrid the graph's, else 128)");
   sub->callback([args] { dot(*args); });
 }
 

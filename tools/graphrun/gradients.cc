@@ -17,7 +17,7 @@ struct GradientsArgs {
 void add_gradients_cmd(CLI::App& app) {
   auto a = std::make_shared<GradientsArgs>();
   CLI::App* sub = app.add_subcommand("gradients", "Write the loss and every variable's gradient for one batch to an .npz");
-  sub->add_option("graph", a->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", a->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--weights", a->weights, "weights (.npz or checkpoint); default: the initializers");
   sub->add_option("--input", a->input, "the images, an .npy [N, C, H, W]")->required();
   sub->add_option("--labels", a->labels, "the labels, an .npy [N] of integers")->required();

@@ -73,7 +73,7 @@ void inspect(const InspectArgs& args) {
 void add_inspect(CLI::App& app) {
   auto args = std::make_shared<InspectArgs>();
   CLI::App* sub = app.add_subcommand("inspect", "Show every node's op, output shape, parameters and FLOPs");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_flag("--json", args->json, "machine-readable output");
   sub->callback([args] { inspect(*args); });
 }

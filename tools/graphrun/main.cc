@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   graphrun::cli::add_data(app);
   graphrun::cli::add_pictures(app);
   graphrun::cli::add_check_op(app);
+  graphrun::cli::add_onnx_export(app);
   // Every subcommand loads plugins, in the order given, before it runs.
   auto plugins = std::make_shared<std::vector<std::string>>();
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))

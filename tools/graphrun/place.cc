@@ -1,4 +1,4 @@
-// graphrun place GRAPH --devices D1,D2: where the split, placement and partition passes put
+// graphrun place GRAPH --devices D1,D2 [--parallel model|data|hybrid]: where the split, placement and partition passes put
 // everything. Per device its nodes, parameters, FLOPs, variables and planned peak memory; every cross-device transfer
 // of one step with its tensor, source, destination, bytes and the logical node that needs it.
 // By default the step is a training step (forward, backward, updates); --inference shows a
@@ -18,7 +18,7 @@ namespace {
 
 struct PlaceArgs {
   std::string graph;
-  std::string devices = "cpu:0,cpu:1";
+  std::string devices = "cpu:0,cpu:1", parallel = "model";
   int64_t batch_size = 0;
   bool inference = false;
   bool json = false;
@@ -40,11 +40,17 @@ void print_text(const PlacementReport& r, const std::string& title) {
     totals[fmt::format("{:<9} {} -> {}", t.pass, t.from, t.to)] += static_cast<double>(t.bytes);
   }
   if (!totals.empty()) fmt::print("\nper step:\n");
-  for (const auto& [what, bytes] : totals) fmt::print("  {}: {:.2f} MB\n", what, bytes / 1e6);
+  double all = 0;
+  for (const auto& [what, bytes] : totals) {
+    fmt::print("  {}: {:.2f} MB\n", what, bytes / 1e6);
+    all += bytes;
+  }
+  if (!totals.empty()) fmt::print("  all transfers: {:.2f} MB\n", all / 1e6);
 }
 
-void print_json(const PlacementReport& r, const std::string& graph, int64_t batch, const std::string& step) {
-  nlohmann::ordered_json out = {{"graph", graph}, {"batch", batch}, {"step", step}};
+void print_json(const PlacementReport& r, const std::string& graph, int64_t batch, const std::string& step,
+                const std::string& parallel) {
+  nlohmann::ordered_json out = {{"graph", graph}, {"batch", batch}, {"step", step}, {"parallel", parallel}};
   out["devices"] = nlohmann::json::array();
   for (const auto& d : r.devices)
     out["devices"].push_back({{"name", d.name}, {"nodes", d.nodes}, {"parameters", d.parameters}, {"flops", d.flops},
@@ -64,8 +70,7 @@ void place_cmd(const PlaceArgs& args) {
   Graph model = load_graph_for(args.graph, 1);
   int64_t batch = args.batch_size > 0 ? args.batch_size : model.training.batch_size() > 0 ? model.training.batch_size() : 128;
   model = load_graph_for(args.graph, batch);
-  CompileOptions options;
-  options.devices = parse_device_list(args.devices);
+  CompileOptions options = compile_options_for(args.devices, args.parallel);
   std::vector<std::string> devices;
   for (const auto& d : options.devices) devices.push_back(d.str());
   PlacementReport report;
@@ -80,9 +85,10 @@ void place_cmd(const PlaceArgs& args) {
     report = report_placement(c.training.graph, devices, c.split, {c.training.gradient_of, c.training.forward_of}, run);
   }
   if (args.json) {
-    print_json(report, model.name, batch, step);
+    print_json(report, model.name, batch, step, args.parallel);
   } else {
-    print_text(report, fmt::format("graph '{}' on {}: one {} step at batch {}", model.name, args.devices, step, batch));
+    print_text(report, fmt::format("graph '{}' on {} ({} parallel): one {} step at batch {}", model.name, args.devices,
+                                   args.parallel, step, batch));
   }
 }
 
@@ -92,8 +98,9 @@ void add_place(CLI::App& app) {
   auto args = std::make_shared<PlaceArgs>();
   CLI::App* sub = app.add_subcommand(
       "place", "Show how a graph is split and placed across devices: per-device load and every cross-device transfer");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--devices", args->devices, "devices, e.g. cpu:0,cpu:1")->capture_default_str();
+  add_parallel_option(sub, args->parallel);
   sub->add_option("--batch-size", args->batch_size, "batch size (default: the graph's, else 128)");
   sub->add_flag("--inference", args->inference, "a forward pass instead of a training step");
   sub->add_flag("--json", args->json, "JSON: devices (name, parameters, flops) and transfers (tensor, from, to, bytes, consumer)");

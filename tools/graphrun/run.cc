@@ -19,7 +19,7 @@ struct RunArgs {
   std::vector<std::string> fetches;
   std::string output;
   int64_t batch_size = 0;
-  std::string devices = "cpu:0";
+  std::string devices = "cpu:0", parallel = "model";
   uint64_t seed = 0;
   int top = 5;
 };
@@ -50,7 +50,7 @@ void run(const RunArgs& args) {
   for (auto& [name, tensor] : random_feeds(graph, args.seed + 1)) feeds.try_emplace(name, std::move(tensor));
 
   std::vector<std::string> fetches = args.fetches.empty() ? default_fetches(graph) : args.fetches;
-  graph = compile_for_devices(graph, args.devices);
+  graph = compile_for_devices(graph, args.devices, args.parallel);
   VariableStore variables;
   if (!args.weights.empty()) load_weights(variables, graph, args.weights);
   ExecutorOptions options;
@@ -78,13 +78,13 @@ void run(const RunArgs& args) {
 void add_run(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("run", "Run a forward pass and show the outputs (top-5 for a classifier)");
-  sub->add_option("graph", args->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", args->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--weights", args->weights, "weights (.npz keyed by variable name); default: the initializers");
   sub->add_option("--input", args->inputs, "NAME=FILE.npy for a Placeholder (repeatable); default: random");
   sub->add_option("--fetch", args->fetches, "tensor to output, \"node\" or \"node:k\" (repeatable); default: the graph's outputs");
   sub->add_option("--output", args->output, "write the first fetched tensor to this .npy");
   sub->add_option("--batch-size", args->batch_size, "batch size (default: the input's, else 1)");
-  add_devices_option(sub, args->devices);
+  add_devices_option(sub, args->devices, args->parallel);
   add_precision_option(sub);
   sub->add_option("--seed", args->seed, "seed for initializers and random inputs")->capture_default_str();
   sub->add_option("--top", args->top, "classes to show per sample")->capture_default_str();

@@ -2,6 +2,7 @@
 // which the command line can override; graphrun eval and export-weights go with it.
 #include "core/graph_io.h"
 #include "core/npz.h"
+#include "core/onnx/onnx_import.h"
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/evaluate.h"
 #include "runtime/train/trainer.h"
@@ -22,7 +23,7 @@ void add_train_cmd(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   a->config.data.clear();
   CLI::App* sub = app.add_subcommand("train", "Train a graph: SGD with momentum, progress, validation, checkpoints");
-  sub->add_option("graph", a->config.graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", a->config.graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--data", a->config.data, "fashion-mnist, synthetic, npz:FILE.npz (images, labels), a folder of Fashion-MNIST IDX files, an image folder or a prepared folder");
   sub->add_option("--data-threads", a->config.data_threads, "input pipeline threads for image data (0: all cores)");
   sub->add_option("--epochs", a->config.epochs, "epochs (default: the graph's training section, else 1)");
@@ -40,7 +41,7 @@ void add_train_cmd(CLI::App& app) {
   sub->add_option("--resume", a->config.resume, "continue from this checkpoint");
   sub->add_option("--weights", a->config.weights, "start from these weights (.npz or checkpoint) instead of the initializers");
   sub->add_option("--metrics", a->config.metrics, "append one JSON line per step and per epoch to this file");
-  add_devices_option(sub, a->config.devices);
+  add_devices_option(sub, a->config.devices, a->config.parallel);
   add_precision_option(sub);
   sub->add_flag("--no-check-numerics", a->no_check_numerics, "do not scan outputs for NaN/Inf (faster)");
   sub->add_flag("--quiet", a->config.quiet, "no live progress line");
@@ -49,7 +50,9 @@ void add_train_cmd(CLI::App& app) {
     if (a->lr > 0) config.schedule.lr = a->lr;
     if (!a->milestones.empty()) config.schedule.milestones = a->milestones;
     config.check_numerics = !a->no_check_numerics;
-    apply_graph_defaults(read_graph_file(config.graph).training(), config, a->lr > 0);
+    // An ONNX model has no training section: the defaults only (and no second import).
+    apply_graph_defaults(is_onnx_path(config.graph) ? proto::Training{} : read_graph_file(config.graph).training(),
+                         config, a->lr > 0);
     TrainSummary s = train(config);
     // Validation runs at the end of an epoch: a run stopped inside its first one has none.
     std::string validation = s.epochs_done > 0 ? fmt::format("val top-1 {:.4f} top-5 {:.4f}", s.val_top1, s.val_top5)
@@ -62,19 +65,19 @@ void add_train_cmd(CLI::App& app) {
 struct EvalArgs {
   std::string graph, weights, data = "fashion-mnist";
   int64_t batch_size = 100;
-  std::string devices = "cpu:0";
+  std::string devices = "cpu:0", parallel = "model";
   bool ten_crop = false;
 };
 
 void add_eval_cmd(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   CLI::App* sub = app.add_subcommand("eval", "Top-1 and top-5 accuracy of trained weights on a data set's test split");
-  sub->add_option("graph", a->graph, "graph file (.pbtxt or .pb)")->required();
+  sub->add_option("graph", a->graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--weights", a->weights, "weights: .npz or a checkpoint")->required();
   sub->add_option("--data", a->data, "fashion-mnist, synthetic, a folder of IDX files, an image folder or a prepared folder")->capture_default_str();
   sub->add_flag("--ten-crop", a->ten_crop, "image data: average the softmax of the four corner and centre crops and their flips");
   sub->add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
-  add_devices_option(sub, a->devices);
+  add_devices_option(sub, a->devices, a->parallel);
   add_precision_option(sub);
   sub->callback([a] {
     Graph graph = load_graph_for(a->graph, a->batch_size);
@@ -84,7 +87,7 @@ void add_eval_cmd(CLI::App& app) {
     Shape image(std::vector<int64_t>(shape.dims().begin() + 1, shape.dims().end()));
     DataSplits data = open_dataset(a->data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed(),
                                    {.ten_crop = a->ten_crop});
-    graph = compile_for_devices(graph, a->devices);
+    graph = compile_for_devices(graph, a->devices, a->parallel);
     VariableStore vars;
     load_weights(vars, graph, a->weights);
     Executor executor(std::move(graph), vars);

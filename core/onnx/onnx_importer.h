@@ -1,0 +1,105 @@
+// The ONNX importer's inside, shared by the model walk (onnx_import.cc) and the per-op
+// converters (onnx_ops.cc). One converter per ONNX op maps a node to graphrun nodes; it reads
+// the node through OnnxNode, which knows the tensors converted so far, the values folded at
+// load time (initializers, Constant, Shape arithmetic) and the shapes ONNX's own shape
+// inference gave.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/proto/graph.pb.h"
+
+namespace graphrun::onnx_import {
+
+// A dimension that is the batch (the model's dynamic first input dimension).
+constexpr int64_t kBatch = -1;
+// A dimension ONNX's shape inference could not give.
+constexpr int64_t kUnknown = -2;
+
+// A node graphrun cannot take: why, in words ("attr 'auto_pad' = SAME_LOWER is not supported").
+struct Unsupported : Error {
+  using Error::Error;
+};
+template <typename... Args>
+[[noreturn]] void refuse(fmt::format_string<Args...> format, Args&&... args) {
+  throw Unsupported(fmt::format(format, std::forward<Args>(args)...));
+}
+
+// An integer tensor known at load time (shape arithmetic feeding Reshape); entries equal to
+// kBatchValue stand for the batch size.
+constexpr int64_t kBatchValue = std::numeric_limits<int64_t>::min();
+struct IntConst {
+  std::vector<int64_t> dims;
+  std::vector<int64_t> values;
+};
+
+class Importer;
+
+class OnnxNode {
+ public:
+  OnnxNode(Importer& im, const onnx::NodeProto& node, int version) : im_(im), node_(node), version_(version) {}
+
+  const onnx::NodeProto& proto() const { return node_; }
+  int version() const { return version_; }  // the op version the model's opset resolved to
+
+  bool has_attr(const std::string& name) const;
+  int64_t i(const std::string& name, int64_t fallback) const;
+  float f(const std::string& name, float fallback) const;
+  std::string s(const std::string& name, const std::string& fallback) const;
+  std::vector<int64_t> ints(const std::string& name, std::vector<int64_t> fallback = {}) const;
+  const onnx::TensorProto* tensor_attr(const std::string& name) const;
+
+  int num_inputs() const { return node_.input_size(); }
+  bool has_input(int k) const { return k < node_.input_size() && !node_.input(k).empty(); }
+  // An output some node or the graph reads (an unused optional output needs no converter).
+  bool output_used(int k) const;
+
+  // The graphrun tensor ("node" or "node:k") for data input k; a float initializer read as data
+  // becomes a Variable.
+  std::string data(int k);
+  // A Variable holding initializer input k (transposed for a [in, out] matrix when asked);
+  // refused when the input is computed.
+  std::string weight(int k, bool transpose = false);
+  // The float values of input k when known at load time.
+  const onnx::TensorProto* float_const(int k) const;
+  // Integer input k when known at load time (initializer, Constant or folded shape arithmetic).
+  std::optional<IntConst> int_const(int k) const;
+  // Input k's dims from shape inference (kBatch, kUnknown where not a number).
+  std::vector<int64_t> dims(int k) const;
+  std::vector<int64_t> static_dims(int k) const;  // refuses unknown dims
+
+  // Adds a graphrun node; its output 0 is this ONNX node's output 0 unless set_output says
+  // otherwise. The first node takes the ONNX node's name; others get "<name>/<suffix>".
+  proto::Node& emit(const std::string& op, const std::vector<std::string>& inputs, const std::string& suffix = "");
+  void set_output(int k, const std::string& tensor);
+  void set_int_output(int k, IntConst value);
+  void alias_output(int k, const std::string& onnx_input);  // output k is input k (Identity)
+  void set_tensor_output(int k, const onnx::TensorProto& value);  // a Constant's float value
+
+ private:
+  Importer& im_;
+  const onnx::NodeProto& node_;
+  int version_;
+};
+
+using Converter = std::function<void(OnnxNode&)>;
+struct OpSupport {
+  std::vector<int> versions;  // the since-versions of the op's schemas this converter handles
+  Converter convert;
+};
+// Converters by ONNX op type (default domain); defined in onnx_ops.cc.
+const std::map<std::string, OpSupport>& converters();
+
+// graphrun attr helpers for converters.
+proto::Attr& add_attr(proto::Node& node, const std::string& name);
+
+}  // namespace graphrun::onnx_import
