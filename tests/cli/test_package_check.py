@@ -1,8 +1,8 @@
 """The set-up's package lists are proven by tools/ci/check_packages.py: on this build it passes,
 and it fails, naming the package and a file, when a package the build uses is dropped from the
 list: one only oneDNN's CMake package needs (ocl-icd-opencl-dev, the package that once hid
-behind a machine that happened to have it), a header library the main build includes, and one
-only the tests import.
+behind a machine that happened to have it), a header library the main build includes, and the
+one only the test binary includes.
 usage: test_package_check.py GRAPHRUN"""
 import pathlib
 import re
@@ -33,7 +33,7 @@ def main():
 
     for package, tier, file_pattern in (("ocl-icd-opencl-dev", "MAIN_PACKAGES", r"libOpenCL\.so"),
                                         ("libturbojpeg0-dev", "MAIN_PACKAGES", r"turbojpeg\.h"),
-                                        ("python3-torch", "TEST_PACKAGES", r"/torch/")):
+                                        ("doctest-dev", "TEST_PACKAGES", r"doctest\.h")):
         p = check(package)
         line = next((l for l in p.stdout.splitlines() if f"package {package} " in l), "")
         if p.returncode != 1 or not line.startswith("error: "):
