@@ -85,6 +85,11 @@ class ArrayDataset final : public Dataset {
 DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t classes, uint64_t seed,
                         const DataOptions& options) {
   if (image.rank() != 3) fail("the graph's input must be [batch, C, H, W] for image data, got [batch]+{}", image.str());
+  if ((options.scale_min > 0 || options.eval_scale > 0 || options.grid_crops) && !is_prepared_folder(spec) &&
+      !is_image_folder(spec))
+    fail("{} rescale{} images of an image folder; '{}' is not one",
+         options.scale_min > 0 ? "--scale and --scale-jitter" : options.grid_crops ? "--crops" : "test scales",
+         options.scale_min > 0 ? "" : "s", spec);
   if (spec == "synthetic") {
     int64_t k = std::min<int64_t>(classes, 10);
     return {std::make_unique<Synthetic>(2048, k, seed, "train"), std::make_unique<Synthetic>(512, k, seed, "val")};
@@ -100,7 +105,12 @@ DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t cla
     return splits;
   }
   if (is_prepared_folder(spec) || is_image_folder(spec))
-    return open_image_data(spec, image, classes, seed, {.ten_crop = options.ten_crop});
+    return open_image_data(spec, image, classes, seed,
+                           {.ten_crop = options.ten_crop,
+                            .scale_min = options.scale_min,
+                            .scale_max = options.scale_max,
+                            .eval_scale = options.eval_scale,
+                            .grid_crops = options.grid_crops});
   fail("unknown data '{}': expected fashion-mnist, synthetic, npz:FILE.npz, a folder with Fashion-MNIST's IDX files, "
        "an image folder (one subfolder of JPEG/PNG files per class) or a folder from `graphrun prepare`",
        spec);

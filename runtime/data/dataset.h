@@ -44,6 +44,11 @@ class Dataset {
 
 struct DataOptions {
   bool ten_crop = false;  // image folders: evaluate on ten crops instead of the centre crop
+  // Image folders: the training scale S, fixed (scale_min) or jittered over [scale_min,
+  // scale_max] (runtime/data/image_folder.h). 0: the prepared images as they are.
+  int64_t scale_min = 0, scale_max = 0;
+  int64_t eval_scale = 0;   // image folders: evaluation views from the image rescaled to Q x Q
+  bool grid_crops = false;  // image folders: evaluate on the 5x5 grid of crops and their flips
 };
 
 struct DataSplits {

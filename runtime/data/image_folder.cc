@@ -40,19 +40,21 @@ bool has_class_dirs(const fs::path& dir) {
 
 class FolderRecords final : public ImageRecords {
  public:
-  explicit FolderRecords(ImageFolder folder) : folder_(std::move(folder)) { classes_ = folder_.classes; }
+  FolderRecords(ImageFolder folder, int64_t side) : folder_(std::move(folder)), side_(side) { classes_ = folder_.classes; }
   int64_t size() const override { return static_cast<int64_t>(folder_.files.size()); }
   int64_t label(int64_t i) const override { return folder_.labels[i]; }
   std::string name(int64_t i) const override { return folder_.files[i]; }
   void load(int64_t i, uint8_t* hwc) const override {
     std::vector<uint8_t> bytes = read_image_file(folder_.files[i]);
-    RgbImage image = decode_image(bytes.data(), bytes.size(), folder_.files[i], kPreparedSide);
-    resize_center_crop(image, kPreparedSide, hwc);
+    RgbImage image = decode_image(bytes.data(), bytes.size(), folder_.files[i], side_);
+    resize_center_crop(image, side_, hwc);
   }
   std::string description() const override { return folder_.root; }
+  int64_t side() const override { return side_; }
 
  private:
   ImageFolder folder_;
+  int64_t side_;
 };
 
 class ImageDataset final : public Dataset {
@@ -64,12 +66,38 @@ class ImageDataset final : public Dataset {
         image[2] < 1)
       fail("image data needs a graph input of [batch, 3, H, W] with H and W at most {}, the graph's is [batch]+{}",
            stats_->side, image.str());
+    if (options_.eval_scale > 0) {
+      if (options_.eval_scale < std::max(image[1], image[2]))
+        fail("test scale {} is smaller than the graph's {}x{} input: the crop must fit in the rescaled image",
+             options_.eval_scale, image[1], image[2]);
+      if (options_.eval_scale > stats_->side)
+        fail("'{}' holds {}x{} images, too small for test scale {}: prepare the images again with --size {} "
+             "(or larger)", records_->description(), stats_->side, stats_->side, options_.eval_scale,
+             options_.eval_scale);
+    }
+    if (scaled() || options_.eval_scale > 0) {
+      const int64_t plane = stats_->side * stats_->side;
+      for (int c = 0; c < 3; ++c) {
+        double sum = 0;
+        for (int64_t i = 0; i < plane; ++i) sum += stats_->mean[c * plane + i];
+        mean_rgb_[c] = static_cast<float>(sum / static_cast<double>(plane));
+      }
+    }
+    if (scaled()) {
+      const int64_t crop = std::max(image[1], image[2]);
+      if (options_.scale_min < crop)
+        fail("training scale {} is smaller than the graph's {}x{} input: the crop must fit in the rescaled image",
+             options_.scale_min, image[1], image[2]);
+      if (options_.scale_max > stats_->side)
+        fail("'{}' holds {}x{} images, too small for training scale {}: prepare the images again with --size {} "
+             "(or larger)", records_->description(), stats_->side, stats_->side, options_.scale_max, options_.scale_max);
+    }
   }
   std::string name() const override { return fmt::format("{} ({})", records_->description(), split_); }
   int64_t size() const override { return records_->size(); }
   int64_t num_classes() const override { return static_cast<int64_t>(records_->classes().size()); }
   bool expensive() const override { return true; }
-  int views() const override { return options_.ten_crop ? 10 : 1; }
+  int views() const override { return options_.grid_crops ? 50 : options_.ten_crop ? 10 : 1; }
   std::vector<std::string> class_names() const override { return records_->classes(); }
   Tensor mean_image() const override {
     Tensor mean(DType::kFloat32, Shape{3, stats_->side, stats_->side});
@@ -79,15 +107,49 @@ class ImageDataset final : public Dataset {
 
   int64_t get(int64_t index, float* out, const Shape& image) const override { return get_view(index, 0, out, image); }
   int64_t get_view(int64_t index, int view, float* out, const Shape& image) const override {
-    return produce(index, eval_crop(view, stats_->side, image[1], image[2]), out, image);
+    const int64_t q = options_.eval_scale > 0 ? options_.eval_scale
+                      : scaled()               ? (options_.scale_min + options_.scale_max) / 2
+                                               : 0;
+    const int64_t side = q > 0 ? q : stats_->side;
+    CropParams crop = options_.grid_crops ? grid_crop(view, side, image[1], image[2]) : eval_crop(view, side, image[1], image[2]);
+    return q > 0 ? produce_scaled(index, q, crop, out, image) : produce(index, crop, out, image);
   }
   int64_t get_train(int64_t index, int64_t epoch, float* out, const Shape& image) const override {
+    if (scaled()) {
+      const int64_t s = training_scale(seed_, epoch, index, options_.scale_min, options_.scale_max);
+      return produce_scaled(index, s,
+                            train_crop(seed_, epoch, index, s, image[1], image[2], *stats_, options_.lighting_sigma),
+                            out, image);
+    }
     return produce(index,
                    train_crop(seed_, epoch, index, stats_->side, image[1], image[2], *stats_, options_.lighting_sigma),
                    out, image);
   }
 
  private:
+  bool scaled() const { return options_.scale_min > 0; }
+
+  // The record rescaled to s x s, cropped, with the mean RGB value (not the mean image, whose
+  // pixels belong to one scale) subtracted, as the VGG paper preprocesses.
+  int64_t produce_scaled(int64_t index, int64_t s, const CropParams& crop, float* out, const Shape& image) const {
+    thread_local std::vector<uint8_t> pixels;
+    thread_local RgbImage record;
+    thread_local ImageStats at_scale;
+    record.height = record.width = stats_->side;
+    record.pixels.resize(stats_->side * stats_->side * 3);
+    records_->load(index, record.pixels.data());
+    pixels.resize(s * s * 3);
+    resize_center_crop(record, s, pixels.data());
+    if (at_scale.side != s || at_scale.mean.size() != static_cast<size_t>(3 * s * s) || at_scale.mean[0] != mean_rgb_[0] ||
+        at_scale.mean[s * s] != mean_rgb_[1] || at_scale.mean[2 * s * s] != mean_rgb_[2]) {
+      at_scale.side = s;
+      at_scale.mean.resize(3 * s * s);
+      for (int c = 0; c < 3; ++c) std::fill_n(at_scale.mean.begin() + c * s * s, s * s, mean_rgb_[c]);
+    }
+    apply_crop(pixels.data(), at_scale, crop, image[1], image[2], out);
+    return records_->label(index);
+  }
+
   int64_t produce(int64_t index, const CropParams& crop, float* out, const Shape& image) const {
     thread_local std::vector<uint8_t> pixels;
     pixels.resize(stats_->side * stats_->side * 3);
@@ -101,6 +163,7 @@ class ImageDataset final : public Dataset {
   uint64_t seed_;
   ImageDataOptions options_;
   std::string split_;
+  std::array<float, 3> mean_rgb_{};
 };
 
 }  // namespace
@@ -133,17 +196,17 @@ bool is_image_folder(const std::string& dir) { return has_class_dirs(dir); }
 
 bool is_prepared_folder(const std::string& dir) { return fs::exists(fs::path(dir) / "prepared.json"); }
 
-std::unique_ptr<ImageRecords> folder_records(ImageFolder folder) {
-  return std::make_unique<FolderRecords>(std::move(folder));
+std::unique_ptr<ImageRecords> folder_records(ImageFolder folder, int64_t side) {
+  return std::make_unique<FolderRecords>(std::move(folder), side);
 }
 
 ImageStats estimate_stats(const ImageRecords& records, int64_t max_images) {
   int64_t n = std::min(records.size(), max_images);
   std::mutex mutex;
-  StatsAccumulator total;
+  StatsAccumulator total(records.side());
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, n), [&](const tbb::blocked_range<int64_t>& r) {
-    StatsAccumulator part;
-    std::vector<uint8_t> pixels(kPreparedSide * kPreparedSide * 3);
+    StatsAccumulator part(records.side());
+    std::vector<uint8_t> pixels(records.side() * records.side() * 3);
     for (int64_t k = r.begin(); k < r.end(); ++k) {
       try {
         records.load(k * records.size() / n, pixels.data());
@@ -169,6 +232,7 @@ DataSplits open_image_data(const std::string& dir, const Shape& image, int64_t c
                            const ImageDataOptions& options) {
   std::shared_ptr<const ImageRecords> train, val;
   std::shared_ptr<const ImageStats> stats;
+  std::vector<std::string> notes;
   if (is_prepared_folder(dir)) {
     train = shard_records(dir, "train");
     val = shard_records(dir, "val");
@@ -176,6 +240,8 @@ DataSplits open_image_data(const std::string& dir, const Shape& image, int64_t c
     stats = std::make_shared<ImageStats>(read_prepared_stats(dir));
   } else {
     bool splits = has_class_dirs(fs::path(dir) / "train");
+    // Decoded at the largest training scale, so no image is upsampled.
+    const int64_t side = std::max({kPreparedSide, options.scale_max, options.eval_scale});
     ImageFolder train_folder = scan_image_folder(splits ? (fs::path(dir) / "train").string() : dir);
     for (const auto& c : train_folder.empty_classes)
       fmt::print(stderr, "warning: class folder '{}' of '{}' has no images\n", c, train_folder.root);
@@ -183,20 +249,24 @@ DataSplits open_image_data(const std::string& dir, const Shape& image, int64_t c
       ImageFolder val_folder = scan_image_folder((fs::path(dir) / "val").string());
       if (val_folder.classes != train_folder.classes)
         fail("'{}': the val split's class folders differ from the train split's", dir);
-      val = folder_records(std::move(val_folder));
+      val = folder_records(std::move(val_folder), side);
     }
-    train = folder_records(std::move(train_folder));
+    train = folder_records(std::move(train_folder), side);
     stats = std::make_shared<ImageStats>(estimate_stats(*train));
-    fmt::print(stderr, "note: '{}' is a raw image folder: the mean image and PCA come from {} of its images "
-               "(`graphrun prepare` computes them over all and decodes once)\n", dir, stats->images);
+    notes.push_back(fmt::format("note: '{}' is a raw image folder: the mean image and PCA come from {} of its images "
+                                "(`graphrun prepare` computes them over all and decodes once)\n", dir, stats->images));
   }
   if (static_cast<int64_t>(train->classes().size()) > classes)
     fail("the graph has {} classes, '{}' has {}", classes, dir, train->classes().size());
   if (!val) {
-    fmt::print(stderr, "note: '{}' has no val split: validating on the training images (centre crop)\n", dir);
+    notes.push_back(fmt::format("note: '{}' has no val split: validating on the training images (centre crop)\n", dir));
     val = train;
   }
-  return {image_dataset(train, stats, image, seed, options, "train"), image_dataset(val, stats, image, seed, options, "val")};
+  // Notes after the data sets are made, so that a bad option is the only line printed.
+  DataSplits splits{image_dataset(train, stats, image, seed, options, "train"),
+                    image_dataset(val, stats, image, seed, options, "val")};
+  for (const auto& note : notes) fmt::print(stderr, "{}", note);
+  return splits;
 }
 
 }  // namespace graphrun

@@ -184,12 +184,28 @@ CropParams train_crop(uint64_t seed, int64_t epoch, int64_t index, int64_t side,
   return p;
 }
 
+int64_t training_scale(uint64_t seed, int64_t epoch, int64_t index, int64_t scale_min, int64_t scale_max) {
+  if (scale_max <= scale_min) return scale_min;
+  uint64_t key = hash_combine(hash_combine(seed ^ 0x5ca1e5ca1eULL, static_cast<uint64_t>(epoch)), static_cast<uint64_t>(index));
+  const int64_t span = scale_max - scale_min + 1;
+  return scale_min + std::min<int64_t>(static_cast<int64_t>(uniform01(key, 0) * static_cast<double>(span)), span - 1);
+}
+
 CropParams eval_crop(int view, int64_t side, int64_t crop_h, int64_t crop_w) {
   CropParams p;
   int corner = view % 5;
   p.flip = view >= 5;
   p.top = corner == 0 ? (side - crop_h) / 2 : corner <= 2 ? 0 : side - crop_h;
   p.left = corner == 0 ? (side - crop_w) / 2 : corner % 2 == 1 ? 0 : side - crop_w;
+  return p;
+}
+
+CropParams grid_crop(int view, int64_t side, int64_t crop_h, int64_t crop_w) {
+  CropParams p;
+  const int cell = view % 25;
+  p.flip = view >= 25;
+  p.top = (side - crop_h) * (cell / 5) / 4;
+  p.left = (side - crop_w) * (cell % 5) / 4;
   return p;
 }
 

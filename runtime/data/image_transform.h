@@ -15,7 +15,8 @@
 
 namespace graphrun {
 
-constexpr int64_t kPreparedSide = 256;
+constexpr int64_t kPreparedSide = 256;     // prepare's default (--size)
+constexpr int64_t kMaxPreparedSide = 4096;
 
 // Scales `image` so its shorter side is `side` (a triangle filter widened when shrinking, as
 // PIL's antialiased bilinear that torchvision's Resize uses) and writes the central side x side
@@ -58,9 +59,17 @@ struct CropParams {
 // The paper's training augmentation for sample `index` in `epoch`.
 CropParams train_crop(uint64_t seed, int64_t epoch, int64_t index, int64_t side, int64_t crop_h, int64_t crop_w,
                       const ImageStats& stats, double lighting_sigma = 0.1);
+// The training scale S of sample `index` in `epoch`, uniform over [scale_min, scale_max] (the VGG
+// paper's scale jittering), keyed by (seed, epoch, index) apart from the crop's randomness.
+int64_t training_scale(uint64_t seed, int64_t epoch, int64_t index, int64_t scale_min, int64_t scale_max);
 // Evaluation view: 0 = centre, 1..4 = top-left, top-right, bottom-left, bottom-right; 5..9 the
 // same five flipped.
 CropParams eval_crop(int view, int64_t side, int64_t crop_h, int64_t crop_w);
+
+// Multi-crop evaluation view (the VGG paper's 50 crops per scale): 0..24 a 5x5 grid of
+// positions spread evenly from the top-left to the bottom-right corner (row-major), 25..49 the
+// same flipped.
+CropParams grid_crop(int view, int64_t side, int64_t crop_h, int64_t crop_w);
 
 // Cuts the crop out of a side x side HWC image, flips it, scales to [0, 1], subtracts the mean
 // image (at the pixels the crop came from) and adds the lighting: CHW floats.

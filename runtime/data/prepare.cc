@@ -40,11 +40,12 @@ Shard write_shard(const ImageFolder& folder, int64_t first, int64_t last, const 
   if (!out) fail("cannot write '{}'", tmp);
   std::string header(kShardMagic, 8);
   put<uint32_t>(header, kVersion);
-  put<uint32_t>(header, static_cast<uint32_t>(kPreparedSide));
+  put<uint32_t>(header, static_cast<uint32_t>(options.side));
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
   uint64_t offset = header.size();
   Shard shard;
-  shard.side = kPreparedSide;
+  shard.side = options.side;
+  shard.stats = StatsAccumulator(options.side);
   std::vector<Prepared> chunk;
   for (int64_t c = first; c < last; c += kChunk) {
     int64_t n = std::min(kChunk, last - c);
@@ -53,10 +54,10 @@ Shard write_shard(const ImageFolder& folder, int64_t first, int64_t last, const 
       Prepared& p = chunk[k];
       try {
         std::vector<uint8_t> bytes = read_image_file(folder.files[c + k]);
-        RgbImage image = decode_image(bytes.data(), bytes.size(), folder.files[c + k], kPreparedSide);
-        p.pixels.resize(kPreparedSide * kPreparedSide * 3);
-        resize_center_crop(image, kPreparedSide, p.pixels.data());
-        p.payload = options.raw ? p.pixels : encode_jpeg(p.pixels.data(), kPreparedSide, kPreparedSide, 3, options.quality);
+        RgbImage image = decode_image(bytes.data(), bytes.size(), folder.files[c + k], options.side);
+        p.pixels.resize(options.side * options.side * 3);
+        resize_center_crop(image, options.side, p.pixels.data());
+        p.payload = options.raw ? p.pixels : encode_jpeg(p.pixels.data(), options.side, options.side, 3, options.quality);
       } catch (const BadImage& e) {
         p.error = e.what();
       }
@@ -126,7 +127,7 @@ PrepareSummary prepare_image_folder(const std::string& src, const std::string& d
   }
 
   fs::create_directories(dst);
-  nlohmann::ordered_json plan = {{"version", kVersion}, {"side", kPreparedSide}, {"shard_size", options.shard_size},
+  nlohmann::ordered_json plan = {{"version", kVersion}, {"side", options.side}, {"shard_size", options.shard_size},
                                  {"encoding", options.raw ? "raw" : "jpeg"}, {"quality", options.quality},
                                  {"source", fs::absolute(src).lexically_normal().string()}};
   for (const auto& [name, folder] : splits) plan["files"][name] = folder.files.size();
@@ -152,8 +153,8 @@ PrepareSummary prepare_image_folder(const std::string& src, const std::string& d
   int64_t total = 0;
   for (const auto& [name, folder] : splits) total += static_cast<int64_t>(folder.files.size());
   PrepareSummary summary;
-  StatsAccumulator stats;
-  nlohmann::ordered_json done = {{"version", kVersion}, {"side", kPreparedSide}};
+  StatsAccumulator stats(options.side);
+  nlohmann::ordered_json done = {{"version", kVersion}, {"side", options.side}};
   int64_t processed = 0;
   auto start = std::chrono::steady_clock::now();
   bool live = !options.quiet && isatty(STDERR_FILENO);
@@ -193,7 +194,7 @@ PrepareSummary prepare_image_folder(const std::string& src, const std::string& d
   if (live) fmt::print(stderr, "\n");
   if (stats.images == 0) fail("no image of '{}' could be decoded: nothing to train on", src);
   ImageStats s = stats.finish();
-  Tensor mean(DType::kFloat32, Shape{3, kPreparedSide, kPreparedSide});
+  Tensor mean(DType::kFloat32, Shape{3, options.side, options.side});
   std::copy(s.mean.begin(), s.mean.end(), mean.data<float>());
   Tensor eigvec(DType::kFloat64, Shape{3, 3}), eigval(DType::kFloat64, Shape{3}), images(DType::kInt64, Shape{});
   for (int i = 0; i < 3; ++i) {

@@ -55,7 +55,8 @@ Shard open_shard(const std::string& path) {
       get_at<uint32_t>(head + 8) != kVersion)
     fail("'{}' is not a complete graphrun shard of version {}", path, kVersion);
   s.side = get_at<uint32_t>(head + 12);
-  if (s.side != kPreparedSide) fail("'{}' holds {}x{} images, expected {}", path, s.side, s.side, kPreparedSide);
+  if (s.side < 1 || s.side > kMaxPreparedSide) fail("'{}' holds {}x{} images, more than {} a side", path, s.side, s.side, kMaxPreparedSide);
+  s.stats = StatsAccumulator(s.side);
   auto footer_at = get_at<uint64_t>(tail);
   if (footer_at < 16 || footer_at > static_cast<uint64_t>(size) - 16) fail("'{}': footer offset out of range", path);
   std::vector<uint8_t> footer(static_cast<uint64_t>(size) - 16 - footer_at);
@@ -99,6 +100,7 @@ std::vector<std::string> shard_paths(const std::string& dir, const std::string& 
 
 class ShardRecords final : public ImageRecords {
  public:
+  int64_t side() const override { return shards_.front().side; }
   ShardRecords(const std::string& dir, std::vector<Shard> shards, std::vector<std::string> classes)
       : dir_(dir), shards_(std::move(shards)) {
     classes_ = std::move(classes);
@@ -163,7 +165,12 @@ std::unique_ptr<ImageRecords> shard_records(const std::string& dir, const std::s
   std::vector<std::string> paths = shard_paths(dir, split);
   if (paths.empty()) return nullptr;
   std::vector<Shard> shards;
-  for (const auto& p : paths) shards.push_back(open_shard(p));
+  for (const auto& p : paths) {
+    shards.push_back(open_shard(p));
+    if (shards.back().side != shards.front().side)
+      fail("'{}' holds {}x{} images, '{}' {}x{}: one prepare's shards have one size", p, shards.back().side,
+           shards.back().side, paths.front(), shards.front().side, shards.front().side);
+  }
   return std::make_unique<ShardRecords>(dir, std::move(shards), read_labels(dir));
 }
 
@@ -174,8 +181,10 @@ ImageStats read_prepared_stats(const std::string& dir) {
     if (!arrays.count(key)) fail("'{}' lacks the array '{}'", path, key);
   ImageStats s;
   const Tensor& mean = arrays["mean"];
-  if (mean.dtype() != DType::kFloat32 || !(mean.shape() == Shape{3, kPreparedSide, kPreparedSide}))
-    fail("'{}': mean must be float32 [3, {}, {}]", path, kPreparedSide, kPreparedSide);
+  if (mean.dtype() != DType::kFloat32 || mean.shape().rank() != 3 || mean.shape()[0] != 3 ||
+      mean.shape()[1] != mean.shape()[2])
+    fail("'{}': mean must be float32 [3, side, side], got {} {}", path, dtype_name(mean.dtype()), mean.shape().str());
+  s.side = mean.shape()[1];
   if (arrays["eigvec"].num_elements() != 9 || arrays["eigval"].num_elements() != 3)
     fail("'{}': eigvec must be [3, 3] and eigval [3]", path);
   s.mean.assign(mean.data<float>(), mean.data<float>() + mean.num_elements());

@@ -23,6 +23,7 @@ namespace graphrun {
 
 struct PrepareOptions {
   int64_t shard_size = 1024;  // source files per shard
+  int64_t side = kPreparedSide;  // shorter side scaled to this, then the central square kept
   bool raw = false;           // store raw RGB instead of JPEG
   int quality = 95;           // JPEG quality of the records
   int threads = 0;            // 0: all cores

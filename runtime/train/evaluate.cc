@@ -83,4 +83,60 @@ EvalResult evaluate(Executor& executor, const std::string& data_input, const std
   return sums;
 }
 
+SampleProbabilities sample_probabilities(Executor& executor, const std::string& data_input, const std::string& logits,
+                                         const Dataset& data) {
+  const Shape& input = executor.graph().node(data_input).outputs[0].shape;
+  Device& device = get_device(executor.device_of(data_input));
+  BatchSourceOptions options{.batch_size = input[0],
+                             .image = Shape(std::vector<int64_t>(input.dims().begin() + 1, input.dims().end())),
+                             .train = false,
+                             .allocator = &device.staging_allocator()};
+  std::unique_ptr<BatchSource> source = make_device_batch_source(make_batch_source(data, options), device, options);
+  std::vector<int64_t> order(data.size());
+  std::iota(order.begin(), order.end(), 0);
+  source->start_epoch(order, 0, 0, 0);
+  const int views = data.views();
+  SampleProbabilities result;
+  result.labels.assign(data.size(), -1);
+  std::vector<double> probs;  // [samples, classes], allocated with the first batch
+  int64_t classes = 0;
+  while (Batch* batch = source->next()) {
+    Tensor out = executor.run({{data_input, batch->images}}, {logits}, /*training=*/false)[0];
+    Tensor labels = batch->labels.to_host();
+    if (probs.empty()) classes = out.shape()[1], probs.assign(data.size() * classes, 0.0);
+    for (int64_t r = 0; r < batch->valid; ++r) {
+      int64_t sample = batch->items[r] / views;
+      result.labels[sample] = labels.data<int64_t>()[r];
+      double max = -INFINITY, total = 0;
+      for (int64_t c = 0; c < classes; ++c) max = std::max(max, out.value_as_double(r * classes + c));
+      for (int64_t c = 0; c < classes; ++c) total += std::exp(out.value_as_double(r * classes + c) - max);
+      for (int64_t c = 0; c < classes; ++c)
+        probs[sample * classes + c] += std::exp(out.value_as_double(r * classes + c) - max) / total / views;
+    }
+    source->release(batch);
+  }
+  result.probabilities = Tensor(DType::kFloat64, Shape{data.size(), classes});
+  std::copy(probs.begin(), probs.end(), result.probabilities.data<double>());
+  return result;
+}
+
+EvalResult score_probabilities(const SampleProbabilities& p) {
+  EvalResult sums;
+  const int64_t classes = p.probabilities.shape()[1];
+  Tensor row(DType::kFloat64, Shape{1, classes}), label(DType::kInt64, Shape{1});
+  for (size_t n = 0; n < p.labels.size(); ++n) {
+    if (p.labels[n] < 0) continue;  // a sample the data set skipped (a bad image)
+    for (int64_t c = 0; c < classes; ++c)
+      row.data<double>()[c] = std::log(std::max(p.probabilities.data<double>()[n * classes + c], 1e-300));
+    label.data<int64_t>()[0] = p.labels[n];
+    score_batch(row, label, 1, sums);
+  }
+  if (sums.samples > 0) {
+    sums.top1 /= static_cast<double>(sums.samples);
+    sums.top5 /= static_cast<double>(sums.samples);
+    sums.loss /= static_cast<double>(sums.samples);
+  }
+  return sums;
+}
+
 }  // namespace graphrun

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/tensor.h"
 #include "runtime/data/dataset.h"
@@ -23,5 +24,17 @@ void score_batch(const Tensor& logits, const Tensor& labels, int64_t valid, Eval
 // Runs `logits` over the whole data set in batches of the graph's batch size (inference mode).
 EvalResult evaluate(Executor& executor, const std::string& data_input, const std::string& logits,
                     const Dataset& data);
+
+// Per sample of `data`: the softmax of `logits` averaged over the sample's views
+// ([samples, classes] float64), and the labels. Multi-scale evaluation averages these over
+// scales before scoring them with score_probabilities.
+struct SampleProbabilities {
+  Tensor probabilities;
+  std::vector<int64_t> labels;
+};
+SampleProbabilities sample_probabilities(Executor& executor, const std::string& data_input, const std::string& logits,
+                                         const Dataset& data);
+// Top-1, top-5 and cross-entropy of averaged probabilities (as evaluate scores several views).
+EvalResult score_probabilities(const SampleProbabilities& p);
 
 }  // namespace graphrun

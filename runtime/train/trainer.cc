@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -23,6 +24,7 @@
 #include "runtime/passes/placement.h"
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/evaluate.h"
+#include "runtime/train/warm_start.h"
 
 namespace graphrun {
 
@@ -126,6 +128,9 @@ void apply_graph_defaults(const proto::Training& t, TrainConfig& c, bool lr_give
 
 TrainSummary train(const TrainConfig& config) {
   if (config.batch_size < 1) fail("--batch-size must be at least 1");
+  if (!config.init_map.empty() && config.init_from.empty()) fail("--init-map needs --init-from");
+  if (!config.init_from.empty() && (!config.resume.empty() || !config.weights.empty()))
+    fail("--init-from cannot be combined with {}", config.resume.empty() ? "--weights" : "--resume");
   BuildOptions build;
   build.batch_size = config.batch_size;
   Graph model = load_graph(config.graph, build);
@@ -136,7 +141,8 @@ TrainSummary train(const TrainConfig& config) {
     fail("Placeholder '{}' must be float32 to take images", tg.data);
   Shape image(std::vector<int64_t>(input.dims().begin() + 1, input.dims().end()));
   int64_t classes = tg.graph.info(tg.graph.resolve(tg.logits)).shape[1];
-  DataSplits data = open_dataset(config.data, image, classes, config.seed);
+  DataSplits data = open_dataset(config.data, image, classes, config.seed,
+                                 {.scale_min = config.scale_min, .scale_max = config.scale_max});
   int64_t steps_per_epoch = data.train->size() / config.batch_size;
   if (steps_per_epoch < 1) fail("--batch-size {} is larger than the {} training samples", config.batch_size, data.train->size());
 
@@ -162,6 +168,17 @@ TrainSummary train(const TrainConfig& config) {
     } else {
       vars.load_npz(tg.graph, config.weights, /*strict=*/true, logical_variable_names(tg.graph, tg.slot_variables));
     }
+  }
+  if (!config.init_from.empty()) {
+    WarmStartReport report = warm_start(vars, tg.graph, logical_variable_names(tg.graph, tg.model_variables),
+                                        config.init_from, parse_init_map(config.init_map));
+    std::vector<std::string> loaded;
+    for (const auto& [to, from] : report.loaded) loaded.push_back(to == from ? to : fmt::format("{} <- {}", to, from));
+    fmt::print("init-from {}: {} variables loaded: {}\n", config.init_from, loaded.size(),
+               loaded.empty() ? "none" : fmt::format("{}", fmt::join(loaded, ", ")));
+    fmt::print("init-from {}: {} variables initialised from the graph: {}\n", config.init_from,
+               report.initialised.size(),
+               report.initialised.empty() ? "none" : fmt::format("{}", fmt::join(report.initialised, ", ")));
   }
   check_memory_fits(plan_step_memory(tg.graph, {tg.loss}, tg.updates, compile.devices[0].str()),
                     fmt::format("a training step of '{}' at batch {}", tg.graph.name, config.batch_size));

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "runtime/train/schedule.h"
 #include "runtime/train/training_graph.h"
@@ -23,10 +24,13 @@ struct TrainConfig {
   std::string checkpoint_dir;  // "" : no checkpoints
   std::string resume;          // a checkpoint to continue from
   std::string weights;         // initial weights (.npz or checkpoint weights) instead of the initializers
+  std::string init_from;       // warm start: the variables of these weights that fit (runtime/train/warm_start.h)
+  std::vector<std::string> init_map;  // SRC=DST pairs or map files for init_from
   std::string metrics;         // a .jsonl file
   bool check_numerics = true;
   bool quiet = false;          // no live progress line
   int data_threads = 0;        // input pipeline threads for image data (0: all cores)
+  int64_t scale_min = 0, scale_max = 0;  // image data: training scale S or its jitter range (0: off)
   ScheduleConfig schedule;
   OptimizerSettings optimizer;
 };

@@ -14,15 +14,21 @@ void add_prepare_cmd(CLI::App& app) {
   auto src = std::make_shared<std::string>(), dst = std::make_shared<std::string>();
   auto options = std::make_shared<PrepareOptions>();
   CLI::App* sub = app.add_subcommand(
-      "prepare", "Image folder -> shards of 256x256 centre crops, the mean image and the RGB PCA (resumable)");
+      "prepare", "Image folder -> shards of 256x256 (--size) centre crops, the mean image and the RGB PCA (resumable)");
   sub->add_option("src", *src, "image folder: one subfolder of JPEG/PNG files per class, or train/ and val/ of them")->required();
   sub->add_option("dst", *dst, "output folder (an interrupted run resumes here)")->required();
   sub->add_option("--shard-size", options->shard_size, "source images per shard")->capture_default_str();
+  sub->add_option("--size", options->side,
+                  "shorter side scaled to this, the central square kept (512 for the VGG paper's training scales "
+                  "up to 512)")
+      ->capture_default_str();
   sub->add_option("--quality", options->quality, "JPEG quality of the stored crops")->capture_default_str();
   sub->add_flag("--raw", options->raw, "store raw RGB pixels (no decoding when training; 192 KiB per image)");
   sub->add_option("--threads", options->threads, "threads (0: all cores)")->capture_default_str();
   sub->add_flag("--quiet", options->quiet, "no progress line");
   sub->callback([src, dst, options] {
+    if (options->side < 1 || options->side > kMaxPreparedSide)
+      fail("--size {}: want 1 to {}", options->side, kMaxPreparedSide);
     PrepareSummary s = prepare_image_folder(*src, *dst, *options);
     fmt::print("{}: {} images in {} shards ({} written, {} kept from an earlier run), {} bad files skipped{}\n", *dst,
                s.images, s.shards_written + s.shards_kept, s.shards_written, s.shards_kept, s.bad,

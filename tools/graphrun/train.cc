@@ -1,9 +1,13 @@
 // graphrun train GRAPH: trains with the recipe of the graph's training section, every field of
 // which the command line can override; graphrun eval and export-weights go with it.
+#include <fmt/ranges.h>
+
 #include "core/graph_io.h"
 #include "core/npz.h"
 #include "core/onnx/onnx_import.h"
+#include "runtime/data/image_folder.h"
 #include "runtime/train/checkpoint.h"
+#include "runtime/train/dense_eval.h"
 #include "runtime/train/evaluate.h"
 #include "runtime/train/trainer.h"
 #include "tools/graphrun/cli_common.h"
@@ -17,6 +21,8 @@ struct TrainArgs {
   double lr = 0;
   std::vector<int64_t> milestones;
   bool no_check_numerics = false;
+  int64_t scale = 0;
+  std::vector<int64_t> scale_jitter;
 };
 
 void add_train_cmd(CLI::App& app) {
@@ -36,10 +42,23 @@ void add_train_cmd(CLI::App& app) {
   sub->add_option("--milestones", a->milestones, "epochs at which to decay (multistep)");
   sub->add_option("--momentum", a->config.optimizer.momentum, "momentum")->capture_default_str();
   sub->add_option("--weight-decay", a->config.optimizer.weight_decay, "weight decay")->capture_default_str();
+  sub->add_option("--scale", a->scale,
+                  "image data: rescale each image so its shorter side is S (the VGG paper's 256 or 384) before the "
+                  "random crop; validation uses the centre crop at S");
+  sub->add_option("--scale-jitter", a->scale_jitter,
+                  "image data: SMIN SMAX, S drawn per image and per use from [SMIN, SMAX] (the paper's 256 512); "
+                  "validation at (SMIN + SMAX) / 2")
+      ->expected(2);
   sub->add_option("--seed", a->config.seed, "seed of init, data order and dropout");
   sub->add_option("--checkpoint-dir", a->config.checkpoint_dir, "write latest.ckpt (each epoch, on Ctrl-C) and weights.npz here");
   sub->add_option("--resume", a->config.resume, "continue from this checkpoint");
   sub->add_option("--weights", a->config.weights, "start from these weights (.npz or checkpoint) instead of the initializers");
+  sub->add_option("--init-from", a->config.init_from,
+                  "warm start: take the variables of these weights (.npz or checkpoint) whose name and shape fit, "
+                  "initialise the rest from the graph; both lists are printed");
+  sub->add_option("--init-map", a->config.init_map,
+                  "with --init-from: SRC=DST (a variable or layer) or a map file of such lines, e.g. "
+                  "graphs/vgg11_to_deeper.map; only mapped variables are taken, a shape that differs is an error");
   sub->add_option("--metrics", a->config.metrics, "append one JSON line per step and per epoch to this file");
   add_devices_option(sub, a->config.devices, a->config.parallel);
   add_precision_option(sub);
@@ -50,6 +69,12 @@ void add_train_cmd(CLI::App& app) {
     if (a->lr > 0) config.schedule.lr = a->lr;
     if (!a->milestones.empty()) config.schedule.milestones = a->milestones;
     config.check_numerics = !a->no_check_numerics;
+    if (a->scale != 0 && !a->scale_jitter.empty()) fail("--scale and --scale-jitter exclude each other");
+    if (a->scale != 0) config.scale_min = config.scale_max = a->scale;
+    if (!a->scale_jitter.empty()) config.scale_min = a->scale_jitter[0], config.scale_max = a->scale_jitter[1];
+    if (config.scale_min < 0 || (!a->scale_jitter.empty() && config.scale_min < 1) || config.scale_max < config.scale_min)
+      fail("--scale-jitter {} {}: want 1 <= SMIN <= SMAX", config.scale_min, config.scale_max);
+    if (a->scale < 0) fail("--scale {}: want a positive size", a->scale);
     // An ONNX model has no training section: the defaults only (and no second import).
     apply_graph_defaults(is_onnx_path(config.graph) ? proto::Training{} : read_graph_file(config.graph).training(),
                          config, a->lr > 0);
@@ -67,7 +92,71 @@ struct EvalArgs {
   int64_t batch_size = 100;
   std::string devices = "cpu:0", parallel = "model";
   bool ten_crop = false;
+  bool dense = false;
+  int crops = 0;
+  std::vector<int64_t> scales;
 };
+
+// eval --dense and/or --crops 50, per test scale Q: the dense net over the whole image at QxQ
+// with its flip, and/or 50 crops of the image rescaled to Q; the softmax of every evaluation
+// averaged (the VGG paper's multi-scale, dense + multi-crop evaluation).
+void evaluate_scales(const EvalArgs& a) {
+  Graph model = load_graph_for(a.graph, 1);
+  const Shape& native = model.nodes[model.nodes_with_op("Placeholder").at(0)].outputs[0].shape;
+  if (native.rank() != 4) fail("--dense and --crops need an image input [batch, C, H, W]; the graph's is {}", native.str());
+  std::vector<int64_t> scales = a.scales.empty() ? std::vector<int64_t>{native[2]} : a.scales;
+  const bool images = is_prepared_folder(a.data) || is_image_folder(a.data);
+  SampleProbabilities total;
+  int64_t evaluations = 0;
+  std::string data_name;
+  auto evaluate_one = [&](const Graph& graph, const std::string& logits, const DataOptions& options, bool flips,
+                 const std::string& what) {
+    std::string input = graph.nodes[graph.nodes_with_op("Placeholder").at(0)].name;
+    const Shape& in = graph.node(input).outputs[0].shape;
+    Shape image(std::vector<int64_t>(in.dims().begin() + 1, in.dims().end()));
+    DataSplits data = open_dataset(a.data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed(), options);
+    std::unique_ptr<Dataset> views = flips ? with_flipped_views(std::move(data.validation)) : std::move(data.validation);
+    Graph compiled = compile_for_devices(graph, a.devices, a.parallel);
+    VariableStore vars;
+    load_weights(vars, compiled, a.weights);
+    Executor executor(std::move(compiled), vars);
+    SampleProbabilities p = sample_probabilities(executor, input, logits, *views);
+    EvalResult r = score_probabilities(p);
+    fmt::print("{}: {} samples  top-1 {:.4f}  top-5 {:.4f}  loss {:.4f}\n", what, r.samples, r.top1, r.top5, r.loss);
+    data_name = views->name();
+    ++evaluations;
+    if (total.labels.empty()) {
+      total = std::move(p);
+    } else {
+      for (int64_t i = 0; i < total.probabilities.num_elements(); ++i)
+        total.probabilities.data<double>()[i] += p.probabilities.data<double>()[i];
+    }
+  };
+  for (int64_t q : scales) {
+    if (q < 1) fail("--scales: {} is not a positive size", q);
+    if (a.dense) {
+      DenseGraph dense = dense_evaluation_graph(model, q, q);
+      BuildOptions options;
+      options.batch_size = a.batch_size;
+      Graph graph = build_graph(dense.graph, options);
+      const Shape& map = graph.info(graph.resolve(dense.score_map)).shape;
+      // Image folders rescale the image to QxQ; other data (Fashion-MNIST) is resized to the input.
+      evaluate_one(graph, kDenseLogits, {.eval_scale = images ? q : 0}, /*flips=*/true,
+          fmt::format("dense at {}: score map {}x{}, with flip", q, map[2], map[3]));
+    }
+    if (a.crops == 50) {
+      Graph graph = load_graph_for(a.graph, a.batch_size);
+      evaluate_one(graph, find_logits(graph), {.eval_scale = q, .grid_crops = true}, /*flips=*/false,
+          fmt::format("50 crops at {}", q));
+    }
+  }
+  for (int64_t i = 0; i < total.probabilities.num_elements(); ++i)
+    total.probabilities.data<double>()[i] /= static_cast<double>(evaluations);
+  EvalResult r = score_probabilities(total);
+  fmt::print("{}: {}{}over scales {}: {} samples  top-1 {:.4f}  top-5 {:.4f}  loss {:.4f}\n", data_name,
+             a.dense ? "dense " : "", a.crops == 50 ? (a.dense ? "+ multi-crop " : "multi-crop ") : "",
+             fmt::join(scales, ","), r.samples, r.top1, r.top5, r.loss);
+}
 
 void add_eval_cmd(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
@@ -76,10 +165,24 @@ void add_eval_cmd(CLI::App& app) {
   sub->add_option("--weights", a->weights, "weights: .npz or a checkpoint")->required();
   sub->add_option("--data", a->data, "fashion-mnist, synthetic, a folder of IDX files, an image folder or a prepared folder")->capture_default_str();
   sub->add_flag("--ten-crop", a->ten_crop, "image data: average the softmax of the four corner and centre crops and their flips");
+  sub->add_flag("--dense", a->dense,
+                "dense evaluation: the FC layers as convolutions over the whole image at each scale, the class "
+                "score map averaged spatially and with the flipped image, the softmax averaged over scales");
+  sub->add_option("--crops", a->crops,
+                  "50: multi-crop evaluation, a 5x5 grid of crops and their flips per test scale (image folders); "
+                  "with --dense both are averaged");
+  sub->add_option("--scales", a->scales,
+                  "with --dense or --crops: test scales Q (the image rescaled to QxQ), e.g. 256,384,512 (default: "
+                  "the graph's input size)")
+      ->delimiter(',');
   sub->add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
   add_devices_option(sub, a->devices, a->parallel);
   add_precision_option(sub);
   sub->callback([a] {
+    if (a->crops != 0 && a->crops != 50) fail("--crops {}: the paper's multi-crop evaluation takes 50", a->crops);
+    if (!a->scales.empty() && !a->dense && a->crops == 0) fail("--scales needs --dense or --crops 50");
+    if ((a->dense || a->crops != 0) && a->ten_crop) fail("--ten-crop is another evaluation than --dense and --crops");
+    if (a->dense || a->crops != 0) return evaluate_scales(*a);
     Graph graph = load_graph_for(a->graph, a->batch_size);
     std::string logits = find_logits(graph);
     std::string input = graph.nodes[graph.nodes_with_op("Placeholder").at(0)].name;
