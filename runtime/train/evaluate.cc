@@ -31,10 +31,13 @@ void score_batch(const Tensor& logits, const Tensor& labels, int64_t valid, Eval
   }
 }
 
-EvalResult evaluate(Executor& executor, const std::string& data_input, const std::string& logits,
-                    const Dataset& data) {
+namespace {
+
+// Every sample of `data` once, in order, in batches of the input's size; as in training, in the
+// input device's staging memory and uploaded ahead of each run.
+std::unique_ptr<BatchSource> evaluation_batches(Executor& executor, const std::string& data_input,
+                                                const Dataset& data) {
   const Shape& input = executor.graph().node(data_input).outputs[0].shape;
-  // As in training: batches in the input device's staging memory, uploaded ahead of each run.
   Device& device = get_device(executor.device_of(data_input));
   BatchSourceOptions options{.batch_size = input[0],
                              .image = Shape(std::vector<int64_t>(input.dims().begin() + 1, input.dims().end())),
@@ -44,6 +47,23 @@ EvalResult evaluate(Executor& executor, const std::string& data_input, const std
   std::vector<int64_t> order(data.size());
   std::iota(order.begin(), order.end(), 0);
   source->start_epoch(order, 0, 0, 0);
+  return source;
+}
+
+// probs[c] += scale * softmax(row r of logits)[c]
+void add_softmax_row(const Tensor& logits, int64_t r, double scale, double* probs) {
+  const int64_t classes = logits.shape()[1];
+  double max = -INFINITY, total = 0;
+  for (int64_t c = 0; c < classes; ++c) max = std::max(max, logits.value_as_double(r * classes + c));
+  for (int64_t c = 0; c < classes; ++c) total += std::exp(logits.value_as_double(r * classes + c) - max);
+  for (int64_t c = 0; c < classes; ++c) probs[c] += scale * std::exp(logits.value_as_double(r * classes + c) - max) / total;
+}
+
+}  // namespace
+
+EvalResult evaluate(Executor& executor, const std::string& data_input, const std::string& logits,
+                    const Dataset& data) {
+  std::unique_ptr<BatchSource> source = evaluation_batches(executor, data_input, data);
   EvalResult sums;
   // Several views of a sample (ten-crop): their softmax outputs are averaged, then scored.
   int views = data.views();
@@ -66,10 +86,7 @@ EvalResult evaluate(Executor& executor, const std::string& data_input, const std
       for (int64_t r = 0; r < batch->valid; ++r) {
         int64_t sample = batch->items[r] / views;
         if (sample != current) flush(), current = sample, current_label = labels.data<int64_t>()[r], probs.assign(classes, 0.0);
-        double max = -INFINITY, total = 0;
-        for (int64_t c = 0; c < classes; ++c) max = std::max(max, out.value_as_double(r * classes + c));
-        for (int64_t c = 0; c < classes; ++c) total += std::exp(out.value_as_double(r * classes + c) - max);
-        for (int64_t c = 0; c < classes; ++c) probs[c] += std::exp(out.value_as_double(r * classes + c) - max) / total;
+        add_softmax_row(out, r, 1.0, probs.data());
       }
     }
     source->release(batch);
@@ -85,16 +102,7 @@ EvalResult evaluate(Executor& executor, const std::string& data_input, const std
 
 SampleProbabilities sample_probabilities(Executor& executor, const std::string& data_input, const std::string& logits,
                                          const Dataset& data) {
-  const Shape& input = executor.graph().node(data_input).outputs[0].shape;
-  Device& device = get_device(executor.device_of(data_input));
-  BatchSourceOptions options{.batch_size = input[0],
-                             .image = Shape(std::vector<int64_t>(input.dims().begin() + 1, input.dims().end())),
-                             .train = false,
-                             .allocator = &device.staging_allocator()};
-  std::unique_ptr<BatchSource> source = make_device_batch_source(make_batch_source(data, options), device, options);
-  std::vector<int64_t> order(data.size());
-  std::iota(order.begin(), order.end(), 0);
-  source->start_epoch(order, 0, 0, 0);
+  std::unique_ptr<BatchSource> source = evaluation_batches(executor, data_input, data);
   const int views = data.views();
   SampleProbabilities result;
   result.labels.assign(data.size(), -1);
@@ -107,11 +115,7 @@ SampleProbabilities sample_probabilities(Executor& executor, const std::string& 
     for (int64_t r = 0; r < batch->valid; ++r) {
       int64_t sample = batch->items[r] / views;
       result.labels[sample] = labels.data<int64_t>()[r];
-      double max = -INFINITY, total = 0;
-      for (int64_t c = 0; c < classes; ++c) max = std::max(max, out.value_as_double(r * classes + c));
-      for (int64_t c = 0; c < classes; ++c) total += std::exp(out.value_as_double(r * classes + c) - max);
-      for (int64_t c = 0; c < classes; ++c)
-        probs[sample * classes + c] += std::exp(out.value_as_double(r * classes + c) - max) / total / views;
+      add_softmax_row(out, r, 1.0 / views, &probs[sample * classes]);
     }
     source->release(batch);
   }
