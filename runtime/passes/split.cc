@@ -111,6 +111,19 @@ class Splitter {
 
   const proto::Node& logical_node(int i) const { return logical_.node(i); }
 
+  // A gather, slice or batch split the pass adds between a tensor and its readers.
+  proto::Node& add_adapter(const std::string& name, const std::string& op, int device,
+                           const std::vector<std::string>& inputs) {
+    proto::Node& n = *out_.add_node();
+    n.set_name(name);
+    n.set_op(op);
+    n.set_device(devices_[device]);
+    for (const auto& in : inputs) n.add_input(in);
+    names_.insert(name);
+    info_.adapters.insert(name);
+    return n;
+  }
+
   void add_control_inputs(proto::Node& n, const Node& node) {
     for (int control : node.control_inputs)
       for (const auto& physical : emitted_[control]) n.add_input("^" + physical);
@@ -208,15 +221,9 @@ class Splitter {
       std::string name = unique(fmt::format("{}/batch_split", model_.tensor_name(ref)));
       for (char& c : name)
         if (c == ':') c = '_';
-      proto::Node& n = *out_.add_node();
-      n.set_name(name);
-      n.set_op("Split");
-      n.set_device(devices_[device]);
-      n.add_input(source);
+      proto::Node& n = add_adapter(name, "Split", device, {source});
       set_attr(n, "axis", attr_int(0));
       set_attr(n, "num_split", attr_int(parts_));
-      names_.insert(name);
-      info_.adapters.insert(name);
       it = s.slices.emplace(key, name).first;
     }
     return fmt::format("{}:{}", it->second, part);
@@ -331,14 +338,8 @@ class Splitter {
     // The gather on device 0 stands for the logical tensor under its own name (free: a node
     // in parts is never emitted whole).
     std::string name = device == 0 ? logical : unique(fmt::format("{}/gather_{}", logical, device));
-    proto::Node& n = *out_.add_node();
-    n.set_name(name);
-    n.set_op("Concat");
-    n.set_device(devices_[device]);
-    for (const auto& part : s.parts) n.add_input(part);
+    proto::Node& n = add_adapter(name, "Concat", device, s.parts);
     set_attr(n, "axis", attr_int(s.layout.axis));
-    names_.insert(name);
-    info_.adapters.insert(name);
     return s.gathered[device] = name;
   }
 
@@ -370,15 +371,9 @@ class Splitter {
     std::string name = unique(fmt::format("{}/slice_{}", model_.tensor_name(ref), part));
     for (char& c : name)
       if (c == ':') c = '_';
-    proto::Node& n = *out_.add_node();
-    n.set_name(name);
-    n.set_op("Slice");
-    n.set_device(devices_[device]);
-    n.add_input(source);
+    proto::Node& n = add_adapter(name, "Slice", device, {source});
     set_attr(n, "begin", attr_ints(begin));
     set_attr(n, "size", attr_ints(size));
-    names_.insert(name);
-    info_.adapters.insert(name);
     return s.slices[key] = name;
   }
 
