@@ -7,24 +7,12 @@
 
 namespace graphrun {
 
-namespace {
-
-void add_shape(InferenceContext& ctx) {
-  ctx.expect_same_float_dtype();
-  if (!(ctx.input_shape(0) == ctx.input_shape(1)))
-    ctx.error("input 0 (a) has shape {} but input 1 (b) has shape {}; Add does not broadcast", ctx.input_shape(0).str(),
-              ctx.input_shape(1).str());
-  ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
-}
-
-}  // namespace
-
 GR_REGISTER_OP("Add")
     .doc("Elementwise a + b of two tensors of the same shape (no broadcasting).")
     .input("a")
     .input("b")
     .output("y")
-    .shape_fn(add_shape)
+    .shape_fn(shape_fns::same_shape_binary)
     .cost_fn(shape_fns::elementwise_cost(1))
     .split(split_rules::elementwise)
     .grad([](GradContext& g) {

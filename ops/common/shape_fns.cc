@@ -10,6 +10,14 @@ void same_as_input(InferenceContext& ctx) {
   ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
 }
 
+void same_shape_binary(InferenceContext& ctx) {
+  ctx.expect_same_float_dtype();
+  if (!(ctx.input_shape(0) == ctx.input_shape(1)))
+    ctx.error("input 0 (a) has shape {} but input 1 (b) has shape {}; {} does not broadcast", ctx.input_shape(0).str(),
+              ctx.input_shape(1).str(), ctx.op());
+  ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
+}
+
 double io_bytes(const InferenceContext& ctx) {
   double bytes = 0;
   for (int i = 0; i < ctx.num_inputs(); ++i)

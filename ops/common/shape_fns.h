@@ -9,6 +9,10 @@ namespace graphrun::shape_fns {
 // match it.
 void same_as_input(InferenceContext& ctx);
 
+// One output of the shape of two float inputs that must have the same shape (Add, Mul): graphrun's
+// binary elementwise ops do not broadcast, and the error says so.
+void same_shape_binary(InferenceContext& ctx);
+
 // Cost of an elementwise op doing `flops_per_element` per output element.
 CostFn elementwise_cost(double flops_per_element);
 
