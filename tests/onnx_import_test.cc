@@ -16,7 +16,12 @@ TEST_CASE("onnx import: every version opsets 7 to 17 resolve to is one the conve
     for (int opset = 7; opset <= 17; ++opset) {
       const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(op, opset, "");
       INFO(op << " at opset " << opset);
-      REQUIRE(schema != nullptr);
+      if (!schema) {  // an op newer than this opset (ConstantOfShape came with 9)
+        const onnx::OpSchema* first = onnx::OpSchemaRegistry::Schema(op, 17, "");
+        REQUIRE(first != nullptr);
+        CHECK(first->since_version() > opset);
+        continue;
+      }
       const auto& v = support.versions;
       CHECK(std::find(v.begin(), v.end(), schema->since_version()) != v.end());
     }

@@ -9,6 +9,7 @@
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -38,6 +39,12 @@ proto::Attr& add_attr(proto::Node& node, const std::string& name) {
   return *a;
 }
 
+proto::Attr& ints_attr(proto::Node& node, const std::string& name, const std::vector<int64_t>& values) {
+  proto::Attr& a = add_attr(node, name);
+  for (int64_t v : values) a.mutable_ints()->add_v(v);
+  return a;
+}
+
 class Importer {
  public:
   Importer(std::string path) : path_(std::move(path)) {}
@@ -57,6 +64,7 @@ class Importer {
   std::set<std::string> consumed_, names_;
   std::map<std::string, int> readers_;             // ONNX tensor -> nodes reading it (+ graph outputs)
   std::deque<onnx::TensorProto> owned_;            // Constant node values (stable addresses)
+  std::map<std::string, std::vector<int64_t>> folded_pads_;  // Pad output -> its [t, l, b, r]
   proto::Graph out_;
   std::string batch_param_;
   std::string inference_error_;
@@ -71,12 +79,14 @@ class Importer {
     return name;
   }
   std::string variable(const std::string& tensor, bool transpose, bool trainable);
+  std::string add_variable(const std::string& wanted_name, proto::Tensor value, bool trainable);
 
  private:
   void read_model();
   void check_inputs();
   void infer_shapes();
   void record_dims(const onnx::ValueInfoProto& info);
+  bool materialize_folded_inputs(onnx::NodeProto& node);
   std::string node_name(const onnx::NodeProto& node, int index) const;
 };
 
@@ -135,7 +145,37 @@ void Importer::record_dims(const onnx::ValueInfoProto& info) {
     else if (dim.has_dim_param() && dim.dim_param() == batch_param_) dims.push_back(kBatch);
     else dims.push_back(kUnknown);
   }
+  // A second inference (after folding) keeps what is known: converters set some dims themselves
+  // (a Pad folded into its reader stands for its unpadded input).
+  auto known = dims_.find(info.name());
+  if (known != dims_.end() && std::count(known->second.begin(), known->second.end(), kUnknown) == 0) return;
   dims_[info.name()] = std::move(dims);
+}
+
+// ONNX's shape inference knows initializers and Constant nodes, not the integer values graphrun
+// folds (PyTorch's F.pad computes its pads with a dozen ops): where a node reads such a value and
+// its outputs' shapes are unknown, the value becomes an initializer of the model and the shapes
+// are inferred again, so the nodes downstream get theirs.
+bool Importer::materialize_folded_inputs(onnx::NodeProto& node) {
+  auto unknown = [&](const std::string& name) {
+    auto it = dims_.find(name);
+    return it == dims_.end() || std::count(it->second.begin(), it->second.end(), kUnknown) != 0;
+  };
+  if (std::none_of(node.output().begin(), node.output().end(), unknown)) return false;
+  bool changed = false;
+  for (auto& input : *node.mutable_input()) {
+    auto value = int_consts_.find(input);
+    if (value == int_consts_.end() || initializers_.count(input)) continue;
+    onnx::TensorProto& t = *model_.mutable_graph()->add_initializer();
+    t.set_name(input + "/graphrun_folded");
+    t.set_data_type(onnx::TensorProto::INT64);
+    for (int64_t d : value->second.dims) t.add_dims(d);
+    for (int64_t v : value->second.values) t.add_int64_data(v);
+    int_consts_[t.name()] = value->second;
+    input = t.name();
+    changed = true;
+  }
+  return changed;
 }
 
 void Importer::infer_shapes() {
@@ -167,8 +207,13 @@ std::string Importer::variable(const std::string& tensor, bool transpose, bool t
   if (c == float_consts_.end()) refuse("'{}' must be an initializer (a weight known at load time)", tensor);
   proto::Tensor value = float_tensor(*c->second, path_);
   if (transpose) value = transposed(value);
+  variables_[key] = add_variable(transpose ? tensor + "_T" : tensor, std::move(value), trainable);
+  return variables_[key];
+}
+
+std::string Importer::add_variable(const std::string& wanted_name, proto::Tensor value, bool trainable) {
   proto::Node& var = *out_.add_node();
-  var.set_name(unique_name(transpose ? tensor + "_T" : tensor));
+  var.set_name(unique_name(wanted_name));
   var.set_op("Variable");
   auto* shape = add_attr(var, "shape").mutable_shape();
   for (int64_t d : value.shape().dim()) shape->add_dim(d);
@@ -176,7 +221,6 @@ std::string Importer::variable(const std::string& tensor, bool transpose, bool t
   add_attr(var, "dtype").set_dtype(value.dtype());
   if (!trainable) add_attr(var, "trainable").set_b(false);
   *add_attr(var, "value").mutable_tensor() = std::move(value);
-  variables_[key] = var.name();
   return var.name();
 }
 
@@ -253,6 +297,7 @@ proto::Graph Importer::run() {
       poison();
       continue;
     }
+    if (materialize_folded_inputs(*model_.mutable_graph()->mutable_node(index))) infer_shapes();
     current_ = &node;
     current_name_ = node_name(node, index);
     emitted_ = 0;
@@ -374,6 +419,33 @@ proto::Node& OnnxNode::emit(const std::string& op, const std::vector<std::string
   if (im_.emitted_ == 0 && node_.output_size() > 0) im_.refs_[node_.output(0)] = n.name();
   ++im_.emitted_;
   return n;
+}
+
+std::string OnnxNode::computed_weight(const std::string& suffix, proto::Tensor value) {
+  return im_.add_variable(im_.current_name_ + "/" + suffix, std::move(value), /*trainable=*/true);
+}
+
+const onnx::NodeProto* OnnxNode::sole_reader(int k) const {
+  if (k >= node_.output_size()) return nullptr;
+  const std::string& out = node_.output(k);
+  auto count = im_.readers_.find(out);
+  if (count == im_.readers_.end() || count->second != 1) return nullptr;  // graph outputs count as readers
+  for (const auto& node : im_.model_.graph().node())
+    if (std::find(node.input().begin(), node.input().end(), out) != node.input().end()) return &node;
+  return nullptr;
+}
+
+void OnnxNode::fold_pads_into_reader(std::vector<int64_t> spatial_pads) {
+  const std::string& out = node_.output(0);
+  im_.refs_[out] = data(0);
+  im_.dims_[out] = dims(0);
+  im_.folded_pads_[out] = std::move(spatial_pads);
+}
+
+std::vector<int64_t> OnnxNode::folded_pads(int k) const {
+  if (!has_input(k)) return {};
+  auto it = im_.folded_pads_.find(node_.input(k));
+  return it == im_.folded_pads_.end() ? std::vector<int64_t>{} : it->second;
 }
 
 void OnnxNode::set_output(int k, const std::string& tensor) { im_.refs_[node_.output(k)] = tensor; }

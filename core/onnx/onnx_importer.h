@@ -46,6 +46,7 @@ class Importer;
 
 class OnnxNode {
  public:
+  // `version` is the op version the model's opset resolved to (0 for a node only looked at).
   OnnxNode(Importer& im, const onnx::NodeProto& node, int version) : im_(im), node_(node), version_(version) {}
 
   const onnx::NodeProto& proto() const { return node_; }
@@ -77,6 +78,23 @@ class OnnxNode {
   std::vector<int64_t> dims(int k) const;
   std::vector<int64_t> static_dims(int k) const;  // refuses unknown dims
 
+  // A Variable holding a value computed at load time from initializers (BatchNormalization's
+  // folded scale and shift), named "<node>/<suffix>".
+  std::string computed_weight(const std::string& suffix, proto::Tensor value);
+
+  // The one node reading output k, when exactly one node reads it (once) and the graph does not
+  // output it: a converter may then fold this node into that reader.
+  const onnx::NodeProto* sole_reader(int k) const;
+  // Folds a spatial zero padding [top, left, bottom, right] of input 0 into the sole reader of
+  // output 0 (a Conv or AveragePool): output 0 becomes input 0, and the reader adds the padding
+  // to its own (folded_pads).
+  void fold_pads_into_reader(std::vector<int64_t> spatial_pads);
+  // The padding folded into input k by a Pad upstream: [top, left, bottom, right], or empty.
+  std::vector<int64_t> folded_pads(int k) const;
+
+  // Another node of the model, for its attrs (a fold looks at the node it folds into).
+  OnnxNode look_at(const onnx::NodeProto& other) const { return OnnxNode(im_, other, 0); }
+
   // Adds a graphrun node; its output 0 is this ONNX node's output 0 unless set_output says
   // otherwise. The first node takes the ONNX node's name; others get "<name>/<suffix>".
   proto::Node& emit(const std::string& op, const std::vector<std::string>& inputs, const std::string& suffix = "");
@@ -101,5 +119,19 @@ const std::map<std::string, OpSupport>& converters();
 
 // graphrun attr helpers for converters.
 proto::Attr& add_attr(proto::Node& node, const std::string& name);
+proto::Attr& ints_attr(proto::Node& node, const std::string& name, const std::vector<int64_t>& values);
+
+// Converters of onnx_ops_elementwise.cc, onnx_ops_pad.cc and onnx_ops_fold.cc, for the table
+// in onnx_ops.cc.
+void convert_same_shape_binary(OnnxNode& n, const std::string& op);  // Add, Mul
+void convert_leaky_relu(OnnxNode& n);
+void convert_clip(OnnxNode& n);
+void convert_batch_normalization(OnnxNode& n);
+void convert_pad(OnnxNode& n);
+void convert_constant_of_shape(OnnxNode& n);
+void convert_slice(OnnxNode& n);
+void convert_transpose(OnnxNode& n);
+void convert_cast(OnnxNode& n);
+void fold_int_reshape(OnnxNode& n, const IntConst& data, const std::vector<int64_t>& shape);
 
 }  // namespace graphrun::onnx_import

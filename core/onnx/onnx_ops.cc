@@ -20,36 +20,10 @@ namespace {
 
 using Dims = std::vector<int64_t>;
 
-proto::Attr& ints_attr(proto::Node& n, const std::string& name, const Dims& values) {
-  proto::Attr& a = add_attr(n, name);
-  for (int64_t v : values) a.mutable_ints()->add_v(v);
-  return a;
-}
-
 int64_t normalized_axis(int64_t axis, int64_t rank) {
   int64_t a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) refuse("attr 'axis' = {} is out of range for rank {}", axis, rank);
   return a;
-}
-
-float scalar_float(const onnx::TensorProto& t) {
-  if (t.data_type() == onnx::TensorProto::FLOAT) {
-    if (t.has_raw_data() && t.raw_data().size() == 4) {
-      float v;
-      std::memcpy(&v, t.raw_data().data(), 4);
-      return v;
-    }
-    if (t.float_data_size() == 1) return t.float_data(0);
-  }
-  if (t.data_type() == onnx::TensorProto::DOUBLE) {
-    if (t.has_raw_data() && t.raw_data().size() == 8) {
-      double v;
-      std::memcpy(&v, t.raw_data().data(), 8);
-      return static_cast<float>(v);
-    }
-    if (t.double_data_size() == 1) return static_cast<float>(t.double_data(0));
-  }
-  refuse("'{}' is not a float scalar", t.name());
 }
 
 bool scalar_bool(const onnx::TensorProto& t) {
@@ -78,6 +52,8 @@ Dims symmetric_pads(const OnnxNode& n, const Dims& in_hw, const Dims& kernel, co
     refuse("attr 'auto_pad' = {} is not an ONNX value", auto_pad);
   }
   if (pads.size() != 4) refuse("attr 'pads' has {} values; graphrun takes 2-D windows (4 values)", pads.size());
+  Dims folded = n.folded_pads(0);  // a zero Pad upstream, folded in by convert_pad
+  for (size_t j = 0; j < folded.size(); ++j) pads[j] += folded[j];
   if (pads[0] != pads[2] || pads[1] != pads[3])
     refuse("{}pads [{}] are asymmetric; graphrun pads both sides of an axis equally", auto_pad == "NOTSET" ? "" : "auto_pad " + auto_pad + " gives ",
            fmt::join(pads, ", "));
@@ -148,7 +124,8 @@ proto::Node& convert_pool(OnnxNode& n, const std::string& op) {
 }
 
 void convert_average_pool(OnnxNode& n) {
-  bool include_pad = n.i("count_include_pad", 0) != 0;
+  // A folded Pad's zeros are elements of the window: counted, as the pool's own padding then must be.
+  bool include_pad = n.i("count_include_pad", 0) != 0 || !n.folded_pads(0).empty();
   if (include_pad && n.i("ceil_mode", 0) != 0)
     refuse("count_include_pad = 1 with ceil_mode = 1: the divisor of a window past the padding differs between frameworks");
   proto::Node& pool = convert_pool(n, "AvgPool");
@@ -207,13 +184,6 @@ void convert_matmul(OnnxNode& n) {
   add_attr(dense, "use_bias").set_b(false);
 }
 
-void convert_add(OnnxNode& n) {
-  if (n.dims(0) != n.dims(1))
-    refuse("inputs of shapes [{}] and [{}]: graphrun's Add does not broadcast", fmt::join(n.dims(0), ", "),
-           fmt::join(n.dims(1), ", "));
-  n.emit("Add", {n.data(0), n.data(1)});
-}
-
 void convert_concat(OnnxNode& n) {
   bool all_ints = true;
   for (int k = 0; k < n.num_inputs(); ++k) all_ints = all_ints && n.int_const(k).has_value();
@@ -248,6 +218,7 @@ void convert_reshape(OnnxNode& n) {
   std::optional<IntConst> shape = n.int_const(1);
   if (!shape) refuse("the shape (input 1) is computed at run time; graphrun folds only shapes known at load time "
                      "(Constant, initializers, Shape/Gather/Unsqueeze/Concat of static shapes)");
+  if (std::optional<IntConst> data = n.int_const(0)) return fold_int_reshape(n, *data, shape->values);
   Dims x = n.dims(0), target;
   bool has_batch = false, has_infer = false;
   for (size_t j = 0; j < shape->values.size(); ++j) {
@@ -423,10 +394,14 @@ const std::map<std::string, OpSupport>& converters() {
   // Versions: every since-version of the op that opsets 7 to 17 resolve to (onnx_import_test
   // checks this list against ONNX's schema registry).
   static const std::map<std::string, OpSupport> table = {
-      {"Add", {{7, 13, 14}, convert_add}},
+      {"Add", {{7, 13, 14}, [](OnnxNode& n) { convert_same_shape_binary(n, "Add"); }}},
+      {"BatchNormalization", {{7, 9, 14, 15}, convert_batch_normalization}},
+      {"Cast", {{6, 9, 13}, convert_cast}},
+      {"Clip", {{6, 11, 12, 13}, convert_clip}},
       {"AveragePool", {{7, 10, 11}, convert_average_pool}},
       {"Concat", {{4, 11, 13}, convert_concat}},
       {"Constant", {{1, 9, 11, 12, 13}, convert_constant}},
+      {"ConstantOfShape", {{9}, convert_constant_of_shape}},
       {"Conv", {{1, 11}, convert_conv}},
       {"Dropout", {{7, 10, 12, 13}, convert_dropout}},
       {"Flatten", {{1, 9, 11, 13}, convert_flatten}},
@@ -435,14 +410,20 @@ const std::map<std::string, OpSupport>& converters() {
       {"GlobalAveragePool", {{1}, convert_global_average_pool}},
       {"Identity", {{1, 13, 14, 16}, convert_identity}},
       {"LRN", {{1, 13}, convert_lrn}},
+      {"LeakyRelu", {{6, 16}, convert_leaky_relu}},
       {"MatMul", {{1, 9, 13}, convert_matmul}},
+      {"Mul", {{7, 13, 14}, [](OnnxNode& n) { convert_same_shape_binary(n, "Mul"); }}},
       {"MaxPool", {{1, 8, 10, 11, 12}, [](OnnxNode& n) { convert_pool(n, "MaxPool"); }}},
+      {"Pad", {{2, 11, 13}, convert_pad}},
       {"Relu", {{6, 13, 14}, [](OnnxNode& n) { same_op(n, "Relu"); }}},
       {"Reshape", {{5, 13, 14}, convert_reshape}},
       {"Shape", {{1, 13, 15}, convert_shape}},
       {"Sigmoid", {{6, 13}, [](OnnxNode& n) { same_op(n, "Sigmoid"); }}},
+      {"Slice", {{1, 10, 11, 13}, convert_slice}},
       {"Softmax", {{1, 11, 13}, convert_softmax}},
       {"Split", {{2, 11, 13}, convert_split}},
+      {"Tanh", {{6, 13}, [](OnnxNode& n) { same_op(n, "Tanh"); }}},
+      {"Transpose", {{1, 13}, convert_transpose}},
       {"Unsqueeze", {{1, 11, 13}, convert_unsqueeze}},
   };
   return table;

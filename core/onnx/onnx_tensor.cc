@@ -125,6 +125,59 @@ std::optional<std::pair<std::vector<int64_t>, std::vector<int64_t>>> decode_ints
   return std::make_pair(dims, values);
 }
 
+std::vector<double> float_values(const onnx::TensorProto& t, const std::string& origin) {
+  proto::Tensor raw = float_tensor(t, origin);
+  const bool is_double = raw.dtype() == proto::DT_DOUBLE;
+  std::vector<double> values(raw.raw().size() / (is_double ? 8 : 4));
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (is_double) {
+      std::memcpy(&values[i], raw.raw().data() + 8 * i, 8);
+    } else {
+      float v;
+      std::memcpy(&v, raw.raw().data() + 4 * i, 4);
+      values[i] = v;
+    }
+  }
+  return values;
+}
+
+proto::Tensor vector_tensor(const std::vector<double>& values, proto::DataType dtype) {
+  proto::Tensor out;
+  out.set_dtype(dtype);
+  out.mutable_shape()->add_dim(static_cast<int64_t>(values.size()));
+  std::string raw;
+  for (double v : values) {
+    if (dtype == proto::DT_DOUBLE) {
+      raw.append(reinterpret_cast<const char*>(&v), 8);
+    } else {
+      float f = static_cast<float>(v);
+      raw.append(reinterpret_cast<const char*>(&f), 4);
+    }
+  }
+  out.set_raw(std::move(raw));
+  return out;
+}
+
+float scalar_float(const onnx::TensorProto& t) {
+  if (t.data_type() == onnx::TensorProto::FLOAT) {
+    if (t.has_raw_data() && t.raw_data().size() == 4) {
+      float v;
+      std::memcpy(&v, t.raw_data().data(), 4);
+      return v;
+    }
+    if (t.float_data_size() == 1) return t.float_data(0);
+  }
+  if (t.data_type() == onnx::TensorProto::DOUBLE) {
+    if (t.has_raw_data() && t.raw_data().size() == 8) {
+      double v;
+      std::memcpy(&v, t.raw_data().data(), 8);
+      return static_cast<float>(v);
+    }
+    if (t.double_data_size() == 1) return static_cast<float>(t.double_data(0));
+  }
+  fail("'{}' is not a float scalar", t.name());
+}
+
 Tensor tensor_from_onnx_value(const proto::Tensor& value, const std::string& origin) {
   DType dtype = value.dtype() == proto::DT_DOUBLE ? DType::kFloat64 : DType::kFloat32;
   std::vector<int64_t> dims(value.shape().dim().begin(), value.shape().dim().end());

@@ -26,6 +26,12 @@ proto::Tensor float_tensor(const onnx::TensorProto& tensor, const std::string& o
 proto::Tensor transposed(const proto::Tensor& matrix);
 // An int64 / int32 tensor's dims and values; nullopt for other types.
 std::optional<std::pair<std::vector<int64_t>, std::vector<int64_t>>> decode_ints(const onnx::TensorProto& tensor);
+// A float32 / float64 tensor's values as doubles, for arithmetic at load time.
+std::vector<double> float_values(const onnx::TensorProto& tensor, const std::string& origin);
+// A 1-D tensor proto of `dtype` (DT_FLOAT or DT_DOUBLE) holding the values.
+proto::Tensor vector_tensor(const std::vector<double>& values, proto::DataType dtype);
+// The value of a one-element float32 / float64 tensor (a Dropout ratio, Clip bound, Pad value).
+float scalar_float(const onnx::TensorProto& tensor);
 // A value initializer's tensor proto as a Tensor.
 Tensor tensor_from_onnx_value(const proto::Tensor& value, const std::string& origin);
 

@@ -35,19 +35,19 @@ def main():
         # Several problems in one model: all reported in one line, in node order.
         m = model([
             helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
-            helper.make_node("Mul", ["c", "two"], ["m"], name="scale"),
+            helper.make_node("Sub", ["c", "two"], ["m"], name="shift"),
             helper.make_node("MaxPool", ["m"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2],
                              auto_pad="SAME_LOWER"),
-            helper.make_node("LeakyRelu", ["p"], ["l"], name="leaky"),
+            helper.make_node("Elu", ["p"], ["l"], name="elu"),
             helper.make_node("Foo", ["l"], ["y"], name="custom", domain="com.example"),
         ], [tensor("x", ["N", 3, 8, 8])], [tensor("y", None)], [w, two])
         path = tmp / "bad_ops.onnx"
         onnx.save(m, path)
-        # The MaxPool downstream of the refused Mul is checked for its op only (its attrs are
+        # The MaxPool downstream of the refused Sub is checked for its op only (its attrs are
         # tested alone below), so three causes are named.
         for expected in ["3 nodes graphrun cannot import",
-                         "node 1 'scale' (Mul, domain ai.onnx, model opset 14 resolves to Mul-14): graphrun has no equivalent",
-                         "node 3 'leaky' (LeakyRelu",
+                         "node 1 'shift' (Sub, domain ai.onnx, model opset 14 resolves to Sub-14): graphrun has no equivalent",
+                         "node 3 'elu' (Elu",
                          "node 4 'custom' (Foo, domain com.example, model opset 14): unknown domain",
                          "Supported ops (opsets 7-17): ",
                          "Conv-1,11"]:
@@ -75,6 +75,31 @@ def main():
         onnx.save(m, tmp / "dynamic.onnx")
         problems += expect_error(graphrun, ["inspect", tmp / "dynamic.onnx"],
                                  "input 'x' has a dynamic dimension 2 ('height')")
+
+        # Supported ops with what graphrun does not take: named with the node and the value.
+        bounds = helper.make_tensor_value_info("lo", TensorProto.FLOAT, [])
+        cases = [
+            ("pad_reflect", [helper.make_node("Pad", ["x"], ["y"], name="pad", mode="reflect", pads=[0, 0, 1, 1])],
+             [tensor("x", ["N", 3])], 10, "node 0 'pad' (Pad, domain ai.onnx, model opset 10 resolves to Pad-2): "
+             "attr 'mode' = reflect: graphrun pads with a constant only"),
+            ("pad_negative", [helper.make_node("Pad", ["x"], ["y"], name="crop", pads=[0, -1, 0, 0])],
+             [tensor("x", ["N", 3])], 10, "negative pads [0, -1, 0, 0] (cropping) are not supported"),
+            ("clip_runtime_bound", [helper.make_node("Clip", ["x", "lo"], ["y"], name="clip")],
+             [tensor("x", ["N", 3]), bounds], 13,
+             "node 0 'clip' (Clip, domain ai.onnx, model opset 13 resolves to Clip-13): input 1 'lo' (min) is "
+             "computed at run time"),
+            ("mul_broadcast", [helper.make_node("Mul", ["x", "x1"], ["y"], name="mul")],
+             [tensor("x", ["N", 3]), tensor("x1", ["N", 1])], 14, "graphrun's Mul does not broadcast"),
+            ("bn_training", [helper.make_node("BatchNormalization", ["x", "s", "s", "s", "s"], ["y"], name="bn",
+                                              training_mode=1)],
+             [tensor("x", ["N", 3, 4, 4])], 15, "node 0 'bn' (BatchNormalization, domain ai.onnx, model opset 15 "
+             "resolves to BatchNormalization-15): attr 'training_mode' = 1"),
+        ]
+        ones = numpy_helper.from_array(np.ones(3, np.float32), "s")
+        for name, nodes, inputs, opset, expected in cases:
+            m = model(nodes, inputs, [tensor("y", None)], [ones] if name == "bn_training" else [], opset=opset)
+            onnx.save(m, tmp / f"{name}.onnx")
+            problems += expect_error(graphrun, ["inspect", tmp / f"{name}.onnx"], expected)
 
         # Opset outside the window.
         m = model([helper.make_node("Relu", ["x"], ["y"])], [tensor("x", ["N", 3])], [tensor("y", None)], opset=6)
