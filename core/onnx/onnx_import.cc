@@ -67,6 +67,7 @@ class Importer {
   std::map<std::string, std::vector<int64_t>> folded_pads_;  // Pad output -> its [t, l, b, r]
   proto::Graph out_;
   std::string batch_param_;
+  bool batch_fixed_ = false;
   std::string inference_error_;
   const onnx::NodeProto* current_ = nullptr;
   std::string current_name_;
@@ -126,7 +127,10 @@ void Importer::check_inputs() {
         if (dim->has_dim_param() && !batch_param_.empty() && dim->dim_param() != batch_param_)
           fail("{}: inputs '{}' and another name different batch dimensions ('{}', '{}')", path_, input.name(),
                dim->dim_param(), batch_param_);
-        if (batch_param_.empty()) batch_param_ = dim->has_dim_param() ? dim->dim_param() : "batch";
+        if (batch_param_.empty()) {
+          batch_param_ = dim->has_dim_param() ? dim->dim_param() : "batch";
+          batch_fixed_ = !dim->has_dim_param();
+        }
         dim->set_dim_param(batch_param_);
       } else if (!dim->has_dim_value()) {
         fail("{}: input '{}' has a dynamic dimension {} ('{}'); only the batch (dimension 0) may be dynamic: "
@@ -311,9 +315,12 @@ proto::Graph Importer::run() {
   if (!problems.empty())
     fail("{}: {} node{} graphrun cannot import: {}. Supported ops (opsets {}-{}): {}", path_, problems.size(),
          problems.size() == 1 ? "" : "s", fmt::join(problems, "; "), kMinOpset, kMaxOpset, supported_list());
-  for (const auto& out : g.output())
-    if (!refs_.count(out.name()))
-      fail("{}: graph output '{}' is a value known at load time, not computed by the graph", path_, out.name());
+  for (const auto& out : g.output()) {
+    if (refs_.count(out.name())) continue;
+    // A float value known at load time (a Constant as output) is a constant of the graph.
+    if (float_consts_.count(out.name())) refs_[out.name()] = variable(out.name(), false, /*trainable=*/false);
+    else fail("{}: graph output '{}' is an integer value known at load time, not computed by the graph", path_, out.name());
+  }
   return std::move(out_);
 }
 
@@ -420,6 +427,8 @@ proto::Node& OnnxNode::emit(const std::string& op, const std::vector<std::string
   ++im_.emitted_;
   return n;
 }
+
+bool OnnxNode::batch_is_fixed() const { return im_.batch_fixed_; }
 
 std::string OnnxNode::computed_weight(const std::string& suffix, proto::Tensor value) {
   return im_.add_variable(im_.current_name_ + "/" + suffix, std::move(value), /*trainable=*/true);

@@ -51,6 +51,9 @@ class OnnxNode {
 
   const onnx::NodeProto& proto() const { return node_; }
   int version() const { return version_; }  // the op version the model's opset resolved to
+  // Whether the model fixed its batch size (no dynamic first dimension): graphrun still makes it
+  // the batch, but a Reshape may then fold it away, for that batch size.
+  bool batch_is_fixed() const;
 
   bool has_attr(const std::string& name) const;
   int64_t i(const std::string& name, int64_t fallback) const;

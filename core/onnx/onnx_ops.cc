@@ -151,23 +151,42 @@ void convert_lrn(OnnxNode& n) {
   add_attr(lrn, "bias").set_f(n.f("bias", 1.0f));
 }
 
+// Y = alpha * A * B' + beta * C with C a bias broadcast along the batch ([], [1], [units] or
+// [1, units]); alpha and beta are folded into the weights at load time.
 void convert_gemm(OnnxNode& n) {
   if (n.i("transA", 0) != 0) refuse("attr 'transA' = 1 is not supported");
-  if (n.f("alpha", 1.0f) != 1.0f) refuse("attr 'alpha' = {} is not supported (only 1)", n.f("alpha", 1.0f));
-  if (n.has_input(2) && n.f("beta", 1.0f) != 1.0f) refuse("attr 'beta' = {} is not supported (only 1)", n.f("beta", 1.0f));
   Dims a = n.dims(0);
   if (a.size() != 2) refuse("input A must be 2-D, got rank {}", a.size());
   const onnx::TensorProto* b = n.float_const(1);
   if (!b || b->dims_size() != 2) refuse("B (input 1) must be a 2-D initializer");
-  bool trans_b = n.i("transB", 0) != 0;
-  int64_t units = trans_b ? b->dims(0) : b->dims(1);
-  std::vector<std::string> inputs{n.data(0), n.weight(1, /*transpose=*/!trans_b)};
-  bool bias = n.has_input(2);
+  const bool trans_b = n.i("transB", 0) != 0;
+  const int64_t units = trans_b ? b->dims(0) : b->dims(1);
+  const double alpha = n.f("alpha", 1.0f), beta = n.f("beta", 1.0f);
+  std::vector<std::string> inputs{n.data(0)};
+  if (alpha == 1) {
+    inputs.push_back(n.weight(1, /*transpose=*/!trans_b));
+  } else {
+    std::vector<double> w = float_values(*b, n.proto().input(1));
+    for (double& v : w) v *= alpha;
+    proto::Tensor value = vector_tensor(w, graphrun_dtype(*b), {b->dims(0), b->dims(1)});
+    inputs.push_back(n.computed_weight("weight", trans_b ? value : transposed(value)));
+  }
+  const bool bias = n.has_input(2);
   if (bias) {
     const onnx::TensorProto* c = n.float_const(2);
-    if (!c || c->dims_size() != 1 || c->dims(0) != units)
-      refuse("C (input 2) must be a [{}] initializer (a bias); broadcast forms are not supported", units);
-    inputs.push_back(n.weight(2));
+    Dims c_dims = c ? Dims(c->dims().begin(), c->dims().end()) : Dims{};
+    const bool broadcast = c_dims.empty() || c_dims == Dims{1} || c_dims == Dims{units} || c_dims == Dims{1, units} ||
+                           c_dims == Dims{1, 1};
+    if (!c || !broadcast)
+      refuse("C (input 2) must be an initializer broadcast along the batch ([], [1], [{0}] or [1, {0}]), got [{1}]",
+             units, fmt::join(c_dims, ", "));
+    if (beta == 1 && c_dims == Dims{units}) {
+      inputs.push_back(n.weight(2));
+    } else {
+      std::vector<double> values = float_values(*c, n.proto().input(2)), expanded(units);
+      for (int64_t j = 0; j < units; ++j) expanded[j] = beta * values[values.size() == 1 ? 0 : j];
+      inputs.push_back(n.computed_weight("bias", vector_tensor(expanded, graphrun_dtype(*c), {units})));
+    }
   }
   proto::Node& dense = n.emit("Dense", inputs);
   add_attr(dense, "units").set_i(units);
@@ -242,7 +261,9 @@ void convert_reshape(OnnxNode& n) {
       if (v == -1) v = known / rest;
   }
   bool input_batched = !x.empty() && x[0] == kBatch;
-  if (input_batched && !has_batch && !has_infer)
+  // A model exported with a fixed batch may reshape across it: it then runs at that batch size
+  // only (graphrun's Reshape says so at another).
+  if (input_batched && !has_batch && !has_infer && !n.batch_is_fixed())
     refuse("shape [{}] was frozen at the export's batch size; re-export with a dynamic batch (dynamic_axes)",
            fmt::join(shape->values, ", "));
   for (auto& v : target)
@@ -253,7 +274,6 @@ void convert_reshape(OnnxNode& n) {
 }
 
 void convert_dropout(OnnxNode& n) {
-  if (n.has_attr("seed")) refuse("attr 'seed' is not supported (graphrun keys dropout by its run seed)");
   if (n.output_used(1)) refuse("output 1 (mask) is used; graphrun's Dropout has no mask output");
   float ratio = 0.5f;
   if (n.version() < 12) ratio = n.f("ratio", 0.5f);
@@ -265,7 +285,10 @@ void convert_dropout(OnnxNode& n) {
   if (n.version() >= 12 && n.has_input(2)) {
     auto* mode = n.float_const(2);
     if (!mode) refuse("training_mode (input 2) must be known at load time");
-    scalar_bool(*mode);  // either value: graphrun's Dropout drops while training and passes at inference
+    // Either value: graphrun's Dropout drops while training and passes at inference. A seed asks
+    // for masks of one generator, which ONNX leaves unspecified: refused where masks are drawn.
+    if (scalar_bool(*mode) && n.has_attr("seed"))
+      refuse("attr 'seed' with training_mode = 1 is not supported (graphrun keys dropout masks by its run seed)");
   }
   if (ratio < 0 || ratio >= 1) refuse("ratio {} is outside [0, 1)", ratio);
   proto::Node& d = n.emit("Dropout", {n.data(0)});

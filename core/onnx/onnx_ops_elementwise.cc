@@ -74,9 +74,9 @@ void convert_batch_normalization(OnnxNode& n) {
     scale[c] = p[0][c] / std::sqrt(p[3][c] + epsilon);
     shift[c] = p[1][c] - p[2][c] * scale[c];
   }
-  proto::DataType dtype = n.float_const(1)->data_type() == onnx::TensorProto::DOUBLE ? proto::DT_DOUBLE : proto::DT_FLOAT;
-  std::string s = n.computed_weight("scale", vector_tensor(scale, dtype));
-  std::string b = n.computed_weight("shift", vector_tensor(shift, dtype));
+  proto::DataType dtype = graphrun_dtype(*n.float_const(1));
+  std::string s = n.computed_weight("scale", vector_tensor(scale, dtype, {x[1]}));
+  std::string b = n.computed_weight("shift", vector_tensor(shift, dtype, {x[1]}));
   n.emit("ScaleShift", {n.data(0), s, b});
 }
 

@@ -141,10 +141,14 @@ std::vector<double> float_values(const onnx::TensorProto& t, const std::string& 
   return values;
 }
 
-proto::Tensor vector_tensor(const std::vector<double>& values, proto::DataType dtype) {
+proto::DataType graphrun_dtype(const onnx::TensorProto& t) {
+  return t.data_type() == onnx::TensorProto::DOUBLE ? proto::DT_DOUBLE : proto::DT_FLOAT;
+}
+
+proto::Tensor vector_tensor(const std::vector<double>& values, proto::DataType dtype, const std::vector<int64_t>& dims) {
   proto::Tensor out;
   out.set_dtype(dtype);
-  out.mutable_shape()->add_dim(static_cast<int64_t>(values.size()));
+  for (int64_t d : dims) out.mutable_shape()->add_dim(d);
   std::string raw;
   for (double v : values) {
     if (dtype == proto::DT_DOUBLE) {

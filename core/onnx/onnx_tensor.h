@@ -28,8 +28,10 @@ proto::Tensor transposed(const proto::Tensor& matrix);
 std::optional<std::pair<std::vector<int64_t>, std::vector<int64_t>>> decode_ints(const onnx::TensorProto& tensor);
 // A float32 / float64 tensor's values as doubles, for arithmetic at load time.
 std::vector<double> float_values(const onnx::TensorProto& tensor, const std::string& origin);
-// A 1-D tensor proto of `dtype` (DT_FLOAT or DT_DOUBLE) holding the values.
-proto::Tensor vector_tensor(const std::vector<double>& values, proto::DataType dtype);
+// A tensor proto of `dtype` (DT_FLOAT or DT_DOUBLE) and `dims` holding the values (row-major).
+proto::Tensor vector_tensor(const std::vector<double>& values, proto::DataType dtype, const std::vector<int64_t>& dims);
+// graphrun's dtype for a float ONNX tensor: DT_DOUBLE for DOUBLE, else DT_FLOAT.
+proto::DataType graphrun_dtype(const onnx::TensorProto& tensor);
 // The value of a one-element float32 / float64 tensor (a Dropout ratio, Clip bound, Pad value).
 float scalar_float(const onnx::TensorProto& tensor);
 // A value initializer's tensor proto as a Tensor.

@@ -70,7 +70,13 @@ void run(const RunArgs& args) {
     if (out.shape().rank() == 2 && out.shape()[1] >= 2 && is_floating(out.dtype()))
       print_top_classes(out, args.top, executor.graph().node(split_tensor_name(fetches[k]).first).op == "Softmax");
   }
-  if (!args.output.empty()) write_npy(args.output, outputs.at(0));
+  if (args.output.ends_with(".npz")) {
+    std::map<std::string, Tensor> arrays;
+    for (size_t k = 0; k < outputs.size(); ++k) arrays.emplace(fetches[k], outputs[k]);
+    write_npz(args.output, arrays);
+  } else if (!args.output.empty()) {
+    write_npy(args.output, outputs.at(0));
+  }
 }
 
 }  // namespace
@@ -82,7 +88,7 @@ void add_run(CLI::App& app) {
   sub->add_option("--weights", args->weights, "weights (.npz keyed by variable name); default: the initializers");
   sub->add_option("--input", args->inputs, "NAME=FILE.npy for a Placeholder (repeatable); default: random");
   sub->add_option("--fetch", args->fetches, "tensor to output, \"node\" or \"node:k\" (repeatable); default: the graph's outputs");
-  sub->add_option("--output", args->output, "write the first fetched tensor to this .npy");
+  sub->add_option("--output", args->output, "write the first fetched tensor to this .npy, or every fetched one to this .npz (keyed by fetch)");
   sub->add_option("--batch-size", args->batch_size, "batch size (default: the input's, else 1)");
   add_devices_option(sub, args->devices, args->parallel);
   add_precision_option(sub);
