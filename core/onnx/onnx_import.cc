@@ -6,6 +6,8 @@
 #include "core/onnx/onnx_import.h"
 
 #include <fmt/ranges.h>
+#include <fcntl.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -92,10 +94,16 @@ class Importer {
 };
 
 void Importer::read_model() {
-  std::string bytes = read_file_bytes(path_);
-  if (!model_.ParseFromString(bytes)) fail("{}: not an ONNX model (protobuf parse failed)", path_);
-  bytes.clear();
-  bytes.shrink_to_fit();
+  // Parsed straight from the file: no copy of its bytes beside the model (VGG-16's is 553 MB).
+  std::error_code ec;
+  if (std::filesystem::is_directory(path_, ec)) fail("'{}' is a directory, not a file", path_);
+  int fd = ::open(path_.c_str(), O_RDONLY);
+  if (fd < 0) fail("cannot open '{}': {}", path_, std::strerror(errno));
+  google::protobuf::io::FileInputStream stream(fd);
+  stream.SetCloseOnDelete(true);
+  if (!model_.ParseFromZeroCopyStream(&stream))
+    fail("{}: {}", path_, stream.GetErrno() ? fmt::format("cannot read: {}", std::strerror(stream.GetErrno()))
+                                            : std::string("not an ONNX model (protobuf parse failed)"));
   if (!model_.has_graph() || model_.graph().node_size() == 0) fail("{}: the ONNX model has no graph nodes", path_);
   bool found = false;
   for (const auto& op : model_.opset_import())
@@ -209,7 +217,10 @@ std::string Importer::variable(const std::string& tensor, bool transpose, bool t
   if (it != variables_.end()) return it->second;
   auto c = float_consts_.find(tensor);
   if (c == float_consts_.end()) refuse("'{}' must be an initializer (a weight known at load time)", tensor);
-  proto::Tensor value = float_tensor(*c->second, path_);
+  // An initializer only this node reads gives its bytes up (the model's copy is not read again).
+  auto original = initializers_.find(tensor);
+  const bool sole = readers_[tensor] == 1 && original != initializers_.end() && original->second->name() == tensor;
+  proto::Tensor value = sole ? take_float_tensor(*original->second, path_) : float_tensor(*c->second, path_);
   if (transpose) value = transposed(value);
   variables_[key] = add_variable(transpose ? tensor + "_T" : tensor, std::move(value), trainable);
   return variables_[key];

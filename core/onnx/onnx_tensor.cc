@@ -60,25 +60,41 @@ void load_external_data(onnx::TensorProto& t, const std::filesystem::path& folde
   t.set_data_location(onnx::TensorProto::DEFAULT);
 }
 
+namespace {
+
+// A float tensor's dtype and shape into `out`; returns the element size. Other types are refused.
+size_t float_header(const onnx::TensorProto& t, const std::string& origin, proto::Tensor& out) {
+  for (int64_t d : t.dims()) out.mutable_shape()->add_dim(d);
+  if (t.data_type() == onnx::TensorProto::FLOAT) return out.set_dtype(proto::DT_FLOAT), 4;
+  if (t.data_type() == onnx::TensorProto::DOUBLE) return out.set_dtype(proto::DT_DOUBLE), 8;
+  fail("{}: tensor '{}' has element type {}; graphrun's weights are float32 or float64", origin, t.name(),
+       onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(t.data_type())));
+}
+
+void check_bytes(const onnx::TensorProto& t, const proto::Tensor& out, size_t element, const std::string& origin) {
+  const size_t need = static_cast<size_t>(element_count(t)) * element;
+  if (out.raw().size() != need)
+    fail("{}: tensor '{}' has {} bytes of data, its shape needs {}", origin, t.name(), out.raw().size(), need);
+}
+
+}  // namespace
+
 proto::Tensor float_tensor(const onnx::TensorProto& t, const std::string& origin) {
   proto::Tensor out;
-  for (int64_t d : t.dims()) out.mutable_shape()->add_dim(d);
-  const int64_t n = element_count(t);
-  size_t size = 0;
-  if (t.data_type() == onnx::TensorProto::FLOAT) {
-    out.set_dtype(proto::DT_FLOAT);
-    size = 4;
-    out.set_raw(t.has_raw_data() ? t.raw_data() : bytes_of(t.float_data()));
-  } else if (t.data_type() == onnx::TensorProto::DOUBLE) {
-    out.set_dtype(proto::DT_DOUBLE);
-    size = 8;
-    out.set_raw(t.has_raw_data() ? t.raw_data() : bytes_of(t.double_data()));
-  } else {
-    fail("{}: tensor '{}' has element type {}; graphrun's weights are float32 or float64", origin, t.name(),
-         onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(t.data_type())));
-  }
-  if (out.raw().size() != static_cast<size_t>(n) * size)
-    fail("{}: tensor '{}' has {} bytes of data, its shape needs {}", origin, t.name(), out.raw().size(), n * size);
+  const size_t element = float_header(t, origin, out);
+  if (t.has_raw_data()) out.set_raw(t.raw_data());
+  else out.set_raw(element == 4 ? bytes_of(t.float_data()) : bytes_of(t.double_data()));
+  check_bytes(t, out, element, origin);
+  return out;
+}
+
+proto::Tensor take_float_tensor(onnx::TensorProto& t, const std::string& origin) {
+  if (!t.has_raw_data()) return float_tensor(t, origin);
+  proto::Tensor out;
+  const size_t element = float_header(t, origin, out);
+  out.set_raw(std::move(*t.mutable_raw_data()));
+  t.mutable_raw_data()->clear();  // a second reader gets "0 bytes of data" naming the tensor
+  check_bytes(t, out, element, origin);
   return out;
 }
 
