@@ -78,6 +78,7 @@ struct Communicator::Job {
   std::function<int(MPI_Request*)> start;  // returns an MPI error code
   std::function<void()> finish;            // after the collective, on the communication thread
   Communicator::Done done;
+  int64_t bucket_bytes = -1;               // a gradient bucket's size (counted in BucketStats)
 };
 
 struct Communicator::State {
@@ -97,6 +98,7 @@ struct Communicator::State {
   std::vector<int64_t> peer_buffer;
   std::vector<MPI_Request> peer_recv;
   std::deque<std::pair<std::unique_ptr<int64_t>, MPI_Request>> token_sends;
+  BucketStats buckets;  // under `mutex`
 };
 
 Communicator& Communicator::world() {
@@ -171,6 +173,7 @@ void Communicator::start() {
           s.token_sends.emplace_back(std::move(token), request);
       }
       MPI_Request request = MPI_REQUEST_NULL;
+      auto started = std::chrono::steady_clock::now();
       int code = job.start(&request);
       if (code != MPI_SUCCESS) return fmt::format("{} could not start: {}", job.what, mpi_error_text(code));
       auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds_);
@@ -202,6 +205,12 @@ void Communicator::start() {
           std::this_thread::sleep_for(pause);
           pause = std::min(pause * 2, std::chrono::microseconds(200));
         }
+      }
+      if (job.bucket_bytes >= 0) {
+        std::lock_guard lock(s.mutex);
+        ++s.buckets.collectives;
+        s.buckets.bytes += job.bucket_bytes;
+        s.buckets.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       }
       if (job.finish) job.finish();
       return "";
@@ -320,7 +329,7 @@ void Communicator::all_reduce_ordered(int64_t step, int slot, int slots, void* d
           [=](MPI_Request* r) {
             return MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), type, MPI_SUM, MPI_COMM_WORLD, r);
           },
-          nullptr, std::move(done)};
+          nullptr, std::move(done), count * static_cast<int64_t>(dtype_size(dtype))};
   if (average && size_ > 1) {
     job.finish = [=] {
       if (dtype == DType::kFloat32) {
@@ -365,6 +374,28 @@ void Communicator::cancel_step(int64_t step, const std::string& why) {
     if (s.ordered_step == step) s.ordered.clear();
   }
   for (Job& job : failed) job.done(std::make_exception_ptr(Error(fmt::format("{}: cancelled ({})", job.what, why))));
+}
+
+Communicator::BucketStats Communicator::bucket_stats() {
+  std::lock_guard lock(state_->mutex);
+  return state_->buckets;
+}
+
+double Communicator::time_plain_all_reduce(int64_t count) {
+  std::vector<float> data(static_cast<size_t>(count), 1.0f);
+  double seconds = 0;
+  // Blocking calls, as a plain MPI program makes them; still on the communication thread, the
+  // only one that calls MPI. The job's "request" is already complete when it returns.
+  Job job{"the plain MPI_Allreduce yardstick", [&](MPI_Request* r) {
+            MPI_Barrier(MPI_COMM_WORLD);
+            auto start = std::chrono::steady_clock::now();
+            int code = MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+            seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            *r = MPI_REQUEST_NULL;
+            return code;
+          }};
+  run_blocking(std::move(job));
+  return seconds;
 }
 
 std::string rank_prefix() {

@@ -69,6 +69,18 @@ class Communicator {
                           std::string what, Done done);
   void cancel_step(int64_t step, const std::string& why);
 
+  // The gradient buckets' collectives so far: bytes reduced and seconds spent in MPI (from the
+  // start of each collective to its completion, not the wait for its turn).
+  struct BucketStats {
+    int64_t collectives = 0;
+    int64_t bytes = 0;
+    double seconds = 0;
+  };
+  BucketStats bucket_stats();
+  // The yardstick: one blocking MPI_Allreduce of `count` floats (after a barrier), as a plain
+  // MPI program would call it; the seconds it took on this rank.
+  double time_plain_all_reduce(int64_t count);
+
   // Ends MPI at exit (MPI_Finalize); skipped when a collective failed or timed out, since
   // finalizing would then wait for the rank that is gone.
   void shutdown();
