@@ -1,5 +1,6 @@
 #include "runtime/distributed/rank_training.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <fmt/ranges.h>
 
@@ -29,10 +30,17 @@ std::string hex(uint64_t h) { return fmt::format("{:016x}", h); }
 
 }  // namespace
 
-Ranks join_ranks(double comm_timeout_seconds) {
+Ranks join_ranks(double comm_timeout_seconds, const std::string& devices) {
   Ranks ranks;
   RankInfo info = rank_info_from_environment();
   if (info.size <= 1) return ranks;
+  int gpus = 0;
+  for (size_t at = devices.find("gpu:"); at != std::string::npos; at = devices.find("gpu:", at + 1)) ++gpus;
+  if (gpus > 0 && info.local_size > 1 && std::getenv("CUDA_VISIBLE_DEVICES") == nullptr) {
+    std::vector<int> mine;
+    for (int k = 0; k < gpus; ++k) mine.push_back(info.local_rank * gpus + k);
+    setenv("CUDA_VISIBLE_DEVICES", fmt::format("{}", fmt::join(mine, ",")).c_str(), 1);
+  }
   if (!(comm_timeout_seconds > 0)) fail("--comm-timeout {}: want a positive number of seconds", comm_timeout_seconds);
   ranks.comm = &Communicator::world();
   ranks.comm->set_timeout(comm_timeout_seconds);

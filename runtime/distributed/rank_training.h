@@ -26,8 +26,11 @@ struct Ranks {
   bool leader() const { return rank == 0; }  // prints progress, writes metrics and checkpoints
 };
 
-// The ranks the launcher started; with more than one, the communicator starts (MPI_Init).
-Ranks join_ranks(double comm_timeout_seconds);
+// The ranks the launcher started; with more than one, the communicator starts (MPI_Init). When
+// several ranks share a machine and `devices` (--devices) names G GPUs, local rank l takes the
+// machine's GPUs l*G .. l*G+G-1 (CUDA_VISIBLE_DEVICES, set before CUDA starts, unless the user
+// set it), so gpu:0 of every rank is its own first GPU.
+Ranks join_ranks(double comm_timeout_seconds, const std::string& devices = "");
 
 // Each rank's share of the global batch; an error naming both numbers when the ranks do not
 // divide it.

@@ -133,7 +133,7 @@ TrainSummary train(const TrainConfig& config) {
   if (!config.init_from.empty() && (!config.resume.empty() || !config.weights.empty()))
     fail("--init-from cannot be combined with {}", config.resume.empty() ? "--weights" : "--resume");
   // With several ranks every one builds the graph at its share of the global batch.
-  Ranks ranks = join_ranks(config.comm_timeout);
+  Ranks ranks = join_ranks(config.comm_timeout, config.devices);
   const int64_t rank_batch_size = rank_batch(ranks, config.batch_size);
   BuildOptions build;
   build.batch_size = rank_batch_size;

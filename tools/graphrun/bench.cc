@@ -135,7 +135,7 @@ double hidden_share(const Graph& graph, const std::vector<NodeTiming>& timings) 
 void bench(const BenchArgs& args) {
   if (args.steps < 1) fail("--steps must be at least 1");
   // Under mpirun: --batch-size is the global batch, each rank times its share of it.
-  Ranks ranks = join_ranks(args.comm_timeout);
+  Ranks ranks = join_ranks(args.comm_timeout, args.devices);
   Graph graph = load_graph_for(args.graph, rank_batch(ranks, args.batch_size));
   Step step = make_step(graph, args.train, args.devices, args.parallel,
                         {ranks.size, static_cast<int64_t>(args.bucket_mb * (1 << 20))});
