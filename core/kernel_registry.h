@@ -4,6 +4,7 @@
 // float64) is always registered and is the oracle in the op tests.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -76,9 +77,22 @@ class KernelContext {
 
 class OpKernel {
  public:
+  using Done = std::function<void(std::exception_ptr)>;
   virtual ~OpKernel() = default;
   // May be called concurrently for different nodes, never for the same kernel object.
   virtual void compute(KernelContext& ctx) = 0;
+  // Asynchronous kernels (ops/all_reduce: work done by the network) start their work and
+  // return; `done` is called, on any thread, when it has finished (with the exception if it
+  // failed). `ctx` lives only until compute_async returns. The executor runs such a node as a
+  // oneTBB async_node, so no worker thread waits for it.
+  virtual bool asynchronous() const { return false; }
+  virtual void compute_async(KernelContext& ctx, Done done) {
+    compute(ctx);
+    done(nullptr);
+  }
+  // Another node of the run failed: work this kernel queued for the run and not yet started must
+  // finish (with an error) so the run can end.
+  virtual void cancel(const RunState& run, const std::string& why) {}
 };
 
 struct KernelDef {

@@ -40,6 +40,52 @@ TEST_CASE("schedule: fixed, step, multistep and plateau (at most max_decays)") {
   CHECK_THROWS_WITH(Schedule({.kind = "multistep"}), doctest::Contains("needs milestones"));
 }
 
+TEST_CASE("schedule: gradual warm-up rises linearly per step from warmup_start x lr, then the schedule") {
+  ScheduleConfig c;
+  c.kind = "step";
+  c.lr = 0.4;
+  c.step_size = 3;
+  c.warmup_epochs = 2;
+  c.warmup_start = 0.25;
+  Schedule s(c);
+  const int64_t steps_per_epoch = 10;
+  CHECK(s.lr_at_step(0, 0, steps_per_epoch) == doctest::Approx(0.1));
+  CHECK(s.lr_at_step(0, 10, steps_per_epoch) == doctest::Approx(0.1 + 0.3 * 0.5));
+  CHECK(s.lr_at_step(1, 19, steps_per_epoch) == doctest::Approx(0.1 + 0.3 * 0.95));
+  CHECK(s.lr_at_step(2, 20, steps_per_epoch) == doctest::Approx(0.4));  // warm-up over
+  CHECK(s.lr_at_step(3, 30, steps_per_epoch) == doctest::Approx(0.04));  // the step schedule's decay
+  c.warmup_start = 0;
+  CHECK_THROWS_WITH_AS(Schedule{c}, doctest::Contains("--warmup-start 0"), Error);
+}
+
+TEST_CASE("checkpoint-every: steps or a time; the last K kept as step-N.ckpt") {
+  int64_t steps = 0;
+  double seconds = 0;
+  parse_checkpoint_every("500", steps, seconds);
+  CHECK((steps == 500 && seconds == 0));
+  parse_checkpoint_every("30m", steps, seconds);
+  CHECK((steps == 0 && seconds == 1800));
+  parse_checkpoint_every("1.5h", steps, seconds);
+  CHECK(seconds == 5400);
+  for (const char* bad : {"30x", "m", "-5", "2.5", "0"})
+    CHECK_THROWS_WITH_AS(parse_checkpoint_every(bad, steps, seconds), doctest::Contains(bad), Error);
+
+  auto dir = std::filesystem::temp_directory_path() / "graphrun_periodic_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string latest = (dir / "latest.ckpt").string();
+  PeriodicCheckpoints periodic(2, 0, 2);
+  for (int64_t step = 1; step <= 7; ++step) {
+    if (!periodic.due(step)) continue;
+    write_file_atomically(latest, fmt::format("state after step {}", step));
+    periodic.keep(latest, step);
+  }
+  CHECK(!std::filesystem::exists(dir / "step-2.ckpt"));
+  CHECK(read_file_bytes((dir / "step-4.ckpt").string()) == "state after step 4");  // a link to the file of its step,
+  CHECK(read_file_bytes((dir / "step-6.ckpt").string()) == "state after step 6");  // not to latest.ckpt's later one
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("checkpoint: round trip; truncated and corrupt files are named") {
   proto::Checkpoint c;
   c.set_graph("g");

@@ -11,10 +11,11 @@ cd "$(dirname "$0")/.."
 # tools/ci/check_packages.py proves these lists: every system file the build and the tests used
 # belongs to a package listed here, to one they depend on, or to every Debian image.
 # ocl-icd-opencl-dev: Debian's oneDNN CMake package calls find_package(OpenCL REQUIRED) but only
-# recommends it.
+# recommends it. libopenmpi-dev, openmpi-bin: ranks across processes and machines (mpirun).
 MAIN_PACKAGES=(build-essential cmake ninja-build pkg-config libtbb-dev libboost-graph-dev libprotobuf-dev
                protobuf-compiler libfmt-dev libcli11-dev libdnnl-dev ocl-icd-opencl-dev libzip-dev
-               zlib1g-dev nlohmann-json3-dev libturbojpeg0-dev libpng-dev libonnx-dev dataset-fashion-mnist)
+               zlib1g-dev nlohmann-json3-dev libturbojpeg0-dev libpng-dev libonnx-dev libopenmpi-dev openmpi-bin
+               dataset-fashion-mnist)
 TEST_PACKAGES=(doctest-dev python3 python3-numpy python3-torch python3-torchvision python3-pil python3-onnx python3-venv graphviz
                librsvg2-bin)
 

@@ -15,6 +15,10 @@ namespace {
 void mask_slice_attr(OpDefBuilder& op) {
   op.attr("mask_slice", AttrType::kInts, attr_ints({}),
           "for a shard of a split Dropout: [axis, offset, logical size]; its mask is that slice of the logical mask");
+  op.attr("mask_offset", AttrType::kInt, attr_int(0),
+          "where this node's logical tensor starts in the mask of the global batch (rank r of N ranks: r times its "
+          "elements), so ranks drop what one process would",
+          checks::non_negative());
 }
 }  // namespace
 
@@ -44,7 +48,7 @@ GR_REGISTER_OP("Dropout")
       return d;
     })
     .grad([](GradContext& g) {
-      AttrList attrs = g.forward_attrs({"rate", "mask_slice"});
+      AttrList attrs = g.forward_attrs({"rate", "mask_slice", "mask_offset"});
       const std::string& logical = g.attrs().s("mask_name");
       attrs.emplace_back("forward_node", attr_string(logical.empty() ? g.node().name : logical));
       g.set_grad_input(0, g.add("dropout", "DropoutGrad", {g.grad_output(0)}, attrs));

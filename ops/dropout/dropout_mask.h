@@ -24,10 +24,13 @@ GR_HOST_DEVICE inline double scale(double rate) { return 1.0 / (1.0 - rate); }
 // A shard of a Dropout split across devices draws its slice of the logical tensor's mask:
 // element i of the shard is element logical_index(i) of the whole, so N devices drop exactly
 // the elements one device would. `slice` is the attr mask_slice: [axis, offset, logical size
-// along the axis], or empty for an unsplit node.
+// along the axis], or empty for an unsplit node. `rank_offset` is the attr mask_offset: where the
+// logical tensor starts in the mask of the global batch when ranks each compute a share of it
+// (rank r of N adds r times its element count), so N ranks drop what one process would.
 struct MaskSlice {
-  int64_t inner = 1, extent = 1, total = 0, offset = 0;
-  MaskSlice(const std::vector<int64_t>& slice, const std::vector<int64_t>& shard_dims) {
+  int64_t inner = 1, extent = 1, total = 0, offset = 0, rank_offset = 0;
+  MaskSlice(const std::vector<int64_t>& slice, const std::vector<int64_t>& shard_dims, int64_t rank_offset_ = 0)
+      : rank_offset(rank_offset_) {
     if (slice.size() != 3) return;
     auto axis = static_cast<size_t>(slice[0]);
     for (size_t d = axis + 1; d < shard_dims.size(); ++d) inner *= shard_dims[d];
@@ -36,9 +39,9 @@ struct MaskSlice {
     total = slice[2];
   }
   GR_HOST_DEVICE int64_t logical_index(int64_t i) const {
-    if (total == 0) return i;
+    if (total == 0) return rank_offset + i;
     int64_t block = extent * inner, outer = i / block, within = i % block;
-    return (outer * total + offset + within / inner) * inner + within % inner;
+    return rank_offset + (outer * total + offset + within / inner) * inner + within % inner;
   }
 };
 

@@ -17,7 +17,7 @@ class MaskKernel final : public OpKernel {
   explicit MaskKernel(const NodeInfo& node)
       : key_name_(key_name(node)),
         rate_(node.attrs.f("rate")),
-        slice_(node.attrs.ints("mask_slice"), node.inputs.at(0).shape.dims()) {}
+        slice_(node.attrs.ints("mask_slice"), node.inputs.at(0).shape.dims(), node.attrs.i("mask_offset")) {}
   void compute(KernelContext& ctx) override {
     if (!ctx.training()) {
       ctx.set_output(0, ctx.input(0));

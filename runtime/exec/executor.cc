@@ -13,6 +13,11 @@
 namespace graphrun {
 
 namespace flow = oneapi::tbb::flow;
+using AsyncNode = flow::async_node<flow::continue_msg, flow::continue_msg>;
+
+struct Executor::AsyncGateway {
+  AsyncNode::gateway_type& gateway;
+};
 
 struct Executor::Plan {
   std::vector<int> nodes;  // ancestors of the fetches, topological order
@@ -20,6 +25,10 @@ struct Executor::Plan {
   flow::graph graph;
   flow::broadcast_node<flow::continue_msg> start{graph};
   std::vector<std::unique_ptr<flow::continue_node<flow::continue_msg>>> flow_nodes;
+  // Asynchronous kernels (OpKernel::asynchronous): each an async_node behind a join.
+  std::vector<std::unique_ptr<AsyncNode>> async_nodes;
+  std::vector<int> async;                                   // their graph nodes
+  std::vector<flow::sender<flow::continue_msg>*> senders;  // by graph node: what its successors follow
   // Control edges from a node on a GPU to a node on another device: the flow graph orders the
   // two nodes' enqueueing only, so the producer records an event on its stream (events[node])
   // and the consumer's device waits for it (a GPU stream on the device, the CPU on the host).
@@ -127,11 +136,11 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
   for (const auto& ref : fetches) fetched.push_back(ref.node);
   std::vector<bool> needed = graph_.ancestors_of_nodes(fetched);
 
-  std::vector<int> flow_index(graph_.nodes.size(), -1);
   const size_t n = graph_.nodes.size();
   plan->records_event.assign(n, false);
   plan->waits_for.assign(n, {});
   plan->events.assign(n, nullptr);
+  plan->senders.assign(n, nullptr);
   for (int i = 0; i < static_cast<int>(n); ++i) {
     if (!needed[i]) continue;
     for (int control : graph_.nodes[i].control_inputs) {
@@ -144,7 +153,6 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
   plan_releases(*plan, fetches, needed);
   for (int i = 0; i < static_cast<int>(n); ++i) {
     if (!needed[i]) continue;
-    flow_index[i] = static_cast<int>(plan->nodes.size());
     plan->nodes.push_back(i);
     if (infos_[i].device.type != DeviceType::kCPU) {
       Device* device = &get_device(infos_[i].device);
@@ -153,53 +161,60 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
       profile_locks_[device];  // made here, only looked up while a run's nodes run
     }
     Plan* p = plan.get();
-    auto body = [this, p, i](const flow::continue_msg&) {
-      if (p->failed.load(std::memory_order_relaxed)) return;  // an earlier node failed: skip
-      const Node& node = graph_.nodes[i];
-      try {
-        std::vector<const Tensor*> inputs;
-        inputs.reserve(node.inputs.size());
-        for (const auto& ref : node.inputs) inputs.push_back(&outputs_[ref.node][ref.output]);
-        Device& device = get_device(infos_[i].device);
-        for (int control : p->waits_for[i]) device.wait_event(*p->events[control]);
-        if (node.def != nullptr) reuse_inputs(*p, i, inputs);
-        KernelContext ctx(infos_[i], device, std::move(inputs), outputs_[i], *p->run);
-        if (options_.profile) {
-          // On a GPU one node at a time holds the device from enqueue to synchronize, so the
-          // time is this node's kernels alone (and nothing queued before it).
-          std::unique_lock<std::mutex> hold;
-          if (infos_[i].device.type != DeviceType::kCPU) {
-            hold = std::unique_lock(profile_locks_.at(&device));
-            device.synchronize();
+    flow::sender<flow::continue_msg>* sender = nullptr;
+    flow::receiver<flow::continue_msg>* receiver = nullptr;
+    if (kernels_[i]->asynchronous()) {
+      // A continue_node joins the inputs; the async_node starts the kernel and frees its worker.
+      auto join = std::make_unique<flow::continue_node<flow::continue_msg>>(
+          plan->graph, [](const flow::continue_msg&) { return flow::continue_msg(); });
+      auto node = std::make_unique<AsyncNode>(
+          plan->graph, flow::unlimited,
+          [this, p, i](const flow::continue_msg&, AsyncNode::gateway_type& gateway) { start_async(*p, i, AsyncGateway{gateway}); });
+      flow::make_edge(*join, *node);
+      // An async_node's successors follow its output port (oneTBB registers them only there).
+      receiver = join.get(), sender = &flow::output_port<0>(*node);
+      plan->flow_nodes.push_back(std::move(join));
+      plan->async_nodes.push_back(std::move(node));
+      plan->async.push_back(i);
+    } else {
+      auto body = [this, p, i](const flow::continue_msg&) {
+        if (p->failed.load(std::memory_order_relaxed)) return;  // an earlier node failed: skip
+        try {
+          std::vector<const Tensor*> inputs = node_inputs(*p, i);
+          Device& device = get_device(infos_[i].device);
+          KernelContext ctx(infos_[i], device, std::move(inputs), outputs_[i], *p->run);
+          if (options_.profile) {
+            // On a GPU one node at a time holds the device from enqueue to synchronize, so the
+            // time is this node's kernels alone (and nothing queued before it).
+            std::unique_lock<std::mutex> hold;
+            if (infos_[i].device.type != DeviceType::kCPU) {
+              hold = std::unique_lock(profile_locks_.at(&device));
+              device.synchronize();
+            }
+            auto started = std::chrono::steady_clock::now();
+            kernels_[i]->compute(ctx);
+            if (hold.owns_lock()) device.synchronize();
+            record_timing(*p, i, started);
+          } else {
+            kernels_[i]->compute(ctx);
           }
-          auto started = std::chrono::steady_clock::now();
-          kernels_[i]->compute(ctx);
-          if (hold.owns_lock()) device.synchronize();
-          auto us = [this](auto t) { return std::chrono::duration<double, std::micro>(t - created_).count(); };
-          p->timings[i] = {i, thread_index(), us(started), us(std::chrono::steady_clock::now())};
-        } else {
-          kernels_[i]->compute(ctx);
+          node_done(*p, i);
+        } catch (const std::exception& e) {
+          node_failed(*p, i, e);
         }
-        if (p->records_event[i]) p->events[i] = device.record_event();
-        if (options_.check_numerics) check_finite(outputs_[i]);
-        if (p->is_target[i]) p->targets_done.fetch_add(1, std::memory_order_relaxed);
-        release_after(*p, i);
-      } catch (const std::exception& e) {
-        std::lock_guard lock(p->error_mutex);
-        if (!p->failed.exchange(true)) {
-          p->error = fmt::format("{} '{}': {}", node.op, node.name, e.what());
-          p->non_finite = dynamic_cast<const NonFiniteError*>(&e) != nullptr;
-        }
-      }
-    };
-    plan->flow_nodes.push_back(std::make_unique<flow::continue_node<flow::continue_msg>>(plan->graph, body));
+      };
+      plan->flow_nodes.push_back(std::make_unique<flow::continue_node<flow::continue_msg>>(plan->graph, body));
+      receiver = plan->flow_nodes.back().get();
+      sender = plan->flow_nodes.back().get();
+    }
+    plan->senders[i] = sender;
     std::vector<int> producers;
     for (const auto& ref : graph_.nodes[i].inputs)
       if (std::find(producers.begin(), producers.end(), ref.node) == producers.end()) producers.push_back(ref.node);
     for (int control : graph_.nodes[i].control_inputs)
       if (std::find(producers.begin(), producers.end(), control) == producers.end()) producers.push_back(control);
-    if (producers.empty()) flow::make_edge(plan->start, *plan->flow_nodes.back());
-    for (int producer : producers) flow::make_edge(*plan->flow_nodes[flow_index[producer]], *plan->flow_nodes.back());
+    if (producers.empty()) flow::make_edge(plan->start, *receiver);
+    for (int producer : producers) flow::make_edge(*plan->senders[producer], *receiver);
   }
   return *plans_.emplace(fetches, std::move(plan)).first->second;
 }
@@ -244,6 +259,72 @@ void Executor::plan_releases(Plan& plan, const std::vector<TensorRef>& fetches, 
       if (plan.uses[plan.slot_base[i] + k] == 0) plan.unread[i].push_back(plan.slot_base[i] + k);
   }
   plan.remaining = std::make_unique<std::atomic<int>[]>(plan.uses.size());
+}
+
+std::vector<const Tensor*> Executor::node_inputs(Plan& plan, int i) {
+  const Node& node = graph_.nodes[i];
+  std::vector<const Tensor*> inputs;
+  inputs.reserve(node.inputs.size());
+  for (const auto& ref : node.inputs) inputs.push_back(&outputs_[ref.node][ref.output]);
+  Device& device = get_device(infos_[i].device);
+  for (int control : plan.waits_for[i]) device.wait_event(*plan.events[control]);
+  if (node.def != nullptr) reuse_inputs(plan, i, inputs);
+  return inputs;
+}
+
+void Executor::record_timing(Plan& plan, int i, std::chrono::steady_clock::time_point started) {
+  auto us = [this](auto t) { return std::chrono::duration<double, std::micro>(t - created_).count(); };
+  plan.timings[i] = {i, thread_index(), us(started), us(std::chrono::steady_clock::now())};
+}
+
+void Executor::node_done(Plan& plan, int i) {
+  if (plan.records_event[i]) plan.events[i] = get_device(infos_[i].device).record_event();
+  if (options_.check_numerics) check_finite(outputs_[i]);
+  if (plan.is_target[i]) plan.targets_done.fetch_add(1, std::memory_order_relaxed);
+  release_after(plan, i);
+}
+
+void Executor::node_failed(Plan& plan, int i, const std::exception& e) {
+  const Node& node = graph_.nodes[i];
+  std::string error;
+  {
+    std::lock_guard lock(plan.error_mutex);
+    if (plan.failed.exchange(true)) return;
+    plan.error = fmt::format("{} '{}': {}", node.op, node.name, e.what());
+    plan.non_finite = dynamic_cast<const NonFiniteError*>(&e) != nullptr;
+    error = plan.error;
+  }
+  // Work the run's asynchronous nodes queued would otherwise wait for nodes that now never run.
+  for (int a : plan.async)
+    if (a != i) kernels_[a]->cancel(*plan.run, error);
+}
+
+void Executor::start_async(Plan& plan, int i, AsyncGateway node) {
+  AsyncNode::gateway_type& gateway = node.gateway;
+  if (plan.failed.load(std::memory_order_relaxed)) {
+    gateway.try_put(flow::continue_msg());
+    return;
+  }
+  gateway.reserve_wait();  // the run's wait_for_all waits for the kernel's `done`
+  auto started = std::chrono::steady_clock::now();
+  auto finished = [this, &plan, i, &gateway, started](std::exception_ptr error) {
+    try {
+      if (error) std::rethrow_exception(error);
+      if (options_.profile) record_timing(plan, i, started);
+      node_done(plan, i);
+    } catch (const std::exception& e) {
+      node_failed(plan, i, e);
+    }
+    gateway.try_put(flow::continue_msg());
+    gateway.release_wait();
+  };
+  try {
+    std::vector<const Tensor*> inputs = node_inputs(plan, i);
+    KernelContext ctx(infos_[i], get_device(infos_[i].device), std::move(inputs), outputs_[i], *plan.run);
+    kernels_[i]->compute_async(ctx, finished);
+  } catch (const std::exception& e) {
+    finished(std::current_exception());
+  }
 }
 
 void Executor::reuse_inputs(Plan& plan, int node, std::vector<const Tensor*>& inputs) {

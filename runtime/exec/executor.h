@@ -85,6 +85,17 @@ class Executor {
   void reuse_inputs(Plan& plan, int node, std::vector<const Tensor*>& inputs);
   // After `node` has run: releases the outputs whose last reader it was, and its unread ones.
   void release_after(Plan& plan, int node);
+  // A node's inputs (control producers on other streams waited for, buffers taken over).
+  std::vector<const Tensor*> node_inputs(Plan& plan, int node);
+  void record_timing(Plan& plan, int node, std::chrono::steady_clock::time_point started);
+  // After a node's kernel has finished (on whichever thread finished it): events, the numerics
+  // check, targets counted, outputs released.
+  void node_done(Plan& plan, int node);
+  // The first failure of a run is kept (naming the node); later nodes skip their work.
+  void node_failed(Plan& plan, int node, const std::exception& e);
+  // An asynchronous kernel's node (OpKernel::asynchronous): started here, finished by its callback.
+  struct AsyncGateway;  // oneTBB's gateway of the node's async_node (executor.cc)
+  void start_async(Plan& plan, int node, AsyncGateway gateway);
   void create_kernels();
   void check_feeds(const Plan& plan, const std::map<std::string, Tensor>& feeds) const;
 

@@ -24,6 +24,8 @@ struct CompileOptions {
   // Training: one FusedApplyMomentum per device instead of one ApplyMomentum per variable
   // (runtime/passes/fuse_updates.h); the same values either way.
   bool fuse_updates = true;
+  // Training across processes: the gradients' mean over the ranks (runtime/passes/rank_exchange.h).
+  RankExchange ranks;
 };
 
 struct CompiledGraph {

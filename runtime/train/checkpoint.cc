@@ -2,7 +2,9 @@
 
 #include <zlib.h>
 
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
@@ -99,6 +101,65 @@ std::map<std::string, Tensor> checkpoint_weights(const proto::Checkpoint& checkp
   std::map<std::string, Tensor> weights;
   for (const auto& nt : checkpoint.weights()) weights[nt.name()] = tensor_from_proto(nt.tensor(), path + "[" + nt.name() + "]");
   return weights;
+}
+
+}  // namespace graphrun
+
+namespace graphrun {
+
+namespace {
+double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+PeriodicCheckpoints::PeriodicCheckpoints(int64_t every_steps, double every_seconds, int64_t keep)
+    : every_steps_(every_steps), every_seconds_(every_seconds), keep_(keep), last_(seconds_now()) {
+  if (every_steps < 0 || every_seconds < 0) fail("--checkpoint-every must not be negative");
+  if (keep < 1) fail("--keep-checkpoints {}: keep at least 1", keep);
+}
+
+bool PeriodicCheckpoints::due(int64_t step) {
+  bool by_steps = every_steps_ > 0 && step % every_steps_ == 0;
+  bool by_time = every_seconds_ > 0 && seconds_now() - last_ >= every_seconds_;
+  if (by_steps || by_time) last_ = seconds_now();
+  return by_steps || by_time;
+}
+
+void PeriodicCheckpoints::keep(const std::string& latest, int64_t step) {
+  namespace fs = std::filesystem;
+  fs::path named = fs::path(latest).parent_path() / fmt::format("step-{}.ckpt", step);
+  std::error_code error;
+  fs::remove(named, error);
+  fs::create_hard_link(latest, named, error);
+  if (error) {  // a file system without hard links: a copy
+    error.clear();
+    fs::copy_file(latest, named, fs::copy_options::overwrite_existing, error);
+    if (error) fail("cannot keep checkpoint '{}' as '{}': {}", latest, named.string(), error.message());
+  }
+  kept_.push_back(named.string());
+  while (static_cast<int64_t>(kept_.size()) > keep_) {
+    fs::remove(kept_.front(), error);
+    kept_.erase(kept_.begin());
+  }
+}
+
+void parse_checkpoint_every(const std::string& text, int64_t& steps, double& seconds) {
+  steps = 0, seconds = 0;
+  if (text.empty()) return;
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  double scale = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+  if (used == 0 || !(value > 0) || (unit.empty() ? value != static_cast<double>(static_cast<int64_t>(value)) : scale == 0))
+    fail("--checkpoint-every '{}': want a number of steps (500) or a time (90s, 30m, 2h)", text);
+  if (unit.empty()) steps = static_cast<int64_t>(value);
+  else seconds = value * scale;
 }
 
 }  // namespace graphrun

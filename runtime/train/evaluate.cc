@@ -36,7 +36,7 @@ namespace {
 // Every sample of `data` once, in order, in batches of the input's size; as in training, in the
 // input device's staging memory and uploaded ahead of each run.
 std::unique_ptr<BatchSource> evaluation_batches(Executor& executor, const std::string& data_input,
-                                                const Dataset& data) {
+                                                const Dataset& data, EvalShare share = {}) {
   const Shape& input = executor.graph().node(data_input).outputs[0].shape;
   Device& device = get_device(executor.device_of(data_input));
   BatchSourceOptions options{.batch_size = input[0],
@@ -44,8 +44,8 @@ std::unique_ptr<BatchSource> evaluation_batches(Executor& executor, const std::s
                              .train = false,
                              .allocator = &device.staging_allocator()};
   std::unique_ptr<BatchSource> source = make_device_batch_source(make_batch_source(data, options), device, options);
-  std::vector<int64_t> order(data.size());
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int64_t> order;
+  for (int64_t i = share.index; i < data.size(); i += share.count) order.push_back(i);
   source->start_epoch(order, 0, 0, 0);
   return source;
 }
@@ -62,8 +62,8 @@ void add_softmax_row(const Tensor& logits, int64_t r, double scale, double* prob
 }  // namespace
 
 EvalResult evaluate(Executor& executor, const std::string& data_input, const std::string& logits,
-                    const Dataset& data) {
-  std::unique_ptr<BatchSource> source = evaluation_batches(executor, data_input, data);
+                    const Dataset& data, EvalShare share) {
+  std::unique_ptr<BatchSource> source = evaluation_batches(executor, data_input, data, share);
   EvalResult sums;
   // Several views of a sample (ten-crop): their softmax outputs are averaged, then scored.
   int views = data.views();

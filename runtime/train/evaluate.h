@@ -21,9 +21,17 @@ struct EvalResult {
 // first `valid` rows count (the last batch is padded to the compiled batch size).
 void score_batch(const Tensor& logits, const Tensor& labels, int64_t valid, EvalResult& sums);
 
-// Runs `logits` over the whole data set in batches of the graph's batch size (inference mode).
+// Which samples one of several evaluators takes: those whose index modulo `count` is `index`
+// (each rank of a multi-process run evaluates its share; their sums are added).
+struct EvalShare {
+  int64_t index = 0;
+  int64_t count = 1;
+};
+
+// Runs `logits` over the data set (or its share) in batches of the graph's batch size
+// (inference mode).
 EvalResult evaluate(Executor& executor, const std::string& data_input, const std::string& logits,
-                    const Dataset& data);
+                    const Dataset& data, EvalShare share = {});
 
 // Per sample of `data`: the softmax of `logits` averaged over the sample's views
 // ([samples, classes] float64), and the labels. Multi-scale evaluation averages these over

@@ -14,6 +14,9 @@ Schedule::Schedule(ScheduleConfig config) : config_(std::move(config)), plateau_
   if (!(config_.gamma > 0 && config_.gamma <= 1)) fail("schedule gamma must be in (0, 1], got {}", config_.gamma);
   if (k == "step" && config_.step_size < 1) fail("schedule step_size must be at least 1 epoch");
   if (k == "multistep" && config_.milestones.empty()) fail("schedule multistep needs milestones (epochs)");
+  if (config_.warmup_epochs < 0) fail("--warmup-epochs {}: want 0 or more epochs", config_.warmup_epochs);
+  if (!(config_.warmup_start > 0 && config_.warmup_start <= 1))
+    fail("--warmup-start {}: want a factor in (0, 1]", config_.warmup_start);
 }
 
 double Schedule::lr(int64_t epoch) const {
@@ -25,6 +28,14 @@ double Schedule::lr(int64_t epoch) const {
   }
   if (config_.kind == "plateau") return plateau_lr_;
   return config_.lr;
+}
+
+double Schedule::lr_at_step(int64_t epoch, int64_t step, int64_t steps_per_epoch) const {
+  double warmup_steps = config_.warmup_epochs * static_cast<double>(steps_per_epoch);
+  double base = lr(epoch);
+  if (!(warmup_steps > 0) || static_cast<double>(step) >= warmup_steps) return base;
+  double progress = static_cast<double>(step) / warmup_steps;
+  return base * (config_.warmup_start + (1.0 - config_.warmup_start) * progress);
 }
 
 void Schedule::on_epoch_end(double validation_error) {

@@ -20,6 +20,10 @@ struct ScheduleConfig {
   int64_t patience = 1;                // plateau: epochs without improvement before a decay
   int64_t max_decays = 3;              // plateau: at most this many decays
   double min_improvement = 1e-4;       // plateau: smaller error changes do not count
+  // Gradual warm-up (Goyal et al. 2017, for large global batches): over the first
+  // warmup_epochs the rate rises linearly, step by step, from warmup_start x lr to lr.
+  double warmup_epochs = 0;
+  double warmup_start = 0.1;
 };
 
 class Schedule {
@@ -27,6 +31,8 @@ class Schedule {
   explicit Schedule(ScheduleConfig config);
   // The rate for an epoch (0-based).
   double lr(int64_t epoch) const;
+  // The rate of a step (0-based, counted over the run): the epoch's, scaled during warm-up.
+  double lr_at_step(int64_t epoch, int64_t step, int64_t steps_per_epoch) const;
   // Called with the validation error at the end of each epoch (plateau reacts to it).
   void on_epoch_end(double validation_error);
   proto::ScheduleState state() const;

@@ -25,6 +25,7 @@
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/evaluate.h"
 #include "runtime/train/warm_start.h"
+#include "runtime/distributed/rank_training.h"
 
 namespace graphrun {
 
@@ -131,10 +132,15 @@ TrainSummary train(const TrainConfig& config) {
   if (!config.init_map.empty() && config.init_from.empty()) fail("--init-map needs --init-from");
   if (!config.init_from.empty() && (!config.resume.empty() || !config.weights.empty()))
     fail("--init-from cannot be combined with {}", config.resume.empty() ? "--weights" : "--resume");
+  // With several ranks every one builds the graph at its share of the global batch.
+  Ranks ranks = join_ranks(config.comm_timeout, config.devices);
+  const int64_t rank_batch_size = rank_batch(ranks, config.batch_size);
   BuildOptions build;
-  build.batch_size = config.batch_size;
+  build.batch_size = rank_batch_size;
   Graph model = load_graph(config.graph, build);
+  offset_dropout_masks(model, ranks);
   CompileOptions compile = compile_options_for(config.devices, config.parallel);
+  compile.ranks = {ranks.size, config.bucket_bytes};
   TrainingGraph tg = compile_training(model, config.optimizer, compile).training;
   const Shape& input = tg.graph.node(tg.data).outputs[0].shape;
   if (tg.graph.node(tg.data).outputs[0].dtype != DType::kFloat32)
@@ -182,19 +188,33 @@ TrainSummary train(const TrainConfig& config) {
   }
   check_memory_fits(plan_step_memory(tg.graph, {tg.loss}, tg.updates, compile.devices[0].str()),
                     fmt::format("a training step of '{}' at batch {}", tg.graph.name, config.batch_size));
+  std::vector<std::string> all_variables = tg.model_variables;
+  all_variables.insert(all_variables.end(), tg.slot_variables.begin(), tg.slot_variables.end());
+  std::vector<std::pair<std::string, std::string>> job = graph_fingerprint(tg.graph);
   ExecutorOptions options;
   options.device = compile.devices[0].str();
   options.seed = config.seed;
   options.check_numerics = config.check_numerics;
   Executor executor(std::move(tg.graph), vars, options);
   const Graph& graph = executor.graph();
+  // Before the first step: the ranks run the same job, from rank 0's weights.
+  int64_t total_steps = config.epochs * steps_per_epoch;
+  if (config.max_steps > 0) total_steps = std::min(total_steps, config.max_steps);
+  job.insert(job.end(), {{"the global batch", std::to_string(config.batch_size)},
+                         {"the seed", std::to_string(config.seed)},
+                         {"the data set", fmt::format("{} ({} samples)", data.train->name(), data.train->size())},
+                         {"the starting step", std::to_string(step)},
+                         {"the steps to run", std::to_string(total_steps)},
+                         {"the learning rate", fmt::format("{} {:g}", config.schedule.kind, config.schedule.lr)}});
+  check_ranks_agree(ranks, job);
+  broadcast_variables(ranks, vars, all_variables);
 
   std::string checkpoint_path;
-  if (!config.checkpoint_dir.empty()) {
+  if (!config.checkpoint_dir.empty() && ranks.leader()) {
     std::filesystem::create_directories(config.checkpoint_dir);
     checkpoint_path = (std::filesystem::path(config.checkpoint_dir) / "latest.ckpt").string();
   }
-  MetricsLog metrics(config.metrics);
+  MetricsLog metrics(ranks.leader() ? config.metrics : "");
   TrainSummary summary;
   auto save = [&]() {
     if (checkpoint_path.empty()) return;
@@ -231,11 +251,12 @@ TrainSummary train(const TrainConfig& config) {
 
   g_interrupted = false;
   auto previous_handler = std::signal(SIGINT, on_sigint);
-  bool live = !config.quiet && isatty(STDERR_FILENO);
+  bool live = !config.quiet && isatty(STDERR_FILENO) && ranks.leader();
+  const bool speak = ranks.leader();  // only rank 0 prints progress
   // Batches come from the input pipeline (image data) or are filled synchronously, into staging
   // memory of the input's device; for a GPU the upload stage copies them there ahead of the step.
   Device& input_device = get_device(executor.device_of(tg.data));
-  BatchSourceOptions source_options{.batch_size = config.batch_size,
+  BatchSourceOptions source_options{.batch_size = rank_batch_size,
                                     .image = image,
                                     .train = true,
                                     .threads = config.data_threads,
@@ -244,7 +265,7 @@ TrainSummary train(const TrainConfig& config) {
       make_device_batch_source(make_batch_source(*data.train, source_options), input_device, source_options);
   // What `graphrun classify` needs beside the weights: the class names and the mean image. A
   // data set without them removes those of an earlier run into the same folder.
-  if (!config.checkpoint_dir.empty()) {
+  if (!checkpoint_path.empty()) {
     const std::filesystem::path dir(config.checkpoint_dir);
     std::filesystem::remove(dir / "labels.txt");
     std::filesystem::remove(dir / "mean.npz");
@@ -257,27 +278,44 @@ TrainSummary train(const TrainConfig& config) {
   }
   // In staging memory: its upload each step is then an asynchronous DMA, not a staged copy.
   Tensor lr_tensor(DType::kFloat32, Shape{}, input_device.staging_allocator());
-  int64_t total_steps = config.epochs * steps_per_epoch;
-  if (config.max_steps > 0) total_steps = std::min(total_steps, config.max_steps);
+  if (speak)
   fmt::print(stderr,
-             "training '{}' on {}{} with {} ({} samples, {} classes): {} epochs x {} steps of {}, {} schedule, lr {:g}\n",
-             graph.name, device_list_str(compile.devices),
+             "training '{}' on {}{}{} with {} ({} samples, {} classes): {} epochs x {} steps of {}, {} schedule, lr {:g}\n",
+             graph.name, ranks.many() ? fmt::format("{} ranks x ", ranks.size) : "", device_list_str(compile.devices),
              compile.devices.size() > 1 ? " (" + to_string(compile.parallel) + " parallel)" : "", data.train->name(), data.train->size(), data.train->num_classes(), config.epochs,
              steps_per_epoch, config.batch_size, config.schedule.kind, schedule.lr(epoch));
   auto run_start = Clock::now();
   int64_t steps_this_run = 0;
   double smoothed_loss = NAN;
 
+  // After each step the ranks agree on the loss (the mean of their shares': the global batch's)
+  // and on stopping: Ctrl-C reaches every rank, each at its own point of a step, and they stop
+  // together at the first step boundary where any of them has seen it.
+  bool stopping = false;
+  auto after_step = [&](double& loss) {
+    if (!ranks.many()) {
+      stopping = g_interrupted;
+      return;
+    }
+    double sums[2] = {loss, g_interrupted ? 1.0 : 0.0};
+    ranks.comm->all_reduce_sum(sums, 2, DType::kFloat64, "the ranks' loss and agreement to go on");
+    loss = sums[0] / ranks.size;
+    stopping = sums[1] > 0;
+  };
+  PeriodicCheckpoints periodic(config.checkpoint_every_steps, config.checkpoint_every_seconds, config.keep_checkpoints);
   try {
-    for (; epoch < config.epochs && step < total_steps && !g_interrupted; ++epoch, batch_in_epoch = 0) {
+    for (; epoch < config.epochs && step < total_steps && !stopping; ++epoch, batch_in_epoch = 0) {
       double lr = schedule.lr(epoch);
-      lr_tensor.data<float>()[0] = static_cast<float>(lr);
       double epoch_loss = 0;
       int64_t epoch_steps = 0;
       auto epoch_start = Clock::now();
-      source->start_epoch(epoch_order(data.train->size(), config.seed, epoch), epoch, batch_in_epoch * config.batch_size,
-                          steps_per_epoch - batch_in_epoch);
-      for (; batch_in_epoch < steps_per_epoch && step < total_steps && !g_interrupted; ++batch_in_epoch) {
+      // Of every global batch this rank reads its slice (all of it with one rank).
+      source->start_epoch(rank_share_of_order(epoch_order(data.train->size(), config.seed, epoch), config.batch_size,
+                                              steps_per_epoch, ranks),
+                          epoch, batch_in_epoch * rank_batch_size, steps_per_epoch - batch_in_epoch);
+      for (; batch_in_epoch < steps_per_epoch && step < total_steps && !stopping; ++batch_in_epoch) {
+        lr = schedule.lr_at_step(epoch, step, steps_per_epoch);
+        lr_tensor.data<float>()[0] = static_cast<float>(lr);
         auto step_start = Clock::now();
         double waited = source->stats().wait_seconds;
         Batch* batch = source->next();
@@ -294,6 +332,7 @@ TrainSummary train(const TrainConfig& config) {
         }
         source->release(batch);
         double loss = out[0].value_as_double(0);
+        after_step(loss);
         if (!std::isfinite(loss))
           fail("the loss is {} at step {}; the last good checkpoint is kept (run with check-numerics on to find the "
                "first node that produced it)",
@@ -308,7 +347,14 @@ TrainSummary train(const TrainConfig& config) {
         metrics.write({{"type", "step"}, {"epoch", epoch + 1}, {"step", step}, {"loss", loss}, {"lr", lr},
                        {"img_s", std::round(img_s * 10) / 10}, {"step_ms", std::round(step_s * 1e4) / 10},
                        {"data_wait_ms", std::round(waited * 1e4) / 10}});
-        if (live || step % 50 == 0 || step == total_steps) {
+        if (config.verify_replicas) check_replicas_identical(ranks, variables_digest(vars, all_variables), step);
+        if (!checkpoint_path.empty() && periodic.due(step)) {
+          ++batch_in_epoch;  // the checkpoint records the next batch, as after the loop
+          save();
+          --batch_in_epoch;
+          periodic.keep(checkpoint_path, step);
+        }
+        if (speak && (live || step % 50 == 0 || step == total_steps)) {
           fmt::print(stderr, "{}epoch {}/{}  step {}/{}  loss {:.4f}  {:.1f} img/s  data wait {:.0f}%  lr {:g}  ETA {}{}",
                      live ? "\r\033[K" : "", epoch + 1, config.epochs, batch_in_epoch + 1, steps_per_epoch,
                      smoothed_loss, img_s, 100 * source->stats().wait_seconds / elapsed, lr, duration_str(eta),
@@ -317,11 +363,12 @@ TrainSummary train(const TrainConfig& config) {
       }
       if (live) fmt::print(stderr, "\n");
       if (batch_in_epoch < steps_per_epoch) break;  // stopped mid-epoch: --steps or Ctrl-C
-      EvalResult val = evaluate(executor, tg.data, tg.logits, *data.validation);
+      EvalResult val = sum_over_ranks(ranks, evaluate(executor, tg.data, tg.logits, *data.validation, {ranks.rank, ranks.size}));
       schedule.on_epoch_end(1.0 - val.top1);
       summary.val_top1 = val.top1, summary.val_top5 = val.top5;
       bool top5 = data.validation->num_classes() >= 5;
       double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+      if (speak)
       fmt::print(stderr, "epoch {}/{}: train loss {:.4f}  val loss {:.4f}  val top-1 {:.4f}{}  ({})\n", epoch + 1,
                  config.epochs, epoch_loss / std::max<int64_t>(epoch_steps, 1), val.loss, val.top1,
                  top5 ? fmt::format("  top-5 {:.4f}", val.top5) : "", duration_str(seconds));
@@ -342,11 +389,12 @@ TrainSummary train(const TrainConfig& config) {
   }
   std::signal(SIGINT, previous_handler);
   summary.steps = step;
-  summary.interrupted = g_interrupted;
+  summary.interrupted = stopping;
+  summary.leader = ranks.leader();
   summary.last_loss = smoothed_loss;
   if (batch_in_epoch != 0 || summary.interrupted) save();  // stopped mid-epoch: keep the exact position
   // Weights of the finished run for `graphrun run/eval --weights`.
-  if (!config.checkpoint_dir.empty()) {
+  if (!checkpoint_path.empty()) {
     std::map<std::string, Tensor> weights;
     for (const auto& name : logical_variable_names(graph, tg.model_variables))
       weights[name] = vars.logical_value(graph, name);

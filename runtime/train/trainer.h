@@ -31,6 +31,16 @@ struct TrainConfig {
   bool quiet = false;          // no live progress line
   int data_threads = 0;        // input pipeline threads for image data (0: all cores)
   int64_t scale_min = 0, scale_max = 0;  // image data: training scale S or its jitter range (0: off)
+  // Checkpoints besides each epoch's: every this many steps, or seconds (0: off); the last
+  // keep_checkpoints of them are kept as step-N.ckpt beside latest.ckpt.
+  int64_t checkpoint_every_steps = 0;
+  double checkpoint_every_seconds = 0;
+  int64_t keep_checkpoints = 3;
+  // Several ranks (mpirun -np N): how long a collective waits for the others, the gradient
+  // bucket size, and a hash check after every step that the ranks' weights are identical.
+  double comm_timeout = 60;
+  int64_t bucket_bytes = int64_t{25} << 20;
+  bool verify_replicas = false;
   ScheduleConfig schedule;
   OptimizerSettings optimizer;
 };
@@ -42,6 +52,7 @@ struct TrainSummary {
   double val_top1 = 0, val_top5 = 0;
   bool interrupted = false;
   std::string checkpoint;  // the last one written
+  bool leader = true;      // rank 0 (or the only process): the one that reports
 };
 
 // Fills unset fields of `config` from the graph file's training section. Call before train().

@@ -47,7 +47,7 @@ std::string find_logits(const Graph& model) {
   return out.name;
 }
 
-TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer) {
+TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer, const RankExchange& ranks) {
   TrainingGraph t;
   std::vector<int> placeholders = model.nodes_with_op("Placeholder");
   if (placeholders.empty()) fail("graph '{}' has no Placeholder to feed images into", model.name);
@@ -96,6 +96,9 @@ TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& 
   // Replicated variables (--parallel data, hybrid) update with the sum of their replicas' gradients.
   for (const auto& [sum, variable] : sum_replica_gradients(g, forward, t.model_variables, grads.of))
     grads.gradient_of[sum] = variable;
+  // Data parallelism across processes: the mean of every rank's gradient.
+  for (const auto& [mean, variable] : all_reduce_across_ranks(g, forward, t.model_variables, grads.of, ranks))
+    grads.gradient_of[mean] = variable;
   t.learning_rate = unique_name(forward, "learning_rate");
   add_node(g, t.learning_rate, "Placeholder", {}, {{"shape", attr_shape(Shape{})}, {"dtype", attr_dtype(DType::kFloat32)}});
 

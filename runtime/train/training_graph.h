@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/graph.h"
+#include "runtime/passes/rank_exchange.h"
 
 namespace graphrun {
 
@@ -39,6 +40,8 @@ struct TrainingGraph {
 // its only output.
 std::string find_logits(const Graph& model);
 
-TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer);
+// `ranks`: the gradients' mean across processes (runtime/passes/rank_exchange.h) before the updates.
+TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer,
+                                   const RankExchange& ranks = {});
 
 }  // namespace graphrun

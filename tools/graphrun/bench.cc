@@ -9,6 +9,7 @@
 
 #include "core/graph_io.h"
 #include "core/precision.h"
+#include "runtime/distributed/rank_training.h"
 #include "runtime/exec/executor.h"
 #include "runtime/exec/profile.h"
 #include "runtime/passes/compile.h"
@@ -32,6 +33,8 @@ struct BenchArgs {
   bool profile = false;
   int top = 15;
   std::string trace;
+  double comm_timeout = 60;
+  double bucket_mb = 25;
 };
 
 // What one timed step runs: a forward pass, or a whole training step (forward, backward and
@@ -50,7 +53,8 @@ void plan_step(const Graph& compiled, Step& step, int64_t batch, const std::stri
                     fmt::format("a {} step of '{}' at batch {}", step.training ? "training" : "forward", compiled.name, batch));
 }
 
-Step make_step(Graph& graph, bool train, const std::string& devices, const std::string& parallel) {
+Step make_step(Graph& graph, bool train, const std::string& devices, const std::string& parallel,
+               const RankExchange& ranks) {
   Step step;
   const std::string first_device = parse_device_list(devices).front().str();
   if (!train) {
@@ -61,7 +65,9 @@ Step make_step(Graph& graph, bool train, const std::string& devices, const std::
     graph = std::move(compiled);
     return step;
   }
-  TrainingGraph t = compile_training(graph, {}, compile_options_for(devices, parallel)).training;
+  CompileOptions options = compile_options_for(devices, parallel);
+  options.ranks = ranks;
+  TrainingGraph t = compile_training(graph, {}, options).training;
   step.fetches = {t.loss};
   step.targets = t.updates;
   step.training = true;
@@ -103,10 +109,36 @@ std::vector<std::pair<std::string, double>> device_peaks_mib(const std::vector<D
   return peaks;
 }
 
+// Of the time the gradient buckets' all-reduces were under way (each from its gradients' arrival
+// to its result), the share during which some other node was computing: communication hidden
+// behind the backward pass.
+double hidden_share(const Graph& graph, const std::vector<NodeTiming>& timings) {
+  std::vector<std::pair<double, double>> compute, comm;
+  for (const NodeTiming& t : timings) {
+    if (t.node < 0 || t.end_us <= t.start_us) continue;
+    (graph.nodes[t.node].op == "AllReduce" ? comm : compute).emplace_back(t.start_us, t.end_us);
+  }
+  std::sort(compute.begin(), compute.end());
+  std::vector<std::pair<double, double>> busy;  // the union of the compute intervals
+  for (const auto& iv : compute) {
+    if (!busy.empty() && iv.first <= busy.back().second) busy.back().second = std::max(busy.back().second, iv.second);
+    else busy.push_back(iv);
+  }
+  double total = 0, hidden = 0;
+  for (const auto& [a, b] : comm) {
+    total += b - a;
+    for (const auto& [c, d] : busy) hidden += std::max(0.0, std::min(b, d) - std::max(a, c));
+  }
+  return total > 0 ? hidden / total : 0;
+}
+
 void bench(const BenchArgs& args) {
   if (args.steps < 1) fail("--steps must be at least 1");
-  Graph graph = load_graph_for(args.graph, args.batch_size);
-  Step step = make_step(graph, args.train, args.devices, args.parallel);
+  // Under mpirun: --batch-size is the global batch, each rank times its share of it.
+  Ranks ranks = join_ranks(args.comm_timeout, args.devices);
+  Graph graph = load_graph_for(args.graph, rank_batch(ranks, args.batch_size));
+  Step step = make_step(graph, args.train, args.devices, args.parallel,
+                        {ranks.size, static_cast<int64_t>(args.bucket_mb * (1 << 20))});
   std::vector<DeviceName> devices = parse_device_list(args.devices);
   keep_feeds_on(get_device(devices.front()), step.feeds);
   VariableStore variables;
@@ -123,17 +155,40 @@ void bench(const BenchArgs& args) {
   for (const DeviceName& name : devices) get_device(name).allocator().reset_peak();
 
   std::vector<double> ms;
+  double hidden = 0;
+  Communicator::BucketStats before = ranks.many() ? ranks.comm->bucket_stats() : Communicator::BucketStats{};
+  const bool speak = !args.json && ranks.leader();
   for (int i = 0; i < args.steps; ++i) {
     auto start = std::chrono::steady_clock::now();
     run_step(args.warmup + i);
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (profiling) profile.add_run(executor.last_run_profile());
-    if (!args.json) fmt::print(stderr, "\rstep {}/{}: {:.1f} ms", i + 1, args.steps, ms.back());
+    if (profiling) hidden += hidden_share(executor.graph(), executor.last_run_profile()) / args.steps;
+    if (speak) fmt::print(stderr, "\rstep {}/{}: {:.1f} ms", i + 1, args.steps, ms.back());
   }
-  if (!args.json) fmt::print(stderr, "\n");
+  if (speak) fmt::print(stderr, "\n");
+  if (ranks.many()) {
+    Communicator::BucketStats after = ranks.comm->bucket_stats();
+    double bytes = static_cast<double>(after.bytes - before.bytes) / args.steps;
+    double seconds = (after.seconds - before.seconds) / args.steps;
+    double plain = ranks.comm->time_plain_all_reduce(static_cast<int64_t>(bytes / 4));
+    if (ranks.leader()) {
+      fmt::print("gradient exchange on {} ranks: {:.1f} MB per step in {} buckets, {:.3f} s in MPI ({:.2f} GB/s); "
+                 "a plain MPI_Allreduce of the same bytes: {:.3f} s ({:.2f} GB/s): {:.0f}% of its bandwidth\n",
+                 ranks.size, bytes / 1e6, (after.collectives - before.collectives) / args.steps, seconds,
+                 bytes / seconds / 1e9, plain, bytes / plain / 1e9, 100 * plain / seconds);
+      if (profiling)
+        fmt::print("communication hidden behind computation (rank 0): {:.0f}% of the all-reduces' time\n", 100 * hidden);
+    }
+  }
+  if (!ranks.leader()) {  // rank 0 reports; the others write their traces only
+    if (!args.trace.empty())
+      write_file_atomically(fmt::format("{}.rank{}", args.trace, ranks.rank), profile.chrome_trace());
+    return;
+  }
   std::sort(ms.begin(), ms.end());
   double median = ms[ms.size() / 2];
-  double img_s = static_cast<double>(args.batch_size) / (median / 1000.0);
+  double img_s = static_cast<double>(args.batch_size) / (median / 1000.0);  // the global batch
   double peak_mib = static_cast<double>(host_allocator().peak_bytes()) / (1 << 20);
   // The plan's peak over every device, to set beside the measured one.
   double planned_mib = 0;
@@ -188,6 +243,9 @@ void add_bench(CLI::App& app) {
   sub->add_flag("--profile", args->profile,
                 "time every node: ms per step by op type and the slowest nodes (GPU nodes then run one at a time)");
   sub->add_option("--top", args->top, "slowest nodes --profile lists")->capture_default_str();
+  sub->add_option("--comm-timeout", args->comm_timeout, "ranks (mpirun): seconds a collective waits for the others")
+      ->capture_default_str();
+  sub->add_option("--bucket-mb", args->bucket_mb, "ranks (mpirun): gradient bucket size in MB")->capture_default_str();
   sub->add_option("--trace", args->trace, "write the timed steps as a Chrome trace (JSON) of every node per device and thread");
   sub->callback([args] { bench(*args); });
 }

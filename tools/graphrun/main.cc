@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/op_registry.h"
 #include "core/plugin_host.h"
+#include "runtime/distributed/communicator.h"
 #include "tools/graphrun/cli_common.h"
 
 int main(int argc, char** argv) {
@@ -37,21 +38,26 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
     sub->add_option("--plugin", *plugins, "load an operator plugin (shared library); repeatable")
         ->each([](const std::string& path) { graphrun::load_plugin_arg(path); });
+  // Under mpirun every rank prints its own errors: each says whose it is.
+  auto report = [](const char* what) {
+    std::fprintf(stderr, "%serror: %s\n", graphrun::rank_prefix().c_str(), what);
+    graphrun::shutdown_ranks();
+    return 2;
+  };
   try {
     app.parse(argc, argv);
   } catch (const graphrun::cli::ExitCode& e) {
+    graphrun::shutdown_ranks();
     return e.code;
   } catch (const CLI::ParseError& e) {
     return e.get_exit_code() == 0 ? app.exit(e) : (app.exit(e), 2);
   } catch (const graphrun::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
+    return report(e.what());
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "error: out of memory\n");
-    return 2;
+    return report("out of memory");
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
+    return report(e.what());
   }
+  graphrun::shutdown_ranks();
   return 0;
 }

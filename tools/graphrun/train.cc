@@ -23,6 +23,8 @@ struct TrainArgs {
   bool no_check_numerics = false;
   int64_t scale = 0;
   std::vector<int64_t> scale_jitter;
+  std::string checkpoint_every;
+  double bucket_mb = 25;
 };
 
 void add_train_cmd(CLI::App& app) {
@@ -60,6 +62,23 @@ void add_train_cmd(CLI::App& app) {
                   "with --init-from: SRC=DST (a variable or layer) or a map file of such lines, e.g. "
                   "graphs/vgg11_to_deeper.map; only mapped variables are taken, a shape that differs is an error");
   sub->add_option("--metrics", a->config.metrics, "append one JSON line per step and per epoch to this file");
+  sub->add_option("--checkpoint-every", a->checkpoint_every,
+                  "also checkpoint every N steps (500) or every T (90s, 30m, 2h); the last --keep-checkpoints stay as "
+                  "step-N.ckpt beside latest.ckpt");
+  sub->add_option("--keep-checkpoints", a->config.keep_checkpoints, "how many step-N.ckpt to keep")->capture_default_str();
+  sub->add_option("--warmup-epochs", a->config.schedule.warmup_epochs,
+                  "gradual warm-up (Goyal et al.): the learning rate rises linearly, step by step, from "
+                  "--warmup-start x lr to lr over these epochs (may be fractional)");
+  sub->add_option("--warmup-start", a->config.schedule.warmup_start, "the warm-up's first factor of lr")
+      ->capture_default_str();
+  // Several ranks: mpirun -np N graphrun train ... (docs/distributed.md).
+  sub->add_option("--comm-timeout", a->config.comm_timeout,
+                  "ranks: seconds a collective waits for the other ranks before failing, naming those that never came")
+      ->capture_default_str();
+  sub->add_option("--bucket-mb", a->bucket_mb, "ranks: gradient bucket size in MB (one all-reduce each)")
+      ->capture_default_str();
+  sub->add_flag("--verify-replicas", a->config.verify_replicas,
+                "ranks: after every step, check that every rank's weights hash to rank 0's");
   add_devices_option(sub, a->config.devices, a->config.parallel);
   add_precision_option(sub);
   sub->add_flag("--no-check-numerics", a->no_check_numerics, "do not scan outputs for NaN/Inf (faster)");
@@ -69,6 +88,9 @@ void add_train_cmd(CLI::App& app) {
     if (a->lr > 0) config.schedule.lr = a->lr;
     if (!a->milestones.empty()) config.schedule.milestones = a->milestones;
     config.check_numerics = !a->no_check_numerics;
+    parse_checkpoint_every(a->checkpoint_every, config.checkpoint_every_steps, config.checkpoint_every_seconds);
+    if (!(a->bucket_mb > 0)) fail("--bucket-mb {}: want a positive size", a->bucket_mb);
+    config.bucket_bytes = static_cast<int64_t>(a->bucket_mb * (1 << 20));
     if (a->scale != 0 && !a->scale_jitter.empty()) fail("--scale and --scale-jitter exclude each other");
     if (a->scale != 0) config.scale_min = config.scale_max = a->scale;
     if (!a->scale_jitter.empty()) config.scale_min = a->scale_jitter[0], config.scale_max = a->scale_jitter[1];
@@ -79,6 +101,7 @@ void add_train_cmd(CLI::App& app) {
     apply_graph_defaults(is_onnx_path(config.graph) ? proto::Training{} : read_graph_file(config.graph).training(),
                          config, a->lr > 0);
     TrainSummary s = train(config);
+    if (!s.leader) return;  // under mpirun rank 0 speaks for all
     // Validation runs at the end of an epoch: a run stopped inside its first one has none.
     std::string validation = s.epochs_done > 0 ? fmt::format("val top-1 {:.4f} top-5 {:.4f}", s.val_top1, s.val_top5)
                                                : "no epoch finished, no validation yet";
