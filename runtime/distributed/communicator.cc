@@ -72,14 +72,35 @@ RankInfo rank_info_from_environment() {
   return info;
 }
 
-// A collective: what to start (MPI's non-blocking call), then polled to completion.
+// A collective: started, then polled to completion (or to the deadline).
 struct Communicator::Job {
   std::string what;
-  std::function<int(MPI_Request*)> start;  // returns an MPI error code
+  Collective collective;
   std::function<void()> finish;            // after the collective, on the communication thread
   Communicator::Done done;
   int64_t bucket_bytes = -1;               // a gradient bucket's size (counted in BucketStats)
 };
+
+namespace {
+
+// An MPI collective as a Collective: `start` posts the non-blocking call, MPI_Test polls it.
+Communicator::Collective mpi_collective(std::function<int(MPI_Request*)> post) {
+  auto request = std::make_shared<MPI_Request>(MPI_REQUEST_NULL);
+  Communicator::Collective c;
+  c.start = [request, post = std::move(post)]() -> std::string {
+    int code = post(request.get());
+    return code == MPI_SUCCESS ? "" : mpi_error_text(code);
+  };
+  c.test = [request](std::string& error) {
+    int flag = 0;
+    int code = MPI_Test(request.get(), &flag, MPI_STATUS_IGNORE);
+    if (code != MPI_SUCCESS) error = mpi_error_text(code);
+    return code != MPI_SUCCESS || flag != 0;
+  };
+  return c;
+}
+
+}  // namespace
 
 struct Communicator::State {
   std::thread thread;
@@ -172,19 +193,18 @@ void Communicator::start() {
         if (MPI_Isend(token.get(), 1, MPI_INT64_T, r, kArrivalTag, MPI_COMM_WORLD, &request) == MPI_SUCCESS)
           s.token_sends.emplace_back(std::move(token), request);
       }
-      MPI_Request request = MPI_REQUEST_NULL;
       auto started = std::chrono::steady_clock::now();
-      int code = job.start(&request);
-      if (code != MPI_SUCCESS) return fmt::format("{} could not start: {}", job.what, mpi_error_text(code));
+      std::string error = job.collective.start();
+      if (!error.empty()) return fmt::format("{} could not start: {}", job.what, error);
       auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds_);
       // Open MPI progresses transfers only inside MPI calls: poll often, but give the cores back
       // to the compute threads between polls once the wait is longer than a moment.
       auto pause = std::chrono::microseconds(0);
       for (;;) {
-        int flag = 0;
-        code = MPI_Test(&request, &flag, MPI_STATUS_IGNORE);
-        if (code != MPI_SUCCESS) return fmt::format("{} failed: {}", job.what, mpi_error_text(code));
-        if (flag) break;
+        if (job.collective.test(error)) {
+          if (!error.empty()) return fmt::format("{} failed: {}", job.what, error);
+          break;
+        }
         poll_arrivals();
         if (std::chrono::steady_clock::now() > deadline) {
           std::vector<int> missing;
@@ -195,6 +215,7 @@ void Communicator::start() {
                   ? std::string("every rank reached it, so one died or stopped during the transfer")
                   : fmt::format("rank{} {} never reached it (died, was killed, or hangs)", missing.size() > 1 ? "s" : "",
                                 fmt::join(missing, ", "));
+          if (job.collective.abandon) job.collective.abandon();
           return fmt::format("{} (collective #{}) did not complete within {:g} s (--comm-timeout): {}", job.what, n,
                              timeout_seconds_, who);
         }
@@ -282,9 +303,9 @@ void Communicator::run_blocking(Job job) {
 
 void Communicator::all_reduce_sum(void* data, int64_t count, DType dtype, const std::string& what) {
   MPI_Datatype type = mpi_type(dtype);
-  Job job{what, [=](MPI_Request* r) {
+  Job job{what, mpi_collective([=](MPI_Request* r) {
             return MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), type, MPI_SUM, MPI_COMM_WORLD, r);
-          }};
+          })};
   run_blocking(std::move(job));
 }
 
@@ -294,7 +315,7 @@ void Communicator::broadcast(void* data, int64_t bytes, int root, const std::str
   for (int64_t offset = 0; offset < bytes || offset == 0; offset += kPiece) {
     auto* p = static_cast<char*>(data) + offset;
     int n = static_cast<int>(std::min(kPiece, bytes - offset));
-    Job job{what, [=](MPI_Request* r) { return MPI_Ibcast(p, n, MPI_BYTE, root, MPI_COMM_WORLD, r); }};
+    Job job{what, mpi_collective([=](MPI_Request* r) { return MPI_Ibcast(p, n, MPI_BYTE, root, MPI_COMM_WORLD, r); })};
     run_blocking(std::move(job));
     if (bytes == 0) break;
   }
@@ -303,32 +324,31 @@ void Communicator::broadcast(void* data, int64_t bytes, int root, const std::str
 std::vector<std::string> Communicator::all_gather(const std::string& mine, const std::string& what) {
   std::vector<int> lengths(static_cast<size_t>(size_));
   int my_length = static_cast<int>(mine.size());
-  Job sizes{what + " (lengths)", [&](MPI_Request* r) {
+  Job sizes{what + " (lengths)", mpi_collective([&](MPI_Request* r) {
               return MPI_Iallgather(&my_length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD, r);
-            }};
+            })};
   run_blocking(std::move(sizes));
   std::vector<int> offsets(lengths.size());
   int total = 0;
   for (size_t r = 0; r < lengths.size(); ++r) offsets[r] = total, total += lengths[r];
   std::string all(static_cast<size_t>(total), '\0');
-  Job gather{what, [&](MPI_Request* r) {
+  Job gather{what, mpi_collective([&](MPI_Request* r) {
                return MPI_Iallgatherv(mine.data(), my_length, MPI_BYTE, all.data(), lengths.data(), offsets.data(),
                                       MPI_BYTE, MPI_COMM_WORLD, r);
-             }};
+             })};
   run_blocking(std::move(gather));
   std::vector<std::string> out;
   for (size_t r = 0; r < lengths.size(); ++r) out.push_back(all.substr(offsets[r], lengths[r]));
   return out;
 }
 
-void Communicator::all_reduce_ordered(int64_t step, int slot, int slots, void* data, int64_t count, DType dtype,
+void Communicator::all_reduce_ordered(int64_t step, int slot, void* data, int64_t count, DType dtype,
                                       bool average, std::string what, Done done) {
   MPI_Datatype type = mpi_type(dtype);
   double scale = average ? 1.0 / size_ : 1.0;
-  Job job{std::move(what),
-          [=](MPI_Request* r) {
+  Job job{std::move(what), mpi_collective([=](MPI_Request* r) {
             return MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), type, MPI_SUM, MPI_COMM_WORLD, r);
-          },
+          }),
           nullptr, std::move(done), count * static_cast<int64_t>(dtype_size(dtype))};
   if (average && size_ > 1) {
     job.finish = [=] {
@@ -341,6 +361,15 @@ void Communicator::all_reduce_ordered(int64_t step, int slot, int slots, void* d
       }
     };
   }
+  queue_ordered(step, slot, std::move(job));
+}
+
+void Communicator::collective_ordered(int64_t step, int slot, std::string what, int64_t bytes, Collective collective,
+                                      Done done) {
+  queue_ordered(step, slot, Job{std::move(what), std::move(collective), nullptr, std::move(done), bytes});
+}
+
+void Communicator::queue_ordered(int64_t step, int slot, Job job) {
   State& s = *state_;
   std::string cancelled;
   {
@@ -354,7 +383,6 @@ void Communicator::all_reduce_ordered(int64_t step, int slot, int slots, void* d
     auto it = s.cancelled.find(step);
     if (it != s.cancelled.end()) cancelled = it->second;
     else s.ordered[slot] = std::move(job);
-    (void)slots;
   }
   if (!cancelled.empty()) {
     job.done(std::make_exception_ptr(Error(cancelled)));
@@ -386,14 +414,14 @@ double Communicator::time_plain_all_reduce(int64_t count) {
   double seconds = 0;
   // Blocking calls, as a plain MPI program makes them; still on the communication thread, the
   // only one that calls MPI. The job's "request" is already complete when it returns.
-  Job job{"the plain MPI_Allreduce yardstick", [&](MPI_Request* r) {
+  Job job{"the plain MPI_Allreduce yardstick", mpi_collective([&](MPI_Request* r) {
             MPI_Barrier(MPI_COMM_WORLD);
             auto start = std::chrono::steady_clock::now();
             int code = MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
             seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             *r = MPI_REQUEST_NULL;
             return code;
-          }};
+          })};
   run_blocking(std::move(job));
   return seconds;
 }

@@ -59,14 +59,24 @@ class Communicator {
   // Every rank's `mine` (any length), in rank order.
   std::vector<std::string> all_gather(const std::string& mine, const std::string& what);
 
-  // The gradient buckets of a training step: slot k of `slots` sums (and, with `average`,
+  // The gradient buckets of a training step: slot k sums (and, with `average`,
   // divides by the ranks) `count` elements in place and then calls `done` on the communication
   // thread. Slots go to MPI in index order whatever order they arrive in, so every rank issues
   // the same collectives in the same order (a different order would pair one rank's bucket 3 with
   // another's bucket 4). `step` keys the round: cancel_step(step) fails its slots not yet issued
   // (a node of the step failed, so its later slots will never come).
-  void all_reduce_ordered(int64_t step, int slot, int slots, void* data, int64_t count, DType dtype, bool average,
+  void all_reduce_ordered(int64_t step, int slot, void* data, int64_t count, DType dtype, bool average,
                           std::string what, Done done);
+  // A collective another library runs (NCCL on a GPU's stream: ops/all_reduce), issued on the
+  // communication thread in slot order with the buckets, polled against the same deadline.
+  // `start` returns "" or an error; `test` says whether it has finished (setting `error` if it
+  // failed); `abandon` (optional) tears it down after a timeout.
+  struct Collective {
+    std::function<std::string()> start;
+    std::function<bool(std::string& error)> test;
+    std::function<void()> abandon;
+  };
+  void collective_ordered(int64_t step, int slot, std::string what, int64_t bytes, Collective collective, Done done);
   void cancel_step(int64_t step, const std::string& why);
 
   // The gradient buckets' collectives so far: bytes reduced and seconds spent in MPI (from the
@@ -90,6 +100,7 @@ class Communicator {
   struct State;
   Communicator();
   void run_blocking(Job job);
+  void queue_ordered(int64_t step, int slot, Job job);
   void start();
   int rank_ = 0, size_ = 1;
   double timeout_seconds_ = 60;

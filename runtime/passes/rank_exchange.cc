@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/attrs.h"
+#include "core/kernel_registry.h"
 #include "core/variable_parts.h"
 #include "runtime/devices/device.h"
 
@@ -41,10 +42,13 @@ std::map<std::string, std::string> all_reduce_across_ranks(proto::Graph& graph, 
       buckets[seen->second.first].readers[seen->second.second].push_back(v.name);
       continue;
     }
-    // Debian's Open MPI reads host memory only: a GPU's gradients are reduced from the host.
+    // A GPU's gradients are reduced where they are when the device has an AllReduce kernel
+    // (NCCL); else from host memory, since Debian's Open MPI reads host memory only.
     std::string device = v.device;
-    if (!device.empty() && parse_device_name(device).type != DeviceType::kCPU) device = "cpu:0";
     DType dtype = v.outputs[0].dtype;
+    if (!device.empty() && parse_device_name(device).type != DeviceType::kCPU &&
+        KernelRegistry::global().find("AllReduce", parse_device_name(device).type, dtype).empty())
+      device = "cpu:0";
     auto key = std::make_pair(device, dtype);
     if (!open.count(key) || buckets[open[key]].bytes >= exchange.bucket_bytes) {
       open[key] = buckets.size();
