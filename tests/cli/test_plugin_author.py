@@ -88,14 +88,14 @@ def check_sdk_as_the_docs_say(tmp):
 def check_op_catches_a_dropped_attr():
     lib = FIXTURES / "libleaky_relu_forgot_alpha.so"
     for extra in (["--attr", "alpha=0.1"], []):
-        p = run(GRAPHRUN, "check-op", "LeakyRelu", "--plugin", lib, *extra, check=False)
+        p = run(GRAPHRUN, "check-op", "SlopedRelu", "--plugin", lib, *extra, check=False)
         failed = [line for line in p.stdout.splitlines() if "FAILED" in line]
         if p.returncode != 1 or not any("gradient of input 0" in line for line in failed):
             fail(f"check-op on a gradient that drops alpha ({extra}): exit {p.returncode}\n{p.stdout}{p.stderr}")
         if "got" not in p.stdout or "want" not in p.stdout:
             fail(f"check-op does not print the first mismatches:\n{p.stdout}")
     # The forward kernel and the shape function are right: only the gradient fails.
-    p = run(GRAPHRUN, "check-op", "LeakyRelu", "--plugin", lib, "--attr", "alpha=0.1", check=False)
+    p = run(GRAPHRUN, "check-op", "SlopedRelu", "--plugin", lib, "--attr", "alpha=0.1", check=False)
     if "shape function: (float32 [2,3,5,7]) -> (float32 [2,3,5,7]), alpha=0.1" not in p.stdout:
         fail(f"check-op does not show the shape function's result:\n{p.stdout}")
 
