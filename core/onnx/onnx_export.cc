@@ -33,6 +33,9 @@ void set_float(onnx::NodeProto& n, const std::string& name, double value) {
   a->set_type(onnx::AttributeProto::FLOAT);
   a->set_f(static_cast<float>(value));
 }
+onnx::TensorProto::DataType onnx_type(DType dtype) {
+  return dtype == DType::kFloat64 ? onnx::TensorProto::DOUBLE : onnx::TensorProto::FLOAT;
+}
 
 class Exporter {
  public:
@@ -67,7 +70,25 @@ class Exporter {
     for (const auto& ref : node.inputs) names.push_back(tensor(ref));
     return names;
   }
+  onnx::TensorProto& initializer(const std::string& name, onnx::TensorProto::DataType type, const Dims& dims) {
+    onnx::TensorProto& t = *out_->add_initializer();
+    t.set_name(name);
+    t.set_data_type(type);
+    for (int64_t d : dims) t.add_dims(d);
+    return t;
+  }
+  std::string int64_initializer(const std::string& name, const Dims& values) {
+    onnx::TensorProto& t = initializer(name, onnx::TensorProto::INT64, {static_cast<int64_t>(values.size())});
+    for (int64_t v : values) t.add_int64_data(v);
+    return name;
+  }
+  // A constant input in the dtype of the tensor it meets (Clip's bounds, Pad's value, the
+  // statistics of a BatchNormalization), as raw data like the weights.
+  std::string float_initializer(const std::string& name, DType dtype, const Dims& dims, const std::vector<double>& values);
   void pool_window(const Node& node, onnx::NodeProto& n);
+  void clip(const Node& node, const std::vector<std::string>& in);
+  void pad(const Node& node, const std::vector<std::string>& in);
+  void scale_shift(const Node& node, const std::vector<std::string>& in);
   void convert(const Node& node, int index);
   void value_info(onnx::ValueInfoProto& info, const std::string& name, const TensorInfo& t, const Dims& batch_dims);
 };
@@ -76,13 +97,57 @@ void Exporter::value_info(onnx::ValueInfoProto& info, const std::string& name, c
                           const Dims& batched) {
   info.set_name(name);
   auto* type = info.mutable_type()->mutable_tensor_type();
-  type->set_elem_type(t.dtype == DType::kFloat64 ? onnx::TensorProto::DOUBLE : onnx::TensorProto::FLOAT);
+  type->set_elem_type(onnx_type(t.dtype));
   auto* shape = type->mutable_shape();
   for (int d = 0; d < t.shape.rank(); ++d) {
     auto* dim = shape->add_dim();
     if (std::find(batched.begin(), batched.end(), d) != batched.end()) dim->set_dim_param("batch");
     else dim->set_dim_value(t.shape[d]);
   }
+}
+
+std::string Exporter::float_initializer(const std::string& name, DType dtype, const Dims& dims,
+                                        const std::vector<double>& values) {
+  onnx::TensorProto& t = initializer(name, onnx_type(dtype), dims);
+  if (dtype == DType::kFloat64) {
+    t.set_raw_data(values.data(), values.size() * sizeof(double));
+  } else {
+    std::vector<float> narrow(values.begin(), values.end());
+    t.set_raw_data(narrow.data(), narrow.size() * sizeof(float));
+  }
+  return name;
+}
+
+// Clip-13: the bounds are inputs (from opset 11 on), scalars of the input's type.
+void Exporter::clip(const Node& node, const std::vector<std::string>& in) {
+  const DType dtype = g_.info(node.inputs[0]).dtype;
+  add(node, "Clip", {in[0], float_initializer(node.name + "/min", dtype, {}, {node.attrs.f("min")}),
+                     float_initializer(node.name + "/max", dtype, {}, {node.attrs.f("max")})});
+}
+
+// Pad-13 in constant mode (its default): graphrun's pads already have ONNX's layout (all begins,
+// then all ends); they and the value are inputs. A zero value is written as -0.0, equal to it in
+// every comparison and sum: ONNX Runtime (1.17 to at least 1.31, its PadFusion) folds a Pad whose
+// value's bytes are all zero into the MaxPool after it, which changes the result where a window's
+// real values are all negative (a max pool's own padding is -inf, not 0).
+void Exporter::pad(const Node& node, const std::vector<std::string>& in) {
+  double value = node.attrs.f("value");
+  if (value == 0) value = -0.0;
+  add(node, "Pad", {in[0], int64_initializer(node.name + "/pads", node.attrs.ints("pads")),
+                    float_initializer(node.name + "/value", g_.info(node.inputs[0]).dtype, {}, {value})});
+}
+
+// ScaleShift (y = x * scale + shift per channel, axis 1) as BatchNormalization, which computes
+// (x - mean) / sqrt(var + epsilon) * scale + B: with mean 0, var 1 and epsilon 0 that is exactly
+// x * scale + B. The schema puts no bound on epsilon, and the variance keeps the root positive.
+void Exporter::scale_shift(const Node& node, const std::vector<std::string>& in) {
+  const TensorInfo& x = g_.info(node.inputs[0]);
+  const int64_t channels = x.shape[1];
+  auto& n = add(node, "BatchNormalization",
+                {in[0], in[1], in[2],
+                 float_initializer(node.name + "/mean", x.dtype, {channels}, std::vector<double>(channels, 0.0)),
+                 float_initializer(node.name + "/var", x.dtype, {channels}, std::vector<double>(channels, 1.0))});
+  set_float(n, "epsilon", 0.0);
 }
 
 void Exporter::pool_window(const Node& node, onnx::NodeProto& n) {
@@ -118,9 +183,18 @@ void Exporter::convert(const Node& node, int index) {
   } else if (op == "Dense") {
     auto& n = add(node, "Gemm", in);  // W is [out, in]: transB = 1
     set_int(n, "transB", 1);
-  } else if (op == "Relu" || op == "Sigmoid" || op == "Identity" || op == "Add" || op == "Concat" || op == "Softmax") {
+  } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "Identity" || op == "Add" || op == "Mul" ||
+             op == "Concat" || op == "Softmax") {  // Add and Mul: same shapes, so ONNX's broadcast does nothing
     auto& n = add(node, op, in);
     if (op == "Concat" || op == "Softmax") set_int(n, "axis", node.attrs.i("axis"));
+  } else if (op == "LeakyRelu") {
+    set_float(add(node, "LeakyRelu", in), "alpha", node.attrs.f("alpha"));
+  } else if (op == "Clip") {
+    clip(node, in);
+  } else if (op == "Pad") {
+    pad(node, in);
+  } else if (op == "ScaleShift") {
+    scale_shift(node, in);
   } else if (op == "StopGradient") {
     add(node, "Identity", in);
   } else if (op == "AddN") {
@@ -166,12 +240,7 @@ void Exporter::convert(const Node& node, int index) {
     set_int(add(node, "Flatten", in), "axis", axis);
   } else if (op == "Reshape") {
     Shape target = node.attrs.shape("shape");
-    onnx::TensorProto& shape = *out_->add_initializer();
-    shape.set_name(node.name + "/shape");
-    shape.set_data_type(onnx::TensorProto::INT64);
-    shape.add_dims(target.rank());
-    for (int64_t d : target.dims()) shape.add_int64_data(d);
-    add(node, "Reshape", {in[0], shape.name()});
+    add(node, "Reshape", {in[0], int64_initializer(node.name + "/shape", target.dims())});
   } else if (op == "Split") {
     auto& n = add(node, "Split", in);
     n.clear_output();
@@ -221,10 +290,7 @@ int Exporter::run(onnx::ModelProto& model) {
       value_info(*out_->add_input(), node.name, node.outputs[0], batched({i, 0}));
     } else if (node.op == "Variable") {
       Tensor value = weights_.logical_value(g_, node.name);
-      onnx::TensorProto& t = *out_->add_initializer();
-      t.set_name(node.name);
-      t.set_data_type(value.dtype() == DType::kFloat64 ? onnx::TensorProto::DOUBLE : onnx::TensorProto::FLOAT);
-      for (int64_t d : value.shape().dims()) t.add_dims(d);
+      onnx::TensorProto& t = initializer(node.name, onnx_type(value.dtype()), value.shape().dims());
       t.set_raw_data(value.raw(), value.bytes());  // little-endian, as ONNX's raw_data
     }
     int before = out_->node_size();
@@ -233,8 +299,8 @@ int Exporter::run(onnx::ModelProto& model) {
   }
   if (!problems_.empty())
     fail("graph '{}': {} node{} without an ONNX equivalent in graphrun's exporter: {} (it writes Conv2D, Dense, Relu, "
-         "Sigmoid, MaxPool, AvgPool, LRN, Flatten, Reshape, Softmax, Concat, Split, Add, AddN, Identity; Dropout is "
-         "left out)",
+         "LeakyRelu, Sigmoid, Tanh, Clip, MaxPool, AvgPool, LRN, Flatten, Reshape, Pad, Softmax, Concat, Split, Add, "
+         "AddN, Mul, ScaleShift, Identity, StopGradient; Dropout is left out)",
          g_.name, problems_.size(), problems_.size() == 1 ? "" : "s", fmt::join(problems_, ", "));
   for (int i : outputs) {
     std::string name = tensor({i, 0});
