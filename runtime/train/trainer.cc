@@ -242,7 +242,8 @@ TrainSummary train(const TrainConfig& config) {
     }
     std::string why =
         diverged                ? std::string("a node produced NaN or Inf: the model is diverging")
-        : checkpoint_path.empty() ? std::string("no --checkpoint-dir was given")
+        : checkpoint_path.empty() ? std::string(config.checkpoint_dir.empty() ? "no --checkpoint-dir was given"
+                                                                              : "rank 0 writes the checkpoints")
                                   : fmt::format("{} optimizer updates of the failed step had already run",
                                                 executor.last_run_targets_done());
     return kept.empty() ? fmt::format("; nothing was saved ({})", why)
@@ -250,7 +251,14 @@ TrainSummary train(const TrainConfig& config) {
   };
 
   g_interrupted = false;
-  auto previous_handler = std::signal(SIGINT, on_sigint);
+  // Ctrl-C, SIGTERM (a batch system's preemption) and SIGUSR1 (which mpirun forwards to every
+  // rank: `kill -USR1 <mpirun's pid>`) stop training at the next step boundary with a checkpoint.
+  const int stop_signals[] = {SIGINT, SIGTERM, SIGUSR1};
+  std::vector<void (*)(int)> previous_handlers;
+  for (int sig : stop_signals) previous_handlers.push_back(std::signal(sig, on_sigint));
+  auto restore_handlers = [&] {
+    for (size_t k = 0; k < previous_handlers.size(); ++k) std::signal(stop_signals[k], previous_handlers[k]);
+  };
   bool live = !config.quiet && isatty(STDERR_FILENO) && ranks.leader();
   const bool speak = ranks.leader();  // only rank 0 prints progress
   // Batches come from the input pipeline (image data) or are filled synchronously, into staging
@@ -384,10 +392,10 @@ TrainSummary train(const TrainConfig& config) {
       --epoch;
     }
   } catch (...) {
-    std::signal(SIGINT, previous_handler);
+    restore_handlers();
     throw;
   }
-  std::signal(SIGINT, previous_handler);
+  restore_handlers();
   summary.steps = step;
   summary.interrupted = stopping;
   summary.leader = ranks.leader();

@@ -166,6 +166,20 @@ def check_dead_rank(tmp):
         fail(f"after rank 1 was killed: exit {launcher.returncode}, and the output does not name rank 1:\n{err[-2000:]}")
 
 
+def check_stop_signal(tmp):
+    # mpirun forwards SIGUSR1 to every rank: they stop together at a step boundary, rank 0 saves.
+    launcher, _ = start_long_run(tmp, 2, ["--checkpoint-dir", tmp / "stopped"])
+    launcher.send_signal(signal.SIGUSR1)
+    try:
+        out, err = launcher.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        fail("SIGUSR1 did not stop the ranks within 90 s")
+    if launcher.returncode != 0 or "interrupted:" not in out or not (tmp / "stopped" / "latest.ckpt").exists():
+        fail(f"after SIGUSR1: exit {launcher.returncode}, stdout {out!r}\n{err[-2000:]}")
+    print(f"SIGUSR1 to mpirun: both ranks stopped, {out.strip()}")
+
+
 def check_hung_rank(tmp):
     # A rank that stops answering (SIGSTOP) but does not exit: the others time out, naming it.
     launcher, pids = start_long_run(tmp, 3, ["--comm-timeout", "5"])
@@ -199,6 +213,7 @@ def main():
         check_validation_is_summed(tmp)
         check_errors(tmp)
         check_dead_rank(tmp)
+        check_stop_signal(tmp)
         check_hung_rank(tmp)
     print("distributed: ok")
 
