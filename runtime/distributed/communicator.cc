@@ -273,12 +273,13 @@ void Communicator::start() {
   }
 }
 
-void Communicator::shutdown() {
+void Communicator::shutdown(bool finalize) {
   State& s = *state_;
   if (!s.thread.joinable()) return;
   {
     std::lock_guard lock(s.mutex);
     s.stop = true;
+    if (!finalize && s.broken.empty()) s.broken = "this rank is leaving on an error";
   }
   s.wake.notify_all();
   s.thread.join();
@@ -431,9 +432,9 @@ std::string rank_prefix() {
   return fmt::format("rank {}: ", Communicator::world().rank());
 }
 
-void shutdown_ranks() {
+void shutdown_ranks(bool finalize) {
   std::lock_guard lock(g_world_mutex);
-  if (g_world) g_world->shutdown();
+  if (g_world) g_world->shutdown(finalize);
 }
 
 }  // namespace graphrun

@@ -91,9 +91,11 @@ class Communicator {
   // MPI program would call it; the seconds it took on this rank.
   double time_plain_all_reduce(int64_t count);
 
-  // Ends MPI at exit (MPI_Finalize); skipped when a collective failed or timed out, since
-  // finalizing would then wait for the rank that is gone.
-  void shutdown();
+  // Ends MPI at exit (MPI_Finalize). Skipped when a collective failed or timed out, or when this
+  // rank is leaving on an error (`finalize` false): finalizing waits for every rank, and the
+  // others may be waiting in a step for this one. The launcher sees the rank leave without
+  // finalizing and stops the job at once.
+  void shutdown(bool finalize = true);
 
  private:
   struct Job;
@@ -109,7 +111,8 @@ class Communicator {
 
 // "rank 2: " in a multi-rank run, "" otherwise: every rank's errors say whose they are.
 std::string rank_prefix();
-// Ends the communicator if it started (the command line calls it before returning).
-void shutdown_ranks();
+// Ends the communicator if it started (the command line calls it before returning; after an
+// error with `finalize` false).
+void shutdown_ranks(bool finalize = true);
 
 }  // namespace graphrun

@@ -113,6 +113,16 @@ def check_errors(tmp):
     if p.returncode == 0 or len(errors) != 2 or not all("rank 1 has the seed = 2 where rank 0 has 1" in e for e in errors):
         fail(f"ranks with different seeds: exit {p.returncode}, errors {errors}\n{p.stderr[-2000:]}")
     print(f"ranks that disagree: every rank refused in {time.monotonic() - start:.1f} s: {errors[0]}")
+    # A rank that fails alone (here its data is missing) leaves at once, without waiting in
+    # MPI_Finalize for the others, and the launcher ends the job: well within --comm-timeout.
+    start = time.monotonic()
+    cmd = [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "1", GRAPHRUN, *map(str, TRAIN), "--steps", "3", ":",
+           "-np", "1", GRAPHRUN, "train", MINI, "--data", f"npz:{tmp / 'missing.npz'}", "--batch-size", BATCH, "--steps", "3"]
+    p = subprocess.run(list(map(str, cmd)), capture_output=True, text=True, timeout=120, env=ENV)
+    seconds = time.monotonic() - start
+    print(f"a rank that fails alone: the job ended in {seconds:.1f} s (exit {p.returncode})")
+    if p.returncode == 0 or "rank 1: error:" not in p.stderr or seconds > 30:
+        fail(f"rank 1 failing alone: exit {p.returncode} after {seconds:.1f} s\n{p.stderr[-2000:]}")
 
 
 def rank_pids(launcher_pid, want):

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   // Under mpirun every rank prints its own errors: each says whose it is.
   auto report = [](const char* what) {
     std::fprintf(stderr, "%serror: %s\n", graphrun::rank_prefix().c_str(), what);
-    graphrun::shutdown_ranks();
+    graphrun::shutdown_ranks(/*finalize=*/false);
     return 2;
   };
   try {
