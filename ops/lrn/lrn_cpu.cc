@@ -13,7 +13,7 @@ class LrnOneDnn final : public OpKernel {
   explicit LrnOneDnn(const NodeInfo& node) {
     const Shape& x = node.inputs[0].shape;
     const int64_t groups = node.attrs.i("groups");
-    desc_ = onednn::plain_desc(DType::kFloat32, Shape{x[0] * groups, x[1] / groups, x[2], x[3]});
+    desc_ = onednn::plain_desc(node.kernel_dtype(), Shape{x[0] * groups, x[1] / groups, x[2], x[3]});
     dnnl::lrn_forward::desc op(dnnl::prop_kind::forward_inference, dnnl::algorithm::lrn_across_channels, desc_,
                                node.attrs.i("size"), static_cast<float>(node.attrs.f("alpha")),
                                static_cast<float>(node.attrs.f("beta")), static_cast<float>(node.attrs.f("bias")));
@@ -31,7 +31,8 @@ class LrnOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("LRN")
-                       .add_class<LrnOneDnn>(DType::kFloat32));
+                       .add_class<LrnOneDnn>(DType::kFloat32)
+                       .add_class<LrnOneDnn>(DType::kBFloat16));
 
 }  // namespace
 }  // namespace graphrun
