@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -50,4 +51,15 @@ TEST_CASE("Cast: integer types are refused by name") {
 TEST_CASE("Cast: the gradient casts dy back to the input's dtype") {
   OpCase c{.op = "Cast", .attrs = {{"to", attr_dtype(DType::kFloat64)}}, .input_shapes = {Shape{3, 4}}};
   CHECK(check_gradients(c) == 1);
+}
+
+TEST_CASE("Cast: the oneDNN reorder rounds as the reference does, both ways") {
+  for (DType to : {DType::kBFloat16, DType::kFloat32}) {
+    // float32 -> bfloat16 (and float32 -> float32) against the reference, exactly.
+    OpCase c{.op = "Cast", .attrs = {{"to", attr_dtype(to)}}, .input_shapes = {Shape{3, 1000, 7}}, .rtol = 0, .atol = 0};
+    CHECK(check_kernels_against_reference(c) == 1);
+    // bfloat16 -> float32 (and bfloat16 -> bfloat16), exactly: widening loses nothing. Both the
+    // oneDNN kernel and the reference loop take bfloat16 input.
+    if (bfloat16_cpu()) CHECK(check_bfloat16_kernels(c) == 2);
+  }
 }

@@ -185,7 +185,7 @@ std::vector<Comparison> compare_bfloat16_kernels(const OpCase& c) {
       continue;
     }
     for (size_t k = 0; k < want.size(); ++k)
-      results.push_back({fmt::format("{} output {}", what, k), compare(cast(got[k], DType::kFloat32), want[k], c.rtol, c.atol)});
+      results.push_back({fmt::format("{} output {}", what, k), compare(cast(got[k], DType::kFloat32), cast(want[k], DType::kFloat32), c.rtol, c.atol)});
   }
   return results;
 }

@@ -119,6 +119,18 @@ def check_other_commands(tmp):
                            "--json").stdout)
     if bench["batch"] != 4 or bench["img_s"] <= 0 or bench["gflop_per_image"] <= 0 or bench["gflop_s"] <= 0:
         fail(f"bench --json: {bench}")
+    # --precision bf16: mixed precision where the CPU has AVX512_BF16, else an error naming it.
+    bf16_args = ["bench", GRAPHS / "alexnet_mini.pb", "--train", "--batch-size", "4", "--steps", "1", "--json",
+                 "--precision", "bf16"]
+    if "avx512_bf16" in pathlib.Path("/proc/cpuinfo").read_text():
+        bf16 = json.loads(run(GRAPHRUN, *bf16_args).stdout)
+        if bf16["precision"] != "bf16" or bf16["img_s"] <= 0:
+            fail(f"bench --precision bf16: {bf16}")
+        for p in expect_error(GRAPHRUN, bf16_args + ["--devices", "cpu:0,cpu:1"], "runs on one CPU device"):
+            fail(f"bench --precision bf16 on two devices: {p}")
+    else:
+        for p in expect_error(GRAPHRUN, bf16_args, "AVX512_BF16"):
+            fail(f"bench --precision bf16 without AVX512_BF16: {p}")
     # --profile: where a training step's time goes by op and node; --trace: a Chrome trace.
     trace = tmp / "trace.json"
     out = run(GRAPHRUN, "bench", GRAPHS / "alexnet_mini.pb", "--train", "--batch-size", "4", "--steps", "2",

@@ -4,7 +4,8 @@
 # machine's fp32 peak (build/peak_flops, measured in the same run) and graphrun's ratio to the
 # best peer. Peers: Debian's python3-torch 1.13 (with libopenblas0-pthread, which its Linear
 # layers need to be fair), PyTorch from PyPI (eager, channels_last, torch.compile) and, for
-# inference, ONNX Runtime on the model graphrun exports. The load average is printed: other work
+# inference, ONNX Runtime on the model graphrun exports; and graphrun with --precision bf16 where the
+# CPU has AVX512_BF16, beside the bf16 dot product's peak. The load average is printed: other work
 # on the machine makes every figure indicative only.
 # usage: tools/bench/cpu_alexnet.sh infer|train|vgg16 [BATCH] [STEPS]   (repository root, after a build)
 #   infer, train: the paper's AlexNet (batch 16, 32 by default); vgg16: VGG-16 training (batch 8)
@@ -39,6 +40,11 @@ uptime >"$tmp/load_before"
 build/peak_flops 1 --json >"$tmp/peak.json"
 /usr/bin/time -f %M -o "$tmp/graphrun.rss" build/graphrun bench "$graph" $ours_flag --batch-size "$batch" \
   --steps "$steps" --json >"$tmp/graphrun.jsonl"
+# bf16 mixed precision where the CPU has AVX512_BF16 (peak_flops measured its dot product).
+if grep -q bf16_gflops "$tmp/peak.json"; then
+  /usr/bin/time -f %M -o "$tmp/graphrun_bf16.rss" build/graphrun bench "$graph" $ours_flag --precision bf16 \
+    --batch-size "$batch" --steps "$steps" --json >"$tmp/graphrun_bf16.jsonl"
+fi
 peer() {  # peer NAME COMMAND...: its JSON lines and max RSS
   /usr/bin/time -f %M -o "$tmp/$1.rss" "${@:2}" >"$tmp/$1.jsonl" 2>"$tmp/$1.err" ||
     echo "$1 failed (its stderr below)" >&2

@@ -6,7 +6,8 @@
 import json, pathlib, sys
 
 d = pathlib.Path(sys.argv[1])
-peak = json.loads((d / 'peak.json').read_text()).get('fp32_gflops', 0)
+peaks = json.loads((d / 'peak.json').read_text())
+peak = peaks.get('fp32_gflops', 0)
 
 
 def lines(path):
@@ -28,7 +29,8 @@ def rss(name):
 first = ours[0]
 print(f"{first['graph']} {first['mode']} at batch {first['batch']}, {first['steps']} timed steps; "
       f"{gflop_per_image:.3f} GFLOP per image (graphrun's count); fp32 peak {peak:.1f} GFLOP/s "
-      f"(build/peak_flops, {json.loads((d / 'peak.json').read_text())['cores']} cores, measured now)")
+      f"(build/peak_flops, {peaks['cores']} cores, measured now)" +
+      (f"; bf16 dot product peak {peaks['bf16_gflops']:.1f} GFLOP/s" if 'bf16_gflops' in peaks else ''))
 for when in ('before', 'after'):
     print(f"load {when}: {(d / f'load_{when}').read_text().split('load average:')[-1].strip()}")
 print(f"  {'who':<28} {'way':<14} {'img/s':>8} {'ms/step':>9} {'GFLOP/s':>8} {'of peak':>8} {'max RSS':>9}")
@@ -45,6 +47,9 @@ for name, results in runs.items():
         if not name.startswith('graphrun') and r['img_s'] > best.get(name, {'img_s': 0})['img_s']:
             best[name] = r
 fp32 = next((r for r in ours if r.get('precision', 'fp32') == 'fp32'), ours[0])
+for r in ours:
+    if r is not fp32:
+        print(f"graphrun {r['precision']} / graphrun fp32: {r['img_s'] / fp32['img_s']:.2f}x img/s")
 for name, r in sorted(best.items(), key=lambda item: -item[1]['img_s']):
     print(f"graphrun fp32 / {name} at its best ({r['peer']} {r['variant']}): {fp32['img_s'] / r['img_s']:.2f}x img/s")
 if best:
