@@ -6,9 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/bfloat16.h"
+
 namespace graphrun {
 
-enum class DType : int { kInvalid = 0, kFloat32 = 1, kFloat64 = 2, kInt32 = 3, kInt64 = 4, kUInt8 = 5, kBool = 6 };
+enum class DType : int { kInvalid = 0, kFloat32 = 1, kFloat64 = 2, kInt32 = 3, kInt64 = 4, kUInt8 = 5, kBool = 6, kBFloat16 = 7 };
 
 size_t dtype_size(DType dtype);
 std::string_view dtype_name(DType dtype);  // "float32", "int64", ...
@@ -23,5 +25,6 @@ template <> constexpr DType dtype_of<int32_t>() { return DType::kInt32; }
 template <> constexpr DType dtype_of<int64_t>() { return DType::kInt64; }
 template <> constexpr DType dtype_of<uint8_t>() { return DType::kUInt8; }
 template <> constexpr DType dtype_of<bool>() { return DType::kBool; }
+template <> constexpr DType dtype_of<bfloat16>() { return DType::kBFloat16; }
 
 }  // namespace graphrun

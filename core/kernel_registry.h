@@ -151,7 +151,7 @@ class KernelBuilder {
   // transfers): one registration for every dtype a tensor can hold.
   template <typename Kernel>
   KernelBuilder& every_dtype() {
-    for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kUInt8})
+    for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kUInt8, DType::kBFloat16})
       add_class<Kernel>(dtype);
     return *this;
   }

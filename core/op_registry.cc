@@ -21,7 +21,9 @@ void InferenceContext::expect_rank(int i, int rank) const {
 
 void InferenceContext::expect_same_float_dtype() const {
   DType dtype = input_dtype(0);
-  if (!is_floating(dtype)) error("input 0 must be float32 or float64, got {}", dtype_name(dtype));
+  // bfloat16 comes from the mixed-precision pass (--precision bf16), not from graph files.
+  if (!is_floating(dtype) && dtype != DType::kBFloat16)
+    error("input 0 must be float32 or float64, got {}", dtype_name(dtype));
   for (int i = 1; i < num_inputs(); ++i)
     if (input_dtype(i) != dtype)
       error("input {} is {} but input 0 is {}", i, dtype_name(input_dtype(i)), dtype_name(dtype));

@@ -17,11 +17,16 @@ void set_math_precision(MathPrecision precision) { g_precision.store(precision, 
 MathPrecision parse_math_precision(std::string_view text) {
   if (text == "fp32" || text == "float32") return MathPrecision::kFloat32;
   if (text == "tf32") return MathPrecision::kTF32;
-  fail("unknown precision '{}' (choices: fp32, tf32)", text);
+  if (text == "bf16" || text == "bfloat16") return MathPrecision::kBFloat16;
+  fail("unknown precision '{}' (choices: fp32, tf32, bf16)", text);
 }
 
 std::string to_string(MathPrecision precision) {
-  return precision == MathPrecision::kTF32 ? "tf32" : "fp32";
+  switch (precision) {
+    case MathPrecision::kTF32: return "tf32";
+    case MathPrecision::kBFloat16: return "bf16";
+    default: return "fp32";
+  }
 }
 
 }  // namespace graphrun

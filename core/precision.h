@@ -3,9 +3,9 @@
 // kernels compute; `--precision tf32` allows TF32. A process-wide switch, like PyTorch's
 // torch.backends.cuda.matmul.allow_tf32 and TensorFlow's enable_tensor_float_32_execution:
 // kernels read it when they are built (at graph load), so set it before loading a graph.
-// bf16 mixed precision will be a third value, but it changes tensor dtypes, so it will come as a
-// graph pass (casts, float32 master weights, loss scaling) keyed by this setting, not as a kernel
-// flag alone.
+// bf16 mixed precision is the third value: it changes tensor dtypes, so it is a graph pass
+// (runtime/passes/mixed_precision.h: casts as nodes, float32 master weights, updates and loss)
+// that compilation applies when this setting asks for it, not a kernel flag.
 #pragma once
 
 #include <string>
@@ -16,6 +16,7 @@ namespace graphrun {
 enum class MathPrecision {
   kFloat32,  // IEEE float32 products and sums (cuDNN FMA math, cuBLAS pedantic-free default)
   kTF32,     // float32 tensors, products in TF32 (10-bit mantissa), float32 accumulation
+  kBFloat16, // convolutions, matrix products and the activations between them in bfloat16
 };
 
 MathPrecision math_precision();

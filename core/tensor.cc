@@ -68,6 +68,7 @@ double Tensor::value_as_double(int64_t i) const {
     case DType::kInt64: return static_cast<double>(static_cast<const int64_t*>(raw())[i]);
     case DType::kUInt8: return static_cast<const uint8_t*>(raw())[i];
     case DType::kBool: return static_cast<const bool*>(raw())[i];
+    case DType::kBFloat16: return static_cast<float>(static_cast<const bfloat16*>(raw())[i]);
     default: fail("invalid dtype");
   }
 }

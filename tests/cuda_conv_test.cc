@@ -7,6 +7,7 @@
 #include <array>
 
 #include "core/precision.h"
+#include "tests/harness/precision_scope.h"
 #include "ops/common/conv_geometry.h"
 #include "tests/harness/op_harness.h"
 
@@ -79,18 +80,6 @@ void check_all(const Conv& conv, const std::string& device = "gpu:0") {
   CHECK(check_device_kernels_against_reference(backward_case("Conv2DBackpropInput", conv), device) == 2);
   CHECK(check_device_kernels_against_reference(backward_case("Conv2DBackpropFilter", conv), device) == 2);
 }
-
-// Sets the float32 math precision for a scope and puts the previous one back, failures included.
-class PrecisionScope {
- public:
-  explicit PrecisionScope(MathPrecision precision) : previous_(math_precision()) { set_math_precision(precision); }
-  ~PrecisionScope() { set_math_precision(previous_); }
-  PrecisionScope(const PrecisionScope&) = delete;
-  PrecisionScope& operator=(const PrecisionScope&) = delete;
-
- private:
-  MathPrecision previous_;
-};
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/precision.h"
+#include "tests/harness/precision_scope.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -30,15 +31,6 @@ OpCase backprop(const std::string& op, int64_t batch, int64_t in, int64_t units)
                 .rtol = 1e-4,
                 .atol = std::max(batch, units) > 1000 ? 1e-3 : 1e-4};
 }
-
-// --precision tf32 for one test: kernels read it when they are built.
-class PrecisionGuard {
- public:
-  explicit PrecisionGuard(MathPrecision precision) { set_math_precision(precision); }
-  ~PrecisionGuard() { set_math_precision(MathPrecision::kFloat32); }
-  PrecisionGuard(const PrecisionGuard&) = delete;
-  PrecisionGuard& operator=(const PrecisionGuard&) = delete;
-};
 
 OpCase softmax(const std::string& op, Shape shape, int64_t axis) {
   std::vector<Shape> shapes(op == "Softmax" ? 1 : 2, shape);
@@ -106,7 +98,7 @@ TEST_CASE("cuda: DenseBackpropInput and DenseBackpropWeight against the referenc
 TEST_CASE("cuda: Dense and its gradients under --precision tf32") {
   // TF32 keeps 10 mantissa bits of each factor: relative errors near 1e-3 per product, about
   // 0.01 absolute over fc6's 9216 products of outputs whose size is about 30.
-  PrecisionGuard tf32(MathPrecision::kTF32);
+  PrecisionScope tf32(MathPrecision::kTF32);
   OpCase forward = dense(4, 9216, 256);
   forward.rtol = 1e-2, forward.atol = 0.1;
   CHECK(check_device_kernels_against_reference(forward, "gpu:0") == 2);

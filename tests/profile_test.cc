@@ -4,8 +4,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "core/graph_io.h"
 
+#include "runtime/devices/cpu_peak.h"
 #include "runtime/exec/executor.h"
 #include "runtime/exec/profile.h"
 #include "runtime/passes/compile.h"
@@ -104,4 +107,57 @@ TEST_CASE("profile: the table's shares are of node time, by op and by node") {
   CHECK(events.back()["ts"] == 1e5 + 4000);
   CHECK(events.back()["pid"] == 1);  // cpu:1
   CHECK_THROWS(profile.add_run({{7, 0, 0, 1}}));
+}
+
+TEST_CASE("profile: GFLOP/s by op type and for the step, from the ops' costs and the node times") {
+  Graph g = build_graph(parse_graph_text(R"(
+    node { name: "x" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 1000] } } }
+    node { name: "w" op: "Variable" attr { name: "shape" shape { dim: [500, 1000] } } }
+    node { name: "d" op: "Dense" input: "x" input: "w" attr { name: "units" i: 500 } attr { name: "use_bias" b: false } }
+    node { name: "r" op: "Relu" input: "d" })"),
+                        {.batch_size = 8});
+  const int w = g.index("w"), d = g.index("d"), r = g.index("r");
+  // Dense's cost: a multiply-add per (sample, input, unit) counts 2.
+  REQUIRE(g.node("d").cost.flops == 2.0 * 8 * 1000 * 500);
+  const double dense_flops = 8e6, relu_flops = g.node("r").cost.flops;
+  Profile profile(g, {"cpu:0", "cpu:0", "cpu:0", "cpu:0"});
+  // Dense takes 2 ms, then 4 ms; Relu 0.5 ms after it each time; in the second run the Variable
+  // runs 0.5 ms first, so the runs' walls are 2.5 and 5 ms.
+  profile.add_run({{d, 0, 0, 2000}, {r, 0, 2000, 2500}});
+  profile.add_run({{w, 1, 1e5, 1e5 + 500}, {d, 0, 1e5 + 500, 1e5 + 4500}, {r, 0, 1e5 + 4500, 1e5 + 5000}});
+  CHECK(profile.step_ms_per_run() == doctest::Approx(3.75));
+  CHECK(profile.flops_per_run() == doctest::Approx(dense_flops + relu_flops));
+  const double step = (dense_flops + relu_flops) / 3.75e-3 / 1e9;
+  CHECK(profile.step_gflops() == doctest::Approx(step));
+  std::vector<Profile::OpType> ops = profile.op_types();
+  REQUIRE(ops.size() == 3);
+  CHECK(ops[0].op == "Dense");
+  CHECK(ops[0].ms_per_run == doctest::Approx(3.0));
+  CHECK(ops[0].gflops() == doctest::Approx(dense_flops / 3e-3 / 1e9));  // 2.67
+  CHECK(ops[1].op == "Relu");
+  CHECK(ops[1].ms_per_run == doctest::Approx(0.5));
+  CHECK(ops[2].op == "Variable");  // ran once in two runs: half of 0.5 ms a run, and no FLOPs
+  CHECK(ops[2].ms_per_run == doctest::Approx(0.25));
+  CHECK(ops[2].gflops() == 0);
+  std::string table = profile.table(3, /*peak_gflops=*/10);
+  INFO(table);
+  CHECK(table.find(fmt::format("{:.1f} GFLOP/s, {:.1f}% of the fp32 peak (10.0 GFLOP/s)", step, 10 * step)) !=
+        std::string::npos);
+  CHECK(table.find("Dense                               3.000   80.0%      1       2.7") != std::string::npos);
+  CHECK(table.find("Variable                            0.250    6.7%      1         -") != std::string::npos);
+  CHECK(profile.table(3).find("of the fp32 peak") == std::string::npos);  // no peak, no share
+}
+
+TEST_CASE("cpu peak: the register-only loop measures a positive rate on each thread asked for") {
+  if (!cpu_supports(PeakKind::kFloat32Fma)) {
+    CHECK_THROWS_WITH(measure_peak(PeakKind::kFloat32Fma, 1, 0.02), doctest::Contains("AVX-512F"));
+    return;
+  }
+  PeakMeasurement peak = measure_peak(PeakKind::kFloat32Fma, 2, 0.02);
+  CHECK(peak.gflops > 0);
+  CHECK(peak.threads == 2);
+  CHECK(peak.isa == "avx512f");
+  CHECK_THROWS_WITH(measure_peak(PeakKind::kFloat32Fma, 0, 0.02), doctest::Contains("at least 1"));
+  if (!cpu_supports(PeakKind::kBFloat16Dot))
+    CHECK_THROWS_WITH(measure_peak(PeakKind::kBFloat16Dot, 1, 0.02), doctest::Contains("AVX512_BF16"));
 }

@@ -27,7 +27,7 @@ class SumOneDnn final : public OpKernel {
   dnnl::sum primitive_;
 };
 
-std::string supports(const NodeInfo& node) { return onednn::float32_only(node.kernel_dtype()); }
+std::string supports(const NodeInfo& node) { return onednn::float32_or_bfloat16(node.kernel_dtype()); }
 
 GR_REGISTER_KERNEL(
     KernelBuilder("Add", DeviceType::kCPU, "onednn", 10).supports(supports).add_class<SumOneDnn>(DType::kFloat32));

@@ -20,7 +20,7 @@ dnnl::algorithm algorithm_of(const NodeInfo& node) {
 // add so its output size matches ceil mode; PyTorch stops counting at H + pad. They differ
 // exactly where a ceil-mode window hangs past the padded input.
 std::string supports(const NodeInfo& node) {
-  std::string reason = onednn::float32_only(node.kernel_dtype());
+  std::string reason = onednn::float32_or_bfloat16(node.kernel_dtype());
   if (!reason.empty() || !node.attrs.b("count_include_pad")) return reason;
   pool::Geometry g = pool::geometry(node.attrs, x_shape(node));
   if (g.overhangs(0) || g.overhangs(1))

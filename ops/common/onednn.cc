@@ -15,6 +15,7 @@ dnnl::stream& stream() {
 dnnl::memory::data_type data_type(DType dtype) {
   switch (dtype) {
     case DType::kFloat32: return dnnl::memory::data_type::f32;
+    case DType::kBFloat16: return dnnl::memory::data_type::bf16;
     case DType::kInt32: return dnnl::memory::data_type::s32;
     case DType::kUInt8: return dnnl::memory::data_type::u8;
     default: fail("oneDNN has no {} type", dtype_name(dtype));
@@ -45,8 +46,10 @@ dnnl::memory wrap(const Tensor& tensor, const dnnl::memory::desc& desc) {
   return dnnl::memory(desc, engine(), tensor.raw());
 }
 
-std::string float32_only(DType dtype) {
-  return dtype == DType::kFloat32 ? "" : fmt::format("oneDNN kernels here are float32 only, got {}", dtype_name(dtype));
+std::string float32_or_bfloat16(DType dtype) {
+  return dtype == DType::kFloat32 || dtype == DType::kBFloat16
+             ? ""
+             : fmt::format("oneDNN kernels here are float32 or bfloat16, got {}", dtype_name(dtype));
 }
 
 }  // namespace graphrun::onednn

@@ -22,14 +22,15 @@ dnnl::memory::desc plain_desc(DType dtype, const Shape& shape);
 dnnl::memory wrap(const Tensor& tensor);
 dnnl::memory wrap(const Tensor& tensor, const dnnl::memory::desc& desc);
 
-// oneDNN has only float32 kernels here (no float64): a supports() for oneDNN kernels.
-std::string float32_only(DType dtype);
+// oneDNN kernels here are float32 and, for the mixed-precision pass, bfloat16 (no float64): a
+// supports() for oneDNN kernels.
+std::string float32_or_bfloat16(DType dtype);
 
 // The registration every oneDNN kernel shares: CPU, label "onednn", priority 10 (above the
-// reference kernels), float32 only.
+// reference kernels), float32 or bfloat16 (each kernel registers the dtypes it has).
 inline KernelBuilder kernel_builder(const std::string& op) {
   return std::move(KernelBuilder(op, DeviceType::kCPU, "onednn", 10).supports([](const NodeInfo& node) {
-    return float32_only(node.kernel_dtype());
+    return float32_or_bfloat16(node.kernel_dtype());
   }));
 }
 

@@ -1,4 +1,4 @@
-// oneDNN Conv2D (float32), primitive built once per node; layouts and reorders as explained in
+// oneDNN Conv2D (float32, and bfloat16 for the mixed-precision pass), primitive built once per node; layouts and reorders as explained in
 // conv2d_onednn.h. The weights are reordered on every run because training updates them in
 // place; at AlexNet sizes that costs under a tenth of the convolution.
 #include "core/kernel_registry.h"
@@ -15,12 +15,13 @@ class Conv2DOneDnn final : public OpKernel {
  public:
   explicit Conv2DOneDnn(const NodeInfo& node)
       : g_(conv2d_geometry(node.attrs, node.inputs[0].shape)),
-        pd_(conv2d_onednn::forward_pd(g_)),
+        dt_(onednn::data_type(node.kernel_dtype())),
+        pd_(conv2d_onednn::forward_pd(g_, dt_)),
         primitive_(pd_),
-        src_(onednn::plain_desc(DType::kFloat32, node.inputs[0].shape), pd_.src_desc(), false),
-        weights_(conv2d_onednn::weights_desc(g_, true), pd_.weights_desc(), false),
-        dst_(onednn::plain_desc(DType::kFloat32, node.outputs[0].shape), pd_.dst_desc(), true) {
-    if (g_.use_bias) bias_desc_ = conv2d_onednn::bias_desc(g_);
+        src_(onednn::plain_desc(node.kernel_dtype(), node.inputs[0].shape), pd_.src_desc(), false),
+        weights_(conv2d_onednn::weights_desc(g_, dt_, true), pd_.weights_desc(), false),
+        dst_(onednn::plain_desc(node.kernel_dtype(), node.outputs[0].shape), pd_.dst_desc(), true) {
+    if (g_.use_bias) bias_desc_ = conv2d_onednn::bias_desc(g_, dt_);
   }
 
   void compute(KernelContext& ctx) override {
@@ -36,6 +37,7 @@ class Conv2DOneDnn final : public OpKernel {
 
  private:
   Conv2DGeometry g_;
+  memory::data_type dt_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward primitive_;
   Staged src_, weights_, dst_;
@@ -43,7 +45,8 @@ class Conv2DOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2D")
-                       .add_class<Conv2DOneDnn>(DType::kFloat32));
+                       .add_class<Conv2DOneDnn>(DType::kFloat32)
+                       .add_class<Conv2DOneDnn>(DType::kBFloat16));
 
 }  // namespace
 }  // namespace graphrun

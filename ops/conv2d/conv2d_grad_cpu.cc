@@ -1,4 +1,4 @@
-// oneDNN Conv2D gradients (float32): convolution_backward_data and convolution_backward_weights,
+// oneDNN Conv2D gradients (float32, and bfloat16 for the mixed-precision pass): convolution_backward_data and convolution_backward_weights,
 // each built once per node with the forward primitive descriptor as its hint. Layouts and
 // reorders as explained in conv2d_onednn.h: dy is reordered by both backward kernels, which
 // keeps the two ops independent (the executor may run them in parallel, and a layer whose
@@ -19,22 +19,22 @@ Conv2DGeometry geometry(const NodeInfo& node) {
   return conv2d_backprop_geometry(node.attrs, node.inputs[0].shape, node.inputs[1].shape);
 }
 
-memory::desc plain(const TensorInfo& info) { return onednn::plain_desc(DType::kFloat32, info.shape); }
+memory::desc plain(const TensorInfo& info) { return onednn::plain_desc(info.dtype, info.shape); }
 
-dnnl::convolution_backward_data::primitive_desc backward_data_pd(const Conv2DGeometry& g) {
+dnnl::convolution_backward_data::primitive_desc backward_data_pd(const Conv2DGeometry& g, memory::data_type dt) {
   namespace c = conv2d_onednn;
-  dnnl::convolution_backward_data::desc op(dnnl::algorithm::convolution_direct, c::src_desc(g), c::weights_desc(g),
-                                           c::dst_desc(g), c::strides(g), c::dilates(g), c::padding(g),
-                                           c::padding(g));
-  return {op, onednn::engine(), c::forward_pd(g)};
+  dnnl::convolution_backward_data::desc op(dnnl::algorithm::convolution_direct, c::src_desc(g, dt),
+                                           c::weights_desc(g, dt), c::dst_desc(g, dt), c::strides(g), c::dilates(g),
+                                           c::padding(g), c::padding(g));
+  return {op, onednn::engine(), c::forward_pd(g, dt)};
 }
 
-dnnl::convolution_backward_weights::primitive_desc backward_weights_pd(const Conv2DGeometry& g) {
+dnnl::convolution_backward_weights::primitive_desc backward_weights_pd(const Conv2DGeometry& g, memory::data_type dt) {
   namespace c = conv2d_onednn;
-  dnnl::convolution_backward_weights::desc op(dnnl::algorithm::convolution_direct, c::src_desc(g), c::weights_desc(g),
-                                              c::bias_desc(g), c::dst_desc(g), c::strides(g), c::dilates(g),
-                                              c::padding(g), c::padding(g));
-  return {op, onednn::engine(), c::forward_pd(g)};
+  dnnl::convolution_backward_weights::desc op(dnnl::algorithm::convolution_direct, c::src_desc(g, dt),
+                                              c::weights_desc(g, dt), c::bias_desc(g, dt), c::dst_desc(g, dt),
+                                              c::strides(g), c::dilates(g), c::padding(g), c::padding(g));
+  return {op, onednn::engine(), c::forward_pd(g, dt)};
 }
 
 // dx = convolution_backward_data(dy, weight); x is read only for its shape.
@@ -42,9 +42,9 @@ class Conv2DBackpropInputOneDnn final : public OpKernel {
  public:
   explicit Conv2DBackpropInputOneDnn(const NodeInfo& node)
       : g_(geometry(node)),
-        pd_(backward_data_pd(g_)),
+        pd_(backward_data_pd(g_, onednn::data_type(node.kernel_dtype()))),
         primitive_(pd_),
-        weights_(conv2d_onednn::weights_desc(g_, true), pd_.weights_desc(), false),
+        weights_(conv2d_onednn::weights_desc(g_, onednn::data_type(node.kernel_dtype()), true), pd_.weights_desc(), false),
         dy_(plain(node.inputs[2]), pd_.diff_dst_desc(), false),
         dx_(plain(node.outputs[0]), pd_.diff_src_desc(), true) {}
 
@@ -69,12 +69,12 @@ class Conv2DBackpropFilterOneDnn final : public OpKernel {
  public:
   explicit Conv2DBackpropFilterOneDnn(const NodeInfo& node)
       : g_(geometry(node)),
-        pd_(backward_weights_pd(g_)),
+        pd_(backward_weights_pd(g_, onednn::data_type(node.kernel_dtype()))),
         primitive_(pd_),
         x_(plain(node.inputs[0]), pd_.src_desc(), false),
         dy_(plain(node.inputs[2]), pd_.diff_dst_desc(), false),
-        dweight_(conv2d_onednn::weights_desc(g_, true), pd_.diff_weights_desc(), true),
-        dbias_(conv2d_onednn::bias_desc(g_), pd_.diff_bias_desc(), true) {}
+        dweight_(conv2d_onednn::weights_desc(g_, pd_.diff_weights_desc().data_type(), true), pd_.diff_weights_desc(), true),
+        dbias_(conv2d_onednn::bias_desc(g_, pd_.diff_bias_desc().data_type()), pd_.diff_bias_desc(), true) {}
 
   void compute(KernelContext& ctx) override {
     dnnl::stream& s = onednn::stream();
@@ -95,9 +95,11 @@ class Conv2DBackpropFilterOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2DBackpropInput")
-                       .add_class<Conv2DBackpropInputOneDnn>(DType::kFloat32));
+                       .add_class<Conv2DBackpropInputOneDnn>(DType::kFloat32)
+                       .add_class<Conv2DBackpropInputOneDnn>(DType::kBFloat16));
 GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2DBackpropFilter")
-                       .add_class<Conv2DBackpropFilterOneDnn>(DType::kFloat32));
+                       .add_class<Conv2DBackpropFilterOneDnn>(DType::kFloat32)
+                       .add_class<Conv2DBackpropFilterOneDnn>(DType::kBFloat16));
 
 }  // namespace
 }  // namespace graphrun

@@ -2,6 +2,7 @@
 
 #include "ops/common/conv_geometry.h"
 #include "runtime/devices/device.h"
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -183,5 +184,16 @@ TEST_CASE("Conv2D: gradients against central differences") {
   }
   SUBCASE("no bias, rectangular kernel padding") {
     CHECK(check_gradients(conv_case(Shape{2, 3, 5, 5}, 2, 3, {{"pad", attr_ints({1, 0})}}, false)) == 2);
+  }
+}
+
+TEST_CASE("Conv2DBackpropInput and Conv2DBackpropFilter: bfloat16 oneDNN kernels against the float32 reference") {
+  if (!bfloat16_cpu()) return;
+  for (const std::string op : {"Conv2DBackpropInput", "Conv2DBackpropFilter"}) {
+    INFO(op);
+    CHECK(check_bfloat16_kernels(bfloat16_tolerance(grad_case(op, Shape{2, 5, 9, 9}, 7, 3))) == 1);
+    CHECK(check_bfloat16_kernels(bfloat16_tolerance(grad_case(op, Shape{2, 3, 35, 35}, 96, 11, {{"stride", attr_int(4)}}))) == 1);
+    CHECK(check_bfloat16_kernels(
+              bfloat16_tolerance(grad_case(op, Shape{2, 8, 9, 9}, 16, 3, {{"groups", attr_int(2)}, {"pad", attr_int(1)}}))) == 1);
   }
 }

@@ -60,38 +60,39 @@ inline memory::dims dilates(const Conv2DGeometry& g) { return {g.dh - 1, g.dw - 
 // partly unused, so the same padding goes on both sides.
 inline memory::dims padding(const Conv2DGeometry& g) { return {g.ph, g.pw}; }
 
-inline memory::desc src_desc(const Conv2DGeometry& g, memory::format_tag tag = memory::format_tag::any) {
-  return memory::desc({g.n, g.c, g.h, g.w}, memory::data_type::f32, tag);
+// `dt`: every tensor of a convolution has the kernel's dtype (f32, or bf16 under the
+// mixed-precision pass; oneDNN accumulates bf16 products in f32 either way).
+inline memory::desc src_desc(const Conv2DGeometry& g, memory::data_type dt) {
+  return memory::desc({g.n, g.c, g.h, g.w}, dt, memory::format_tag::any);
 }
-inline memory::desc dst_desc(const Conv2DGeometry& g, memory::format_tag tag = memory::format_tag::any) {
-  return memory::desc({g.n, g.filters, g.oh, g.ow}, memory::data_type::f32, tag);
+inline memory::desc dst_desc(const Conv2DGeometry& g, memory::data_type dt) {
+  return memory::desc({g.n, g.filters, g.oh, g.ow}, dt, memory::format_tag::any);
 }
 // Grouped convolutions see the same OIHW buffer as [G, F/G, C/G, kh, kw].
-inline memory::desc weights_desc(const Conv2DGeometry& g, bool plain = false) {
-  const auto f32 = memory::data_type::f32;
+inline memory::desc weights_desc(const Conv2DGeometry& g, memory::data_type dt, bool plain = false) {
   const auto any = memory::format_tag::any;
   if (g.groups > 1)
-    return memory::desc({g.groups, g.f_per_group(), g.c_per_group(), g.kh, g.kw}, f32,
+    return memory::desc({g.groups, g.f_per_group(), g.c_per_group(), g.kh, g.kw}, dt,
                         plain ? memory::format_tag::goihw : any);
-  return memory::desc({g.filters, g.c, g.kh, g.kw}, f32, plain ? memory::format_tag::oihw : any);
+  return memory::desc({g.filters, g.c, g.kh, g.kw}, dt, plain ? memory::format_tag::oihw : any);
 }
-inline memory::desc bias_desc(const Conv2DGeometry& g) {
-  return memory::desc({g.filters}, memory::data_type::f32, memory::format_tag::a);
+inline memory::desc bias_desc(const Conv2DGeometry& g, memory::data_type dt) {
+  return memory::desc({g.filters}, dt, memory::format_tag::a);
 }
 
 // The forward primitive descriptor: the forward kernel's own, and the backward kernels' hint.
 // forward_training for both, so the hint is exactly the forward the backward pass follows
 // (a convolution computes the same either way; it keeps no workspace).
-inline dnnl::convolution_forward::primitive_desc forward_pd(const Conv2DGeometry& g) {
+inline dnnl::convolution_forward::primitive_desc forward_pd(const Conv2DGeometry& g, memory::data_type dt) {
   const auto kind = dnnl::prop_kind::forward_training;
   const auto algo = dnnl::algorithm::convolution_direct;
   if (g.use_bias) {
-    dnnl::convolution_forward::desc op(kind, algo, src_desc(g), weights_desc(g), bias_desc(g), dst_desc(g), strides(g),
-                                       dilates(g), padding(g), padding(g));
+    dnnl::convolution_forward::desc op(kind, algo, src_desc(g, dt), weights_desc(g, dt), bias_desc(g, dt), dst_desc(g, dt),
+                                       strides(g), dilates(g), padding(g), padding(g));
     return {op, onednn::engine()};
   }
-  dnnl::convolution_forward::desc op(kind, algo, src_desc(g), weights_desc(g), dst_desc(g), strides(g), dilates(g),
-                                     padding(g), padding(g));
+  dnnl::convolution_forward::desc op(kind, algo, src_desc(g, dt), weights_desc(g, dt), dst_desc(g, dt), strides(g),
+                                     dilates(g), padding(g), padding(g));
   return {op, onednn::engine()};
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/graph.h"
 #include "runtime/devices/device.h"
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -263,4 +264,13 @@ TEST_CASE("Conv2D: oneDNN kernel re-reads weights updated in place between runs"
     for (float& v : inputs[1].values<float>()) v = 0.5f - v;  // new weights, same buffer
     for (float& v : inputs[2].values<float>()) v += 1.0f;
   }
+}
+
+TEST_CASE("Conv2D: bfloat16 oneDNN kernel against the float32 reference") {
+  if (!bfloat16_cpu()) return;
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(conv_case(Shape{2, 5, 9, 9}, 7, 3))) == 1);
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(conv_case(Shape{2, 3, 35, 35}, 96, 11, {{"stride", attr_int(4)}}))) == 1);
+  CHECK(check_bfloat16_kernels(
+            bfloat16_tolerance(conv_case(Shape{2, 8, 9, 9}, 16, 3, {{"groups", attr_int(2)}, {"pad", attr_int(1)}}))) == 1);
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(conv_case(Shape{2, 5, 9, 9}, 7, 3, {}, false))) == 1);
 }

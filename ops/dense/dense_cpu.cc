@@ -19,13 +19,15 @@ namespace {
 class DenseOneDnn final : public OpKernel {
  public:
   explicit DenseOneDnn(const NodeInfo& node) : use_bias_(node.attrs.b("use_bias")) {
-    using dt = dnnl::memory::data_type;
+    // float32, or bfloat16 for the mixed-precision pass (products accumulated in float32).
+    const DType dtype = node.kernel_dtype();
+    const auto dt = onednn::data_type(dtype);
     const Shape& x = node.inputs[0].shape;
     int64_t batch = x[0], in = x[1], units = node.attrs.i("units");
-    src_ = onednn::plain_desc(DType::kFloat32, x);
-    weights_ = dnnl::memory::desc({in, units}, dt::f32, dnnl::memory::dims{1, in});  // W^T by strides
-    bias_ = dnnl::memory::desc({1, units}, dt::f32, dnnl::memory::format_tag::ab);
-    dst_ = onednn::plain_desc(DType::kFloat32, Shape{batch, units});
+    src_ = onednn::plain_desc(dtype, x);
+    weights_ = dnnl::memory::desc({in, units}, dt, dnnl::memory::dims{1, in});  // W^T by strides
+    bias_ = dnnl::memory::desc({1, units}, dt, dnnl::memory::format_tag::ab);
+    dst_ = onednn::plain_desc(dtype, Shape{batch, units});
     auto desc = use_bias_ ? dnnl::matmul::desc(src_, weights_, bias_, dst_) : dnnl::matmul::desc(src_, weights_, dst_);
     primitive_ = dnnl::matmul(dnnl::matmul::primitive_desc(desc, onednn::engine()));
   }
@@ -44,7 +46,8 @@ class DenseOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("Dense")
-                       .add_class<DenseOneDnn>(DType::kFloat32));
+                       .add_class<DenseOneDnn>(DType::kFloat32)
+                       .add_class<DenseOneDnn>(DType::kBFloat16));
 
 }  // namespace
 }  // namespace graphrun

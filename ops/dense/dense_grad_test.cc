@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -65,5 +66,14 @@ TEST_CASE("DenseBackpropInput and DenseBackpropWeight: oneDNN against reference"
     CHECK(check_kernels_against_reference(backprop(op, 5, 300, 37)) == 1);
     CHECK(check_kernels_against_reference(backprop(op, 16, 1024, 300)) == 1);
     CHECK(check_kernels_against_reference(backprop(op, 1, 9, 1)) == 1);
+  }
+}
+
+TEST_CASE("DenseBackpropInput and DenseBackpropWeight: bfloat16 oneDNN kernels against the float32 reference") {
+  if (!bfloat16_cpu()) return;
+  for (const std::string op : {"DenseBackpropInput", "DenseBackpropWeight"}) {
+    INFO(op);
+    CHECK(check_bfloat16_kernels(bfloat16_tolerance(backprop(op, 3, 7, 5))) == 1);
+    CHECK(check_bfloat16_kernels(bfloat16_tolerance(backprop(op, 16, 300, 37))) == 1);
   }
 }

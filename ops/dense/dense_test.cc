@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "core/graph_io.h"
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -83,4 +84,18 @@ TEST_CASE("Dense: oneDNN against reference") {
               .rtol = 1e-4,
               .atol = 1e-4};
   CHECK(check_kernels_against_reference(wide) == 1);
+}
+
+TEST_CASE("Dense: bfloat16 oneDNN kernel against the float32 reference") {
+  if (!bfloat16_cpu()) return;
+  // Explicit weight and bias inputs: the mixed-precision pass feeds them as Casts of float32 Variables.
+  auto dense = [](int64_t batch, int64_t in, int64_t units, bool bias) {
+    OpCase c{.op = "Dense", .attrs = {{"units", attr_int(units)}, {"use_bias", attr_bool(bias)}},
+             .input_shapes = {Shape{batch, in}, Shape{units, in}}};
+    if (bias) c.input_shapes.push_back(Shape{units});
+    return bfloat16_tolerance(c);
+  };
+  CHECK(check_bfloat16_kernels(dense(5, 300, 37, true)) == 1);
+  CHECK(check_bfloat16_kernels(dense(5, 300, 37, false)) == 1);
+  CHECK(check_bfloat16_kernels(dense(16, 1024, 300, true)) == 1);
 }

@@ -33,11 +33,11 @@ int64_t chunk_items(int64_t items, int64_t item_bytes) {
 
 class LrnGradOneDnn final : public OpKernel {
  public:
-  explicit LrnGradOneDnn(const NodeInfo& node) {
+  explicit LrnGradOneDnn(const NodeInfo& node) : element_bytes_(dtype_size(node.kernel_dtype())) {
     const Shape& x = node.inputs[1].shape;
     const int64_t groups = node.attrs.i("groups"), items = x[0] * groups;
     const int64_t item_elements = x.num_elements() / items;  // one [C / groups, H, W] image-group
-    const int64_t chunk = chunk_items(items, item_elements * static_cast<int64_t>(sizeof(float)));
+    const int64_t chunk = chunk_items(items, item_elements * static_cast<int64_t>(element_bytes_));
     chunks_ = items / chunk;
     chunk_elements_ = chunk * item_elements;
     Shape view{chunk, x[1] / groups, x[2], x[3]};
@@ -49,7 +49,7 @@ class LrnGradOneDnn final : public OpKernel {
     dnnl::lrn_backward::primitive_desc bwd_pd;
     // Plain last: it always works, with the slow reference backward.
     for (tag layout : {tag::nChw16c, tag::nChw8c, tag::nchw}) {
-      dnnl::memory::desc data(onednn::dims(view), dnnl::memory::data_type::f32, layout);
+      dnnl::memory::desc data(onednn::dims(view), onednn::data_type(node.kernel_dtype()), layout);
       dnnl::lrn_forward::desc fwd(dnnl::prop_kind::forward_training, dnnl::algorithm::lrn_across_channels, data, size,
                                   alpha, beta, bias);
       fwd_pd = dnnl::lrn_forward::primitive_desc(fwd, onednn::engine());
@@ -60,7 +60,7 @@ class LrnGradOneDnn final : public OpKernel {
     forward_ = dnnl::lrn_forward(fwd_pd);
     backward_ = dnnl::lrn_backward(bwd_pd);
 
-    const dnnl::memory::desc plain = onednn::plain_desc(DType::kFloat32, view);
+    const dnnl::memory::desc plain = onednn::plain_desc(node.kernel_dtype(), view);
     x_plain_ = dnnl::memory(plain, onednn::engine(), nullptr);
     dy_plain_ = dnnl::memory(plain, onednn::engine(), nullptr);
     dx_plain_ = dnnl::memory(plain, onednn::engine(), nullptr);
@@ -73,14 +73,16 @@ class LrnGradOneDnn final : public OpKernel {
   }
 
   void compute(KernelContext& ctx) override {
-    auto* dy = static_cast<float*>(ctx.input(0).raw());
-    auto* x = static_cast<float*>(ctx.input(1).raw());
-    auto* dx = ctx.output(0).data<float>();
+    // Bytes, as float32 and bfloat16 chunks both are.
+    auto* dy = static_cast<char*>(ctx.input(0).raw());
+    auto* x = static_cast<char*>(ctx.input(1).raw());
+    auto* dx = static_cast<char*>(ctx.output(0).raw());
+    const size_t chunk_bytes = static_cast<size_t>(chunk_elements_) * element_bytes_;
     dnnl::stream& stream = onednn::stream();
     for (int64_t k = 0; k < chunks_; ++k) {
-      x_plain_.set_data_handle(x + k * chunk_elements_);
-      dy_plain_.set_data_handle(dy + k * chunk_elements_);
-      dx_plain_.set_data_handle(dx + k * chunk_elements_);
+      x_plain_.set_data_handle(x + k * chunk_bytes);
+      dy_plain_.set_data_handle(dy + k * chunk_bytes);
+      dx_plain_.set_data_handle(dx + k * chunk_bytes);
       to_blocked_.execute(stream, x_plain_, x_);
       to_blocked_.execute(stream, dy_plain_, dy_);
       // The recomputed y is not needed: it goes into dx_, which the backward then overwrites.
@@ -94,6 +96,7 @@ class LrnGradOneDnn final : public OpKernel {
   }
 
  private:
+  size_t element_bytes_;
   int64_t chunks_ = 1, chunk_elements_ = 0;
   dnnl::lrn_forward forward_;
   dnnl::lrn_backward backward_;
@@ -103,7 +106,8 @@ class LrnGradOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("LRNGrad")
-                       .add_class<LrnGradOneDnn>(DType::kFloat32));
+                       .add_class<LrnGradOneDnn>(DType::kFloat32)
+                       .add_class<LrnGradOneDnn>(DType::kBFloat16));
 
 }  // namespace
 }  // namespace graphrun

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "ops/lrn/lrn_test_case.h"
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -70,4 +71,10 @@ TEST_CASE("LRN: gradient against central differences") {
   // Large alpha: the cross-channel term is as large as the diagonal one.
   CHECK(check_gradients(lrn_case("LRN", Shape{1, 6, 2, 3}, 3, 3.0, 0.75, 1.0, 2)) == 1);
   CHECK(check_gradients(lrn_case("LRN", Shape{1, 5, 2, 2}, 5, 2.0, 1.3, 0.5, 1)) == 1);
+}
+
+TEST_CASE("LRNGrad: bfloat16 oneDNN kernel against the float32 reference") {
+  if (!bfloat16_cpu()) return;
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(alexnet("LRNGrad", Shape{2, 96, 13, 13}, 2))) == 1);
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(alexnet("LRNGrad", Shape{4, 96, 27, 27}, 2))) == 1);  // 2 chunks
 }

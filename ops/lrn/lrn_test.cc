@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ops/lrn/lrn_test_case.h"
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -78,4 +79,10 @@ TEST_CASE("LRN: oneDNN against reference (AlexNet norm1/norm2, groups, wide wind
   CHECK(check_kernels_against_reference(lrn(Shape{2, 12, 5, 7}, 7, 0.5, 0.6, 1.5, 4)) == 1);  // window > group
   CHECK(check_kernels_against_reference(lrn(Shape{1, 10, 3, 3}, 3, 2.0, 1.0, 1.0, 1)) == 1);
   CHECK(check_kernels_against_reference(lrn(Shape{1, 6, 4, 4}, 1, 1.0, 0.5, 1.0, 3)) == 1);
+}
+
+TEST_CASE("LRN: bfloat16 oneDNN kernel against the float32 reference") {
+  if (!bfloat16_cpu()) return;
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(lrn(Shape{2, 96, 13, 13}, 5, 5e-4, 0.75, 2, 2))) == 1);
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(lrn(Shape{2, 12, 5, 7}, 7, 0.5, 0.6, 1.5, 4))) == 1);
 }

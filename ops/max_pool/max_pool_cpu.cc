@@ -12,8 +12,8 @@ class MaxPoolOneDnn final : public OpKernel {
  public:
   explicit MaxPoolOneDnn(const NodeInfo& node) {
     pool::Geometry g = pool::geometry(node.attrs, node.inputs[0].shape);
-    src_desc_ = onednn::plain_desc(DType::kFloat32, node.inputs[0].shape);
-    dst_desc_ = onednn::plain_desc(DType::kFloat32, node.outputs[0].shape);
+    src_desc_ = onednn::plain_desc(node.kernel_dtype(), node.inputs[0].shape);
+    dst_desc_ = onednn::plain_desc(node.kernel_dtype(), node.outputs[0].shape);
     // forward_inference: no argmax workspace here; MaxPoolGrad recomputes the forward for its own.
     dnnl::pooling_forward::desc op(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, src_desc_,
                                    dst_desc_, {g.stride[0], g.stride[1]}, {g.kernel[0], g.kernel[1]},
@@ -32,7 +32,8 @@ class MaxPoolOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("MaxPool")
-                       .add_class<MaxPoolOneDnn>(DType::kFloat32));
+                       .add_class<MaxPoolOneDnn>(DType::kFloat32)
+                       .add_class<MaxPoolOneDnn>(DType::kBFloat16));
 
 }  // namespace
 }  // namespace graphrun

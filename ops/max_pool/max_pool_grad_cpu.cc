@@ -15,8 +15,8 @@ class MaxPoolGradOneDnn final : public OpKernel {
  public:
   explicit MaxPoolGradOneDnn(const NodeInfo& node) {
     pool::Geometry g = pool::geometry(node.attrs, node.inputs[1].shape);
-    src_desc_ = onednn::plain_desc(DType::kFloat32, node.inputs[1].shape);
-    dst_desc_ = onednn::plain_desc(DType::kFloat32, node.inputs[0].shape);
+    src_desc_ = onednn::plain_desc(node.kernel_dtype(), node.inputs[1].shape);
+    dst_desc_ = onednn::plain_desc(node.kernel_dtype(), node.inputs[0].shape);
     const dnnl::memory::dims strides{g.stride[0], g.stride[1]}, kernel{g.kernel[0], g.kernel[1]},
         pad_l{g.pad[0], g.pad[1]}, pad_r{g.onednn_pad_r(0), g.onednn_pad_r(1)};
     dnnl::pooling_forward::desc fwd(dnnl::prop_kind::forward_training, dnnl::algorithm::pooling_max, src_desc_,
@@ -49,7 +49,8 @@ class MaxPoolGradOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("MaxPoolGrad")
-                       .add_class<MaxPoolGradOneDnn>(DType::kFloat32));
+                       .add_class<MaxPoolGradOneDnn>(DType::kFloat32)
+                       .add_class<MaxPoolGradOneDnn>(DType::kBFloat16));
 
 }  // namespace
 }  // namespace graphrun

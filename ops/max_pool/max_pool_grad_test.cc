@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ops/max_pool/max_pool_test_inputs.h"
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -105,4 +106,14 @@ TEST_CASE("MaxPool: gradient against central differences (distinct inputs, no ki
   CHECK(check_gradients(with_distinct_x(pool_case("MaxPool", Shape{1, 2, 6, 6}, {3, 3}, {2, 2}, {1, 1}, true))) == 1);
   CHECK(check_gradients(with_distinct_x(pool_case("MaxPool", Shape{1, 2, 5, 6}, {2, 3}, {1, 2}, {1, 0}))) == 1);
   CHECK(check_gradients(with_distinct_x(pool_case("MaxPool", Shape{1, 2, 4, 6}, {2, 2}, {}))) == 1);  // default stride
+}
+
+TEST_CASE("MaxPoolGrad: bfloat16 oneDNN kernel against the float32 reference") {
+  if (!bfloat16_cpu()) return;
+  // Rounding to bfloat16 makes ties of nearby values; both sides see the same rounded inputs and
+  // pass the gradient to the first maximum.
+  CHECK(check_bfloat16_kernels(
+            bfloat16_tolerance(with_distinct_x(pool_case("MaxPoolGrad", Shape{2, 16, 13, 13}, {3, 3}, {2, 2})))) == 1);
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(
+            with_distinct_x(pool_case("MaxPoolGrad", Shape{2, 3, 10, 9}, {3, 3}, {2, 2}, {1, 1}, true)))) == 1);
 }

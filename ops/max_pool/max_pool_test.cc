@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "ops/common/pool_geometry.h"
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -100,4 +101,10 @@ TEST_CASE("MaxPool: oneDNN against reference (AlexNet, ceil mode, padding, recta
   CHECK(check_kernels_against_reference(max_pool_case(Shape{1, 5, 9, 7}, {3, 2}, {1, 2}, {1, 1})) == 1);
   CHECK(check_kernels_against_reference(max_pool_case(Shape{2, 4, 8, 8}, {2, 2}, {})) == 1);
   CHECK(check_kernels_against_reference(max_pool_case(Shape{1, 2, 2, 2}, {3, 3}, {2, 2}, {0, 0}, true)) == 1);
+}
+
+TEST_CASE("MaxPool: bfloat16 oneDNN kernel against the float32 reference") {
+  if (!bfloat16_cpu()) return;
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(max_pool_case(Shape{2, 96, 55, 55}, {3, 3}, {2, 2}))) == 1);
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(max_pool_case(Shape{2, 3, 10, 9}, {3, 3}, {2, 2}, {1, 1}, true))) == 1);
 }

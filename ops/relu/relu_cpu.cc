@@ -9,7 +9,7 @@ namespace {
 class ReluOneDnn final : public OpKernel {
  public:
   explicit ReluOneDnn(const NodeInfo& node) {
-    auto desc = onednn::plain_desc(DType::kFloat32, Shape{node.inputs[0].shape.num_elements()});
+    auto desc = onednn::plain_desc(node.kernel_dtype(), Shape{node.inputs[0].shape.num_elements()});
     dnnl::eltwise_forward::desc op(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_relu, desc, 0.f, 0.f);
     dnnl::eltwise_forward::primitive_desc pd(op, onednn::engine());
     primitive_ = dnnl::eltwise_forward(pd);
@@ -31,7 +31,7 @@ class ReluOneDnn final : public OpKernel {
 class ReluGradOneDnn final : public OpKernel {
  public:
   explicit ReluGradOneDnn(const NodeInfo& node)
-      : desc_(onednn::plain_desc(DType::kFloat32, Shape{node.inputs[0].shape.num_elements()})) {
+      : desc_(onednn::plain_desc(node.kernel_dtype(), Shape{node.inputs[0].shape.num_elements()})) {
     dnnl::eltwise_forward::desc forward(dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_relu, desc_, 0.f);
     dnnl::eltwise_forward::primitive_desc hint(forward, onednn::engine());
     dnnl::eltwise_backward::desc backward(dnnl::algorithm::eltwise_relu, desc_, desc_, 0.f);
@@ -49,10 +49,12 @@ class ReluGradOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("ReluGrad")
-                       .add_class<ReluGradOneDnn>(DType::kFloat32));
+                       .add_class<ReluGradOneDnn>(DType::kFloat32)
+                       .add_class<ReluGradOneDnn>(DType::kBFloat16));
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("Relu")
-                       .add_class<ReluOneDnn>(DType::kFloat32));
+                       .add_class<ReluOneDnn>(DType::kFloat32)
+                       .add_class<ReluOneDnn>(DType::kBFloat16));
 
 }  // namespace
 }  // namespace graphrun

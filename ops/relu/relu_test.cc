@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;
@@ -49,4 +50,11 @@ TEST_CASE("ReluGrad: passes dy where x > 0, also at x = 0 it gives 0") {
   CHECK(dx.data<double>()[0] == 0);
   CHECK(dx.data<double>()[1] == 0);
   CHECK(dx.data<double>()[2] == 12);
+}
+
+TEST_CASE("Relu and ReluGrad: bfloat16 oneDNN kernels against the float32 reference") {
+  if (!bfloat16_cpu()) return;
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(OpCase{.op = "Relu", .input_shapes = {Shape{2, 3, 5, 7}}})) == 1);
+  CHECK(check_bfloat16_kernels(
+            bfloat16_tolerance(OpCase{.op = "ReluGrad", .input_shapes = {Shape{2, 3, 5, 7}, Shape{2, 3, 5, 7}}})) == 1);
 }

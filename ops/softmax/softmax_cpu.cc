@@ -30,7 +30,7 @@ class SoftmaxOneDnn final : public OpKernel {
 std::string supports(const NodeInfo& node) {
   int rank = node.inputs[0].shape.rank();
   if (rank > 5) return fmt::format("oneDNN takes rank 1 to 5, got {}", rank);
-  return onednn::float32_only(node.kernel_dtype());
+  return onednn::float32_or_bfloat16(node.kernel_dtype());
 }
 
 GR_REGISTER_KERNEL(KernelBuilder("Softmax", DeviceType::kCPU, "onednn", 10)

@@ -151,6 +151,45 @@ std::vector<Comparison> compare_kernels(const OpCase& c, const std::string& devi
   return results;
 }
 
+namespace {
+
+// `t` converted to `dtype` by the Cast op's reference kernel (float32 <-> bfloat16).
+Tensor cast(const Tensor& t, DType dtype) {
+  if (t.dtype() == dtype) return t;
+  OpCase c{.op = "Cast", .attrs = {{"to", attr_dtype(dtype)}}, .input_shapes = {t.shape()}, .input_dtypes = {t.dtype()}};
+  return run_reference(make_node(c, t.dtype()), {t})[0];
+}
+
+}  // namespace
+
+std::vector<Comparison> compare_bfloat16_kernels(const OpCase& c) {
+  NodeInfo reference_node = make_node(c, DType::kFloat32);
+  NodeInfo node = make_node(c, DType::kBFloat16);
+  std::vector<Tensor> inputs = make_inputs(c, reference_node), rounded;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    inputs[k] = cast(inputs[k], node.inputs[k].dtype);
+    rounded.push_back(cast(inputs[k], reference_node.inputs[k].dtype));
+  }
+  const KernelRun run{.training = c.training, .seed = 11, .step = 3};
+  std::vector<Tensor> want = run_kernel(KernelRegistry::global().select(reference_node, "reference"), reference_node,
+                                        rounded, run.training, run.seed, run.step);
+  std::vector<Comparison> results;
+  for (const KernelDef* kernel : KernelRegistry::global().find(c.op, DeviceType::kCPU, DType::kBFloat16)) {
+    if (kernel->supports && !kernel->supports(node).empty()) continue;
+    std::string what = fmt::format("{} kernel '{}' bfloat16 against the float32 reference", c.op, kernel->label);
+    std::vector<Tensor> got;
+    try {
+      got = run_kernel(*kernel, node, inputs, run.training, run.seed, run.step);
+    } catch (const std::exception& e) {
+      results.push_back({what, fmt::format("it failed: {}", e.what())});
+      continue;
+    }
+    for (size_t k = 0; k < want.size(); ++k)
+      results.push_back({fmt::format("{} output {}", what, k), compare(cast(got[k], DType::kFloat32), cast(want[k], DType::kFloat32), c.rtol, c.atol)});
+  }
+  return results;
+}
+
 std::vector<Comparison> compare_gradients(const OpCase& c) {
   Graph forward = build_graph(case_graph(c, DType::kFloat64));
   const Node& node = forward.node("node");

@@ -72,6 +72,13 @@ struct KernelRun {
 std::vector<Comparison> compare_kernels(const OpCase& c, const std::string& device, KernelRun run = {},
                                         const std::vector<DType>& dtypes = {DType::kFloat32, DType::kFloat64});
 
+// Every bfloat16 kernel for the op on the CPU against the float32 reference: the inputs are
+// rounded to bfloat16 first, so both sides start from the same values and only the kernel's
+// arithmetic (bfloat16 outputs, its summation order) differs; outputs are compared in float32
+// within c.rtol and c.atol, which a bfloat16 case sets to bfloat16's precision (2^-8 relative
+// per rounding). One Comparison per kernel and output.
+std::vector<Comparison> compare_bfloat16_kernels(const OpCase& c);
+
 // The op's gradient function end to end in float64: the backward nodes it adds, run by the
 // executor, against central differences. One Comparison per float input not in
 // OpDef::no_gradient (an input the gradient function gives no gradient is a failed one).

@@ -21,8 +21,27 @@ class Profile {
   int runs() const { return static_cast<int>(runs_.size()); }
   // Milliseconds a run spends in nodes, summed over every node (threads add up), per run.
   double node_ms_per_run() const;
-  // Time per run by op type, then the `top` slowest nodes, with their share of node time.
-  std::string table(int top) const;
+  // Wall time of a run, from its first node's start to its last node's end, per run.
+  double step_ms_per_run() const;
+  // Floating-point operations of the nodes that ran (their ops' cost functions), per run.
+  double flops_per_run() const;
+  double step_gflops() const;  // flops_per_run over step_ms_per_run
+
+  struct OpType {
+    std::string op;
+    double ms_per_run = 0;     // node time, summed over the op's nodes
+    double flops_per_run = 0;
+    int nodes = 0;             // distinct nodes of this op that ran
+    // What the op's nodes achieve while they run. Nodes that ran side by side shared the cores,
+    // so this is what each got, not what the op would get alone.
+    double gflops() const { return ms_per_run > 0 ? flops_per_run / ms_per_run / 1e6 : 0; }
+  };
+  // By op type, the most time first.
+  std::vector<OpType> op_types() const;
+
+  // Time and GFLOP/s per run by op type, then the `top` slowest nodes, with their share of node
+  // time; the whole step's GFLOP/s and, given `peak_gflops` (> 0), its share of that peak.
+  std::string table(int top, double peak_gflops = 0) const;
   // Chrome trace event format, the runs one after another as they happened.
   std::string chrome_trace() const;
 

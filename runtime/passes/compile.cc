@@ -1,6 +1,10 @@
 #include "runtime/passes/compile.h"
 
+#include <fmt/format.h>
+
+#include "core/precision.h"
 #include "runtime/passes/fuse_updates.h"
+#include "runtime/passes/mixed_precision.h"
 #include "runtime/passes/partition.h"
 #include "runtime/passes/placement.h"
 
@@ -20,6 +24,14 @@ Graph placed_forward(const Graph& model, const CompileOptions& options, SplitInf
     SplitResult split = split_graph(model, options.devices, options.parallel);
     info = std::move(split.info);
     forward = rebuild(split.graph, model.batch_size);
+  }
+  if (math_precision() == MathPrecision::kBFloat16) {
+    // The bfloat16 kernels are oneDNN's; the split pass's gathers and the GPUs have none yet.
+    if (options.devices.size() != 1 || options.devices[0].type != DeviceType::kCPU)
+      fail("--precision bf16 runs on one CPU device for now, not {} device(s) starting with {}",
+           options.devices.size(), options.devices[0].str());
+    require_bfloat16_cpu();
+    forward = to_mixed_bfloat16(forward);
   }
   place(forward, options.devices, options.kernel_label);
   return forward;

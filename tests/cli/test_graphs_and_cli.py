@@ -117,13 +117,25 @@ def check_other_commands(tmp):
 
     bench = json.loads(run(GRAPHRUN, "bench", GRAPHS / "alexnet_mini.pb", "--batch-size", "4", "--steps", "2",
                            "--json").stdout)
-    if bench["batch"] != 4 or bench["img_s"] <= 0:
+    if bench["batch"] != 4 or bench["img_s"] <= 0 or bench["gflop_per_image"] <= 0 or bench["gflop_s"] <= 0:
         fail(f"bench --json: {bench}")
+    # --precision bf16: mixed precision where the CPU has AVX512_BF16, else an error naming it.
+    bf16_args = ["bench", GRAPHS / "alexnet_mini.pb", "--train", "--batch-size", "4", "--steps", "1", "--json",
+                 "--precision", "bf16"]
+    if "avx512_bf16" in pathlib.Path("/proc/cpuinfo").read_text():
+        bf16 = json.loads(run(GRAPHRUN, *bf16_args).stdout)
+        if bf16["precision"] != "bf16" or bf16["img_s"] <= 0:
+            fail(f"bench --precision bf16: {bf16}")
+        for p in expect_error(GRAPHRUN, bf16_args + ["--devices", "cpu:0,cpu:1"], "runs on one CPU device"):
+            fail(f"bench --precision bf16 on two devices: {p}")
+    else:
+        for p in expect_error(GRAPHRUN, bf16_args, "AVX512_BF16"):
+            fail(f"bench --precision bf16 without AVX512_BF16: {p}")
     # --profile: where a training step's time goes by op and node; --trace: a Chrome trace.
     trace = tmp / "trace.json"
     out = run(GRAPHRUN, "bench", GRAPHS / "alexnet_mini.pb", "--train", "--batch-size", "4", "--steps", "2",
               "--warmup", "1", "--devices", "cpu:0,cpu:1", "--profile", "--top", "3", "--trace", trace).stdout
-    for want in ("profile of 2 runs", "Conv2DBackpropFilter", "slowest nodes"):
+    for want in ("profile of 2 runs", "Conv2DBackpropFilter", "slowest nodes", "GFLOP/s", "of the fp32 peak"):
         if want not in out:
             fail(f"bench --profile lacks {want!r}:\n{out}")
     slowest = out.split("slowest nodes")[1].strip().splitlines()[1:]

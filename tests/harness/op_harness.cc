@@ -27,6 +27,8 @@ int check_device_kernels_against_reference(const OpCase& c, const std::string& d
   return check_all(opcheck::compare_kernels(c, device, {.training = c.training, .seed = 11, .step = 3}));
 }
 
+int check_bfloat16_kernels(const OpCase& c) { return check_all(opcheck::compare_bfloat16_kernels(c)); }
+
 int check_gradients(const OpCase& c) {
   std::vector<opcheck::Comparison> results = opcheck::compare_gradients(c);
   for (const auto& r : results) {

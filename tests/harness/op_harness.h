@@ -31,6 +31,10 @@ int check_kernels_against_reference(const OpCase& c);
 // one seed and step for both sides (Dropout's masks must agree). Returns how many were compared.
 int check_device_kernels_against_reference(const OpCase& c, const std::string& device);
 
+// Every bfloat16 CPU kernel of the op against the float32 reference on bfloat16-rounded inputs
+// (opcheck::compare_bfloat16_kernels), within c.rtol and c.atol; returns how many were compared.
+int check_bfloat16_kernels(const OpCase& c);
+
 // Checks the op's gradient function end to end in float64: the backward nodes it adds, run by
 // the executor, against central differences of sum_j(w_j * y_j) with fixed random w_j. Every
 // float input not in OpDef::no_gradient is checked. Returns how many inputs were checked.

@@ -9,6 +9,7 @@
 
 #include "core/graph_io.h"
 #include "core/precision.h"
+#include "runtime/devices/cpu_peak.h"
 #include "runtime/distributed/rank_training.h"
 #include "runtime/exec/executor.h"
 #include "runtime/exec/profile.h"
@@ -32,6 +33,7 @@ struct BenchArgs {
   bool keep_intermediates = false;
   bool profile = false;
   int top = 15;
+  double peak_gflops = 0;  // 0: measured at start when profiling
   std::string trace;
   double comm_timeout = 60;
   double bucket_mb = 25;
@@ -80,6 +82,17 @@ Step make_step(Graph& graph, bool train, const std::string& devices, const std::
   step.feeds[t.learning_rate] = lr;
   graph = std::move(t.graph);
   return step;
+}
+
+// FLOPs of the nodes a step runs (their ops' cost functions), as the profile counts them.
+double step_flops(const Graph& graph, const Step& step) {
+  std::vector<std::string> ran = step.fetches;
+  ran.insert(ran.end(), step.targets.begin(), step.targets.end());
+  std::vector<bool> runs = graph.ancestors_of(ran);
+  double flops = 0;
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    if (runs[i]) flops += graph.nodes[i].cost.flops;
+  return flops;
 }
 
 double max_rss_mib() {
@@ -134,6 +147,16 @@ double hidden_share(const Graph& graph, const std::vector<NodeTiming>& timings) 
 
 void bench(const BenchArgs& args) {
   if (args.steps < 1) fail("--steps must be at least 1");
+  // Measured first, while no kernel's OpenMP threads are spinning on the cores.
+  double peak_gflops = args.peak_gflops;
+  if (args.profile && peak_gflops <= 0 && !cpu_supports(PeakKind::kFloat32Fma))
+    fmt::print(stderr, "fp32 peak: not measured (the loop needs AVX-512F); --peak-gflops sets it\n");
+  else if (args.profile && peak_gflops <= 0) {
+    PeakMeasurement peak = measure_fp32_peak_quickly();
+    peak_gflops = peak.gflops;
+    fmt::print(stderr, "fp32 peak: {:.1f} GFLOP/s ({} on {} threads, measured now; --peak-gflops sets it)\n", peak.gflops,
+               peak.isa, peak.threads);
+  }
   // Under mpirun: --batch-size is the global batch, each rank times its share of it.
   Ranks ranks = join_ranks(args.comm_timeout, args.devices);
   Graph graph = load_graph_for(args.graph, rank_batch(ranks, args.batch_size));
@@ -189,6 +212,7 @@ void bench(const BenchArgs& args) {
   std::sort(ms.begin(), ms.end());
   double median = ms[ms.size() / 2];
   double img_s = static_cast<double>(args.batch_size) / (median / 1000.0);  // the global batch
+  double gflop = step_flops(executor.graph(), step) / 1e9 * ranks.size;  // the whole job's step
   double peak_mib = static_cast<double>(host_allocator().peak_bytes()) / (1 << 20);
   // The plan's peak over every device, to set beside the measured one.
   double planned_mib = 0;
@@ -202,6 +226,8 @@ void bench(const BenchArgs& args) {
                                   {"devices", args.devices}, {"parallel", args.parallel}, {"precision", to_string(math_precision())},
                                   {"batch", args.batch_size}, {"steps", args.steps},
                                   {"ms_per_step", std::round(median * 10) / 10}, {"img_s", std::round(img_s * 100) / 100},
+                                  {"gflop_per_image", gflop / static_cast<double>(args.batch_size)},
+                                  {"gflop_s", std::round(gflop / median * 1e4) / 10},
                                   {"peak_tensor_mib", std::round(peak_mib)}, {"planned_peak_mib", std::round(planned_mib)},
                                   {"max_rss_mib", std::round(max_rss_mib())}};
     if (profiling) out["profiled"] = true;  // GPU nodes ran serialized: not a throughput figure
@@ -211,13 +237,13 @@ void bench(const BenchArgs& args) {
     }
     std::cout << out.dump() << "\n";
   } else {
-    fmt::print("{} {}: batch {}, {} steps: median {:.1f} ms/step, {:.2f} img/s (min {:.1f} ms, max {:.1f} ms), "
-               "peak tensor memory {:.0f} MiB (planned {:.0f} MiB), max RSS {:.0f} MiB\n",
-               executor.graph().name, mode, args.batch_size, args.steps, median, img_s, ms.front(), ms.back(), peak_mib,
-               planned_mib, max_rss_mib());
+    fmt::print("{} {}: batch {}, {} steps: median {:.1f} ms/step, {:.2f} img/s, {:.1f} GFLOP/s (min {:.1f} ms, max "
+               "{:.1f} ms), peak tensor memory {:.0f} MiB (planned {:.0f} MiB), max RSS {:.0f} MiB\n",
+               executor.graph().name, mode, args.batch_size, args.steps, median, img_s, gflop / median * 1e3, ms.front(),
+               ms.back(), peak_mib, planned_mib, max_rss_mib());
     for (const auto& [name, mib] : device_peaks) fmt::print("  {}: peak device memory in use {:.0f} MiB\n", name, mib);
   }
-  if (args.profile) fmt::print("{}", profile.table(args.top));
+  if (args.profile) fmt::print("{}", profile.table(args.top, peak_gflops));
   if (!args.trace.empty()) {
     write_file_atomically(args.trace, profile.chrome_trace());
     fmt::print(stderr, "wrote {}: the timed steps' nodes per device and thread (open in ui.perfetto.dev or chrome://tracing)\n",
@@ -246,6 +272,9 @@ void add_bench(CLI::App& app) {
   sub->add_option("--comm-timeout", args->comm_timeout, "ranks (mpirun): seconds a collective waits for the others")
       ->capture_default_str();
   sub->add_option("--bucket-mb", args->bucket_mb, "ranks (mpirun): gradient bucket size in MB")->capture_default_str();
+  sub->add_option("--peak-gflops", args->peak_gflops,
+                  "the fp32 peak --profile divides by, GFLOP/s (default: measured at start, about 0.1 s; "
+                  "build/peak_flops measures it longer)");
   sub->add_option("--trace", args->trace, "write the timed steps as a Chrome trace (JSON) of every node per device and thread");
   sub->callback([args] { bench(*args); });
 }

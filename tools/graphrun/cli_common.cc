@@ -42,9 +42,10 @@ void add_precision_option(CLI::App* sub) {
   sub->add_option_function<std::string>(
          "--precision",
          [](const std::string& text) { set_math_precision(parse_math_precision(text)); },
-         "float32 math: fp32 (default) or tf32 (TF32 tensor cores in GPU convolutions and matrix "
-         "products; CPU kernels compute in fp32)")
-      ->check(CLI::IsMember({"fp32", "float32", "tf32"}));
+         "fp32 (default); tf32 (TF32 tensor cores in GPU convolutions and matrix products; CPU kernels "
+         "compute in fp32); or bf16: mixed precision on one CPU device with AVX512_BF16 (convolutions, "
+         "matrix products and the activations between them in bfloat16; weights, updates and loss float32)")
+      ->check(CLI::IsMember({"fp32", "float32", "tf32", "bf16", "bfloat16"}));
 }
 
 Graph compile_for_devices(const Graph& model, const std::string& devices, const std::string& parallel) {

@@ -1,0 +1,131 @@
+#include "runtime/passes/mixed_precision.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/attrs.h"
+#include "core/error.h"
+#include "runtime/devices/cpu_peak.h"
+#include "runtime/train/training_graph.h"
+
+namespace graphrun {
+
+namespace {
+
+// Ops the pass moves to bfloat16 whenever their inputs are float32: the heavy ones.
+const std::set<std::string> kComputeOps = {"Conv2D", "Dense"};
+// oneDNN's bf16 convolution blocks input channels by 16 (in pairs for vdpbf16ps): with fewer per
+// group most of each block is padding, and AlexNet's conv1 (3 channels) took 60 ms in bf16
+// against 14 ms in fp32 (batch 16, 2 cores). Such convolutions stay float32.
+constexpr int64_t kMinBFloat16ChannelsPerGroup = 16;
+// Ops that run in bfloat16 when their data input arrives in bfloat16, so no cast separates a
+// convolution from its activation and pooling. Each has a bfloat16 CPU kernel and gradient ops
+// that do too.
+const std::set<std::string> kFollowerOps = {"Relu", "MaxPool", "LRN", "Flatten", "Reshape"};
+
+std::string tensor_string(const std::string& node, int output) {
+  return output == 0 ? node : node + ":" + std::to_string(output);
+}
+
+class MixedPrecision {
+ public:
+  explicit MixedPrecision(const Graph& graph) : graph_(graph), bf16_(graph.nodes.size(), false) {}
+
+  Graph run() {
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) bf16_[i] = runs_in_bfloat16(graph_.nodes[i]);
+    std::vector<bool> outputs = graph_outputs();
+    const proto::Graph in = to_proto(graph_);
+    out_ = in;
+    out_.clear_node();
+    names_.resize(graph_.nodes.size());
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      const Node& node = graph_.nodes[i];
+      names_[i] = bf16_[i] && outputs[i] ? node.name + "/bf16" : node.name;
+      proto::Node pn = in.node(static_cast<int>(i));
+      pn.set_name(names_[i]);
+      pn.clear_input();
+      for (const TensorRef& ref : node.inputs) pn.add_input(input_for(ref, bf16_[i]));
+      for (int control : node.control_inputs) pn.add_input("^" + names_[control]);
+      *out_.add_node() = pn;
+      if (names_[i] != node.name) {  // float32 consumers read the cast that took the node's name
+        add_cast(names_[i], node.name, node.device, DType::kFloat32);
+        casts_[{names_[i], DType::kFloat32}] = node.name;
+      }
+    }
+    BuildOptions options;
+    options.batch_size = graph_.batch_size;
+    return build_graph(out_, options);
+  }
+
+ private:
+  bool runs_in_bfloat16(const Node& node) const {
+    auto float32 = [&](const TensorRef& ref) { return graph_.info(ref).dtype == DType::kFloat32; };
+    if (node.op == "Conv2D" &&
+        graph_.info(node.inputs[0]).shape[1] / node.attrs.i("groups") < kMinBFloat16ChannelsPerGroup)
+      return false;
+    if (kComputeOps.contains(node.op)) {
+      for (const TensorRef& ref : node.inputs)
+        if (!float32(ref) && !bf16_[ref.node]) return false;
+      return true;
+    }
+    return kFollowerOps.contains(node.op) && !node.inputs.empty() && bf16_[node.inputs[0].node];
+  }
+
+  // Sinks and the logits (the trainer's loss and the evaluation read them): the tensors a caller
+  // fetches by name.
+  std::vector<bool> graph_outputs() const {
+    std::vector<bool> outputs(graph_.nodes.size(), false);
+    for (int sink : graph_.sinks()) outputs[sink] = true;
+    try {
+      outputs[graph_.resolve(find_logits(graph_)).node] = true;
+    } catch (const Error&) {
+      // A graph with several outputs and no logits named: only its sinks are outputs.
+    }
+    return outputs;
+  }
+
+  // The name a consumer reads `ref` by: the tensor itself when its dtype suits the consumer,
+  // else a Cast of it (one per tensor and dtype, shared by every consumer).
+  std::string input_for(const TensorRef& ref, bool consumer_bf16) {
+    const std::string tensor = tensor_string(names_[ref.node], ref.output);
+    const bool producer_bf16 = bf16_[ref.node];
+    if (producer_bf16 == consumer_bf16 || graph_.info(ref).dtype != DType::kFloat32) return tensor;
+    const DType to = consumer_bf16 ? DType::kBFloat16 : DType::kFloat32;
+    const auto key = std::pair{tensor, to};
+    if (auto it = casts_.find(key); it != casts_.end()) return it->second;
+    std::string name = tensor_string(graph_.nodes[ref.node].name, ref.output) + (consumer_bf16 ? "/to_bf16" : "/to_f32");
+    std::replace(name.begin(), name.end(), ':', '_');
+    add_cast(tensor, name, graph_.nodes[ref.node].device, to);
+    return casts_[key] = name;
+  }
+
+  void add_cast(const std::string& input, const std::string& name, const std::string& device, DType to) {
+    proto::Node* cast = out_.add_node();
+    cast->set_name(name);
+    cast->set_op("Cast");
+    cast->set_device(device);
+    cast->add_input(input);
+    proto::Attr* attr = cast->add_attr();
+    *attr = attr_dtype(to);
+    attr->set_name("to");
+  }
+
+  const Graph& graph_;
+  std::vector<bool> bf16_;
+  std::vector<std::string> names_;
+  std::map<std::pair<std::string, DType>, std::string> casts_;
+  proto::Graph out_;
+};
+
+}  // namespace
+
+Graph to_mixed_bfloat16(const Graph& forward) { return MixedPrecision(forward).run(); }
+
+void require_bfloat16_cpu() {
+  if (!cpu_supports(PeakKind::kBFloat16Dot))
+    fail("--precision bf16 needs a CPU with the AVX512_BF16 instruction set (bfloat16 dot products), which this "
+         "one lacks; use --precision fp32");
+}
+
+}  // namespace graphrun
