@@ -34,15 +34,13 @@ class AllReduceCpu final : public AllReduceKernel {
       offset += outputs_[i].bytes;
     }
     DType dtype = ctx.input(0).dtype();
-    Communicator::world().all_reduce_ordered(
-        ctx.step(), bucket_, buffer_.data(), bytes / static_cast<int64_t>(dtype_size(dtype)), dtype, average_,
-        what(ctx.step()), [this, done = std::move(done)](std::exception_ptr e) {
-          if (!e) {
-            size_t at = 0;
-            for (const Piece& out : outputs_) std::memcpy(out.data, buffer_.data() + at, out.bytes), at += out.bytes;
-          }
-          done(e);
-        });
+    Communicator& world = Communicator::world();
+    double scale = average_ ? 1.0 / world.size() : 1.0;
+    world.all_reduce_ordered(ctx.step(), bucket_, buffer_.data(), bytes / static_cast<int64_t>(dtype_size(dtype)), dtype,
+                             what(ctx.step()), [this, dtype, scale, done = std::move(done)](std::exception_ptr e) {
+                               if (!e) unpack(dtype, scale);
+                               done(e);
+                             });
   }
 
  private:
@@ -50,6 +48,24 @@ class AllReduceCpu final : public AllReduceKernel {
     void* data;
     size_t bytes;
   };
+
+  // The sums into the outputs, divided by the ranks on the way (the mean).
+  void unpack(DType dtype, double scale) {
+    size_t at = 0;
+    for (const Piece& out : outputs_) {
+      if (dtype == DType::kFloat32) scale_copy<float>(out, at, scale);
+      else scale_copy<double>(out, at, scale);
+      at += out.bytes;
+    }
+  }
+  template <typename T>
+  void scale_copy(const Piece& out, size_t at, double scale) {
+    const T* from = reinterpret_cast<const T*>(buffer_.data() + at);
+    T* to = static_cast<T*>(out.data);
+    const T s = static_cast<T>(scale);
+    for (size_t i = 0, n = out.bytes / sizeof(T); i < n; ++i) to[i] = from[i] * s;
+  }
+
   std::vector<char> buffer_;  // the fusion buffer, kept from step to step
   std::vector<Piece> outputs_;
 };

@@ -4,11 +4,12 @@
 //
 // MPI is called from one thread only, the communication thread this class owns (MPI_Init in it,
 // MPI_THREAD_FUNNELED): a flow-graph node hands it a bucket of gradients and returns, so no
-// worker thread blocks on the network (ops/all_reduce). Every collective is non-blocking
-// (MPI_Iallreduce, ...) and polled against a deadline (--comm-timeout): a rank that dies or hangs
-// becomes an error on the others naming it, never a hang. To name it, each rank tells every
-// other rank, before each collective, which collective it has reached (a small message); on a
-// timeout the ranks that never said so are the ones named.
+// worker thread blocks on the network (ops/all_reduce). Before each collective every rank tells
+// every other which collective it has reached (a small message), and the collective starts only
+// when all have: a rank that dies or hangs before it becomes, after --comm-timeout, an error on
+// the others naming it, never a hang. The collective itself is MPI's blocking call (its tuned
+// algorithms are faster than the non-blocking ones); a watchdog ends the process, saying why,
+// if one outlives the deadline because a rank stopped in the middle of it.
 //
 // With one process (no launcher, or a launcher of one rank) nothing here starts: graphrun runs
 // exactly as without MPI.
@@ -59,14 +60,14 @@ class Communicator {
   // Every rank's `mine` (any length), in rank order.
   std::vector<std::string> all_gather(const std::string& mine, const std::string& what);
 
-  // The gradient buckets of a training step: slot k sums (and, with `average`,
-  // divides by the ranks) `count` elements in place and then calls `done` on the communication
-  // thread. Slots go to MPI in index order whatever order they arrive in, so every rank issues
+  // The gradient buckets of a training step: slot k sums `count` elements over the ranks in
+  // place and then calls `done` on the communication thread (the kernel divides by the ranks as
+  // it unpacks: one pass over the bytes, not two). Slots go to MPI in index order whatever order they arrive in, so every rank issues
   // the same collectives in the same order (a different order would pair one rank's bucket 3 with
   // another's bucket 4). `step` keys the round: cancel_step(step) fails its slots not yet issued
   // (a node of the step failed, so its later slots will never come).
-  void all_reduce_ordered(int64_t step, int slot, void* data, int64_t count, DType dtype, bool average,
-                          std::string what, Done done);
+  void all_reduce_ordered(int64_t step, int slot, void* data, int64_t count, DType dtype, std::string what,
+                          Done done);
   // A collective another library runs (NCCL on a GPU's stream: ops/all_reduce), issued on the
   // communication thread in slot order with the buckets, polled against the same deadline.
   // `start` returns "" or an error; `test` says whether it has finished (setting `error` if it
@@ -90,6 +91,10 @@ class Communicator {
   // The yardstick: one blocking MPI_Allreduce of `count` floats (after a barrier), as a plain
   // MPI program would call it; the seconds it took on this rank.
   double time_plain_all_reduce(int64_t count);
+  // The same bytes through graphrun's own path (the communication thread, buckets in order,
+  // arrival messages), with nothing else running: buckets
+  // of `counts` floats; the seconds from the first bucket's start to the last one's end.
+  double time_bucketed_all_reduce(const std::vector<int64_t>& counts);
 
   // Ends MPI at exit (MPI_Finalize). Skipped when a collective failed or timed out, or when this
   // rank is leaving on an error (`finalize` false): finalizing waits for every rank, and the
