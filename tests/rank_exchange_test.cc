@@ -5,6 +5,7 @@
 
 #include "core/graph_io.h"
 #include "runtime/passes/compile.h"
+#include "runtime/passes/float64.h"
 #include "tests/harness/training_harness.h"
 
 using namespace graphrun;
@@ -37,4 +38,20 @@ TEST_CASE("rank exchange: buckets by size, last layer first, every gradient redu
 
 TEST_CASE("rank exchange: with one rank the AllReduce nodes change nothing, bit for bit") {
   check_same_training(load("alexnet_mini.pbtxt", 8), CompileOptions{}, with_ranks(2, 4096), 0.01, 0.0);
+}
+
+TEST_CASE("float64 training: a Cast after the float32 input, every other floating tensor float64") {
+  Graph model = load("alexnet_mini.pbtxt", 4);
+  Graph wide = to_float64(model);
+  const Node& data = wide.node("data");
+  CHECK(data.outputs[0].dtype == DType::kFloat32);  // the data pipeline still feeds float32
+  const Node& cast = wide.node("data/float64");
+  CHECK(cast.op == "Cast");
+  CHECK(cast.outputs[0].dtype == DType::kFloat64);
+  int float32_tensors = 0;
+  for (const Node& node : wide.nodes)
+    for (const auto& out : node.outputs) float32_tensors += out.dtype == DType::kFloat32;
+  CHECK(float32_tensors == 1);
+  CHECK(wide.node("conv1/weight").outputs[0].dtype == DType::kFloat64);
+  CHECK(wide.node("conv1").input_names.at(0) == "data/float64");
 }

@@ -20,6 +20,7 @@
 #include "core/variable_parts.h"
 #include "runtime/exec/executor.h"
 #include "runtime/passes/compile.h"
+#include "runtime/passes/float64.h"
 #include "runtime/passes/memory_plan.h"
 #include "runtime/passes/placement.h"
 #include "runtime/train/checkpoint.h"
@@ -138,6 +139,7 @@ TrainSummary train(const TrainConfig& config) {
   BuildOptions build;
   build.batch_size = rank_batch_size;
   Graph model = load_graph(config.graph, build);
+  if (config.float64) model = to_float64(model);
   offset_dropout_masks(model, ranks);
   CompileOptions compile = compile_options_for(config.devices, config.parallel);
   compile.ranks = {ranks.size, config.bucket_bytes};

@@ -41,6 +41,7 @@ struct TrainConfig {
   double comm_timeout = 60;
   int64_t bucket_bytes = int64_t{25} << 20;
   bool verify_replicas = false;
+  bool float64 = false;  // compute in float64 (runtime/passes/float64.h): for checks
   ScheduleConfig schedule;
   OptimizerSettings optimizer;
 };

@@ -1,5 +1,6 @@
 """graphrun train across processes: mpirun ranks on loopback, one thread each.
-An N-rank run equals one process at the same global batch; the ranks' weights stay identical
+An N-rank run equals one process at the same global batch (float32 within 2e-4 of each layer's
+weight scale, float64 within 1e-10); the ranks' weights stay identical
 (--verify-replicas hashes them after every step); a job whose ranks disagree, a rank that is
 killed or hangs, and a global batch the ranks do not divide are clear errors, never hangs;
 checkpoints resume on another number of ranks.
@@ -70,6 +71,22 @@ def check_equal_to_one_process(tmp):
     mpirun(1, [*TRAIN, "--steps", 10, "--checkpoint-dir", tmp / "np1"])
     if worst_difference(one, weights(tmp / "np1")) != 0:
         fail("mpirun -np 1 trained other weights than a plain process")
+
+
+def check_float64(tmp):
+    # In float64 the sums' order moves the weights by ~1e-16, so the same comparison holds at
+    # 1e-10, at a seed whose float32 run forks (5), and with each rank splitting the model in two.
+    args = ["train", MINI, "--data", "fashion-mnist", "--batch-size", BATCH, "--quiet", "--seed", 5, "--steps", 10,
+            "--dtype", "float64"]
+    run(GRAPHRUN, *args, "--checkpoint-dir", tmp / "f64_one", timeout=300)
+    one = weights(tmp / "f64_one")
+    for n, extra in ((2, []), (3, []), (2, ["--devices", "cpu:0,cpu:1", "--parallel", "model"])):
+        name = f"f64_np{n}{'_split' if extra else ''}"
+        mpirun(n, [*args, *extra, "--checkpoint-dir", tmp / name, "--verify-replicas"])
+        worst = worst_difference(one, weights(tmp / name))
+        print(f"float64, {n} ranks{' each split over 2 devices' if extra else ''} vs one process: {worst:.1e}")
+        if not worst < 1e-10:
+            fail(f"float64: {n} ranks {extra} differ from one process by {worst:.2e} (want < 1e-10)")
 
 
 def check_validation_is_summed(tmp):
@@ -219,6 +236,7 @@ def main():
     with tempfile.TemporaryDirectory() as name:
         tmp = pathlib.Path(name)
         check_equal_to_one_process(tmp)
+        check_float64(tmp)
         check_resume_on_other_rank_count(tmp)
         check_validation_is_summed(tmp)
         check_errors(tmp)

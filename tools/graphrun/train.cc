@@ -25,6 +25,7 @@ struct TrainArgs {
   std::vector<int64_t> scale_jitter;
   std::string checkpoint_every;
   double bucket_mb = 25;
+  std::string dtype = "float32";
 };
 
 void add_train_cmd(CLI::App& app) {
@@ -79,6 +80,11 @@ void add_train_cmd(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--verify-replicas", a->config.verify_replicas,
                 "ranks: after every step, check that every rank's weights hash to rank 0's");
+  sub->add_option("--dtype", a->dtype,
+                  "float32, or float64 to compute everything in double precision from a cast of the input (for "
+                  "checks: a change of summation order then shows at 1e-16, not 1e-7)")
+      ->check(CLI::IsMember({"float32", "float64"}))
+      ->capture_default_str();
   add_devices_option(sub, a->config.devices, a->config.parallel);
   add_precision_option(sub);
   sub->add_flag("--no-check-numerics", a->no_check_numerics, "do not scan outputs for NaN/Inf (faster)");
@@ -89,6 +95,7 @@ void add_train_cmd(CLI::App& app) {
     if (!a->milestones.empty()) config.schedule.milestones = a->milestones;
     config.check_numerics = !a->no_check_numerics;
     parse_checkpoint_every(a->checkpoint_every, config.checkpoint_every_steps, config.checkpoint_every_seconds);
+    config.float64 = a->dtype == "float64";
     if (!(a->bucket_mb > 0)) fail("--bucket-mb {}: want a positive size", a->bucket_mb);
     config.bucket_bytes = static_cast<int64_t>(a->bucket_mb * (1 << 20));
     if (a->scale != 0 && !a->scale_jitter.empty()) fail("--scale and --scale-jitter exclude each other");
