@@ -110,6 +110,7 @@ struct Communicator::State {
   int64_t ordered_step = -1;                   // the step the slots belong to
   std::map<int64_t, std::string> cancelled;    // steps whose remaining slots fail, and why
   bool stop = false;
+  bool skip_finalize = false;                  // leaving on an error (shutdown(false))
   std::string broken;                          // set when a collective failed: later ones fail at once
   // Arrival tokens (communication thread only).
   int64_t sequence = 0;                        // collectives started by this rank
@@ -309,7 +310,8 @@ void Communicator::start() {
       s.watchdog_wake.notify_all();
     }
     s.watchdog.join();
-    if (!s.broken.empty()) return;  // MPI_Finalize would wait for the rank that is gone
+    // MPI_Finalize would wait for the rank that is gone, or for the others still in a step.
+    if (!s.broken.empty() || s.skip_finalize) return;
     for (auto& [token, request] : s.token_sends) MPI_Wait(&request, MPI_STATUS_IGNORE);
     for (auto& request : s.peer_recv) {
       if (request == MPI_REQUEST_NULL) continue;
@@ -331,7 +333,7 @@ void Communicator::shutdown(bool finalize) {
   {
     std::lock_guard lock(s.mutex);
     s.stop = true;
-    if (!finalize && s.broken.empty()) s.broken = "this rank is leaving on an error";
+    if (!finalize) s.skip_finalize = true;
   }
   s.wake.notify_all();
   s.thread.join();

@@ -177,32 +177,7 @@ Executor::Plan& Executor::plan_for(const std::vector<TensorRef>& fetches) {
       plan->async_nodes.push_back(std::move(node));
       plan->async.push_back(i);
     } else {
-      auto body = [this, p, i](const flow::continue_msg&) {
-        if (p->failed.load(std::memory_order_relaxed)) return;  // an earlier node failed: skip
-        try {
-          std::vector<const Tensor*> inputs = node_inputs(*p, i);
-          Device& device = get_device(infos_[i].device);
-          KernelContext ctx(infos_[i], device, std::move(inputs), outputs_[i], *p->run);
-          if (options_.profile) {
-            // On a GPU one node at a time holds the device from enqueue to synchronize, so the
-            // time is this node's kernels alone (and nothing queued before it).
-            std::unique_lock<std::mutex> hold;
-            if (infos_[i].device.type != DeviceType::kCPU) {
-              hold = std::unique_lock(profile_locks_.at(&device));
-              device.synchronize();
-            }
-            auto started = std::chrono::steady_clock::now();
-            kernels_[i]->compute(ctx);
-            if (hold.owns_lock()) device.synchronize();
-            record_timing(*p, i, started);
-          } else {
-            kernels_[i]->compute(ctx);
-          }
-          node_done(*p, i);
-        } catch (const std::exception& e) {
-          node_failed(*p, i, e);
-        }
-      };
+      auto body = [this, p, i](const flow::continue_msg&) { run_node(*p, i); };
       plan->flow_nodes.push_back(std::make_unique<flow::continue_node<flow::continue_msg>>(plan->graph, body));
       receiver = plan->flow_nodes.back().get();
       sender = plan->flow_nodes.back().get();
@@ -259,6 +234,33 @@ void Executor::plan_releases(Plan& plan, const std::vector<TensorRef>& fetches, 
       if (plan.uses[plan.slot_base[i] + k] == 0) plan.unread[i].push_back(plan.slot_base[i] + k);
   }
   plan.remaining = std::make_unique<std::atomic<int>[]>(plan.uses.size());
+}
+
+void Executor::run_node(Plan& plan, int i) {
+  if (plan.failed.load(std::memory_order_relaxed)) return;  // an earlier node failed: skip
+  try {
+    std::vector<const Tensor*> inputs = node_inputs(plan, i);
+    Device& device = get_device(infos_[i].device);
+    KernelContext ctx(infos_[i], device, std::move(inputs), outputs_[i], *plan.run);
+    if (options_.profile) {
+      // On a GPU one node at a time holds the device from enqueue to synchronize, so the
+      // time is this node's kernels alone (and nothing queued before it).
+      std::unique_lock<std::mutex> hold;
+      if (infos_[i].device.type != DeviceType::kCPU) {
+        hold = std::unique_lock(profile_locks_.at(&device));
+        device.synchronize();
+      }
+      auto started = std::chrono::steady_clock::now();
+      kernels_[i]->compute(ctx);
+      if (hold.owns_lock()) device.synchronize();
+      record_timing(plan, i, started);
+    } else {
+      kernels_[i]->compute(ctx);
+    }
+    node_done(plan, i);
+  } catch (const std::exception& e) {
+    node_failed(plan, i, e);
+  }
 }
 
 std::vector<const Tensor*> Executor::node_inputs(Plan& plan, int i) {

@@ -85,6 +85,8 @@ class Executor {
   void reuse_inputs(Plan& plan, int node, std::vector<const Tensor*>& inputs);
   // After `node` has run: releases the outputs whose last reader it was, and its unread ones.
   void release_after(Plan& plan, int node);
+  // A node's kernel, run by its flow-graph node (synchronous kernels).
+  void run_node(Plan& plan, int node);
   // A node's inputs (control producers on other streams waited for, buffers taken over).
   std::vector<const Tensor*> node_inputs(Plan& plan, int node);
   void record_timing(Plan& plan, int node, std::chrono::steady_clock::time_point started);
