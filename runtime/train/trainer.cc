@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/graph_io.h"
 #include "core/npz.h"
+#include "core/precision.h"
 #include "runtime/data/batch_source.h"
 #include "runtime/data/device_batch_source.h"
 #include "runtime/data/dataset.h"
@@ -139,6 +140,8 @@ TrainSummary train(const TrainConfig& config) {
   BuildOptions build;
   build.batch_size = rank_batch_size;
   Graph model = load_graph(config.graph, build);
+  if (config.float64 && math_precision() != MathPrecision::kFloat32)
+    fail("--dtype float64 computes in double precision: it takes --precision fp32, not {}", to_string(math_precision()));
   if (config.float64) model = to_float64(model);
   offset_dropout_masks(model, ranks);
   CompileOptions compile = compile_options_for(config.devices, config.parallel);

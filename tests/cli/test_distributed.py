@@ -117,6 +117,9 @@ def check_resume_on_other_rank_count(tmp):
 
 
 def check_errors(tmp):
+    p = run(GRAPHRUN, "train", MINI, "--dtype", "float64", "--precision", "bf16", "--steps", 1, check=False)
+    if p.returncode != 2 or "--dtype float64 computes in double precision: it takes --precision fp32" not in p.stderr:
+        fail(f"--dtype float64 with --precision bf16: exit {p.returncode}\n{p.stderr[-2000:]}")
     p = mpirun(3, ["train", MINI, "--data", "synthetic", "--batch-size", 10, "--steps", 1], timeout=120, check=False)
     if p.returncode == 0 or "--batch-size 10 is the global batch, shared by 3 ranks" not in p.stderr:
         fail(f"a global batch of 10 on 3 ranks: exit {p.returncode}\n{p.stderr[-2000:]}")
