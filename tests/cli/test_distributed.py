@@ -181,16 +181,21 @@ def start_long_run(tmp, n, extra):
     return launcher, pids
 
 
+def wait_end(launcher, after):
+    """The launcher's stdout and stderr once it ends (a test failure after 90 s), and the seconds
+    since `after`."""
+    try:
+        out, err = launcher.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        fail(f"the job did not end within 90 s after {after[1]}")
+    return out, err, time.monotonic() - after[0]
+
+
 def check_dead_rank(tmp):
     launcher, pids = start_long_run(tmp, 3, [])
     os.kill(pids[1], signal.SIGKILL)
-    killed = time.monotonic()
-    try:
-        _, err = launcher.communicate(timeout=90)
-    except subprocess.TimeoutExpired:
-        launcher.kill()
-        fail("a killed rank left the others running for 90 s")
-    seconds = time.monotonic() - killed
+    _, err, seconds = wait_end(launcher, (time.monotonic(), "rank 1 was killed"))
     print(f"rank 1 killed: the job ended in {seconds:.1f} s (exit {launcher.returncode})")
     if launcher.returncode == 0 or not re.search(r"rank 1\b", err):
         fail(f"after rank 1 was killed: exit {launcher.returncode}, and the output does not name rank 1:\n{err[-2000:]}")
@@ -200,11 +205,7 @@ def check_stop_signal(tmp):
     # mpirun forwards SIGUSR1 to every rank: they stop together at a step boundary, rank 0 saves.
     launcher, _ = start_long_run(tmp, 2, ["--checkpoint-dir", tmp / "stopped"])
     launcher.send_signal(signal.SIGUSR1)
-    try:
-        out, err = launcher.communicate(timeout=90)
-    except subprocess.TimeoutExpired:
-        launcher.kill()
-        fail("SIGUSR1 did not stop the ranks within 90 s")
+    out, err, _ = wait_end(launcher, (time.monotonic(), "SIGUSR1"))
     if launcher.returncode != 0 or "interrupted:" not in out or not (tmp / "stopped" / "latest.ckpt").exists():
         fail(f"after SIGUSR1: exit {launcher.returncode}, stdout {out!r}\n{err[-2000:]}")
     print(f"SIGUSR1 to mpirun: both ranks stopped, {out.strip()}")
@@ -214,23 +215,21 @@ def check_hung_rank(tmp):
     # A rank that stops answering (SIGSTOP) but does not exit: the others time out, naming it.
     launcher, pids = start_long_run(tmp, 3, ["--comm-timeout", "5"])
     os.kill(pids[2], signal.SIGSTOP)
-    stopped = time.monotonic()
     try:
-        _, err = launcher.communicate(timeout=90)
-    except subprocess.TimeoutExpired:
-        launcher.kill()
-        fail("a hung rank left the others waiting for 90 s with --comm-timeout 5")
+        _, err, seconds = wait_end(launcher, (time.monotonic(), "rank 2 hung (--comm-timeout 5)"))
     finally:
         try:
             os.kill(pids[2], signal.SIGCONT)
             os.kill(pids[2], signal.SIGKILL)
         except ProcessLookupError:
             pass
-    seconds = time.monotonic() - stopped
-    named = [line for line in err.splitlines() if "rank 2 never reached it" in line]
-    print(f"rank 2 stopped: the job ended in {seconds:.1f} s; {named[0] if named else err[-500:]}")
-    if launcher.returncode == 0 or not named or "--comm-timeout" not in named[0]:
-        fail(f"after rank 2 hung: exit {launcher.returncode}, no error naming it:\n{err[-2000:]}")
+    # Stopped before a collective, rank 2 is named; stopped inside one (after it said it had
+    # arrived), the others can only say that a rank stopped during the transfer.
+    said = [line for line in err.splitlines() if "--comm-timeout" in line and
+            ("rank 2 never reached it" in line or "one died or stopped during the transfer" in line)]
+    print(f"rank 2 stopped: the job ended in {seconds:.1f} s; {said[0] if said else err[-500:]}")
+    if launcher.returncode == 0 or not said or seconds > 60:
+        fail(f"after rank 2 hung: exit {launcher.returncode} after {seconds:.1f} s, no error saying so:\n{err[-2000:]}")
 
 
 def main():
