@@ -221,9 +221,10 @@ TrainSummary train(const TrainConfig& config) {
   }
   MetricsLog metrics(ranks.leader() ? config.metrics : "");
   TrainSummary summary;
-  auto save = [&]() {
+  // A checkpoint records where training resumes: (next_epoch, next_batch).
+  auto save = [&](int64_t next_epoch, int64_t next_batch) {
     if (checkpoint_path.empty()) return;
-    write_checkpoint(checkpoint_path, make_checkpoint(graph, tg, vars, config, schedule, step, epoch, batch_in_epoch,
+    write_checkpoint(checkpoint_path, make_checkpoint(graph, tg, vars, config, schedule, step, next_epoch, next_batch,
                                                       config.batch_size));
     summary.checkpoint = checkpoint_path;
   };
@@ -238,7 +239,7 @@ TrainSummary train(const TrainConfig& config) {
     bool diverged = executor.last_run_non_finite();
     if (!diverged && executor.last_run_targets_done() == 0 && !checkpoint_path.empty()) {
       try {
-        save();
+        save(epoch, batch_in_epoch);
         return fmt::format("; the state after step {} is saved in {} (resume with --resume {})", step, checkpoint_path,
                            checkpoint_path);
       } catch (const Error& e) {
@@ -362,9 +363,7 @@ TrainSummary train(const TrainConfig& config) {
                        {"data_wait_ms", std::round(waited * 1e4) / 10}});
         if (config.verify_replicas) check_replicas_identical(ranks, variables_digest(vars, all_variables), step);
         if (!checkpoint_path.empty() && periodic.due(step)) {
-          ++batch_in_epoch;  // the checkpoint records the next batch, as after the loop
-          save();
-          --batch_in_epoch;
+          save(epoch, batch_in_epoch + 1);
           periodic.keep(checkpoint_path, step);
         }
         if (speak && (live || step % 50 == 0 || step == total_steps)) {
@@ -392,9 +391,7 @@ TrainSummary train(const TrainConfig& config) {
       if (top5) line["val_top5"] = val.top5;
       metrics.write(line);
       summary.epochs_done = epoch + 1;
-      ++epoch, batch_in_epoch = 0;  // the checkpoint records the start of the next epoch
-      save();
-      --epoch;
+      save(epoch + 1, 0);
     }
   } catch (...) {
     restore_handlers();
@@ -405,7 +402,7 @@ TrainSummary train(const TrainConfig& config) {
   summary.interrupted = stopping;
   summary.leader = ranks.leader();
   summary.last_loss = smoothed_loss;
-  if (batch_in_epoch != 0 || summary.interrupted) save();  // stopped mid-epoch: keep the exact position
+  if (batch_in_epoch != 0 || summary.interrupted) save(epoch, batch_in_epoch);  // stopped mid-epoch: keep the exact position
   // Weights of the finished run for `graphrun run/eval --weights`.
   if (!checkpoint_path.empty()) {
     std::map<std::string, Tensor> weights;

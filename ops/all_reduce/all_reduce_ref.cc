@@ -1,7 +1,9 @@
-// AllReduce on the CPU: the bucket's tensors packed into one buffer (one message, as Horovod's
-// fusion buffer), handed to the communication thread, and unpacked into the outputs when every
-// rank's sum has come back. The flow-graph worker that starts it returns at once (asynchronous
-// kernel), so the rest of the backward pass keeps the cores while the network works.
+// AllReduce's reference kernel, on the CPU. The op is defined by MPI's sum over the ranks (with
+// one rank, a copy), so the reference is that call itself. The bucket's tensors are packed into
+// one buffer (one message, as Horovod's fusion buffer), handed to the communication thread, and
+// unpacked into the outputs, divided by the ranks, when every rank's sum has come back. The
+// flow-graph worker that starts it returns at once (asynchronous kernel), so the rest of the
+// backward pass keeps the cores while the network works.
 #include <cstring>
 
 #include "ops/all_reduce/all_reduce_kernel.h"
