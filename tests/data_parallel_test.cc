@@ -5,11 +5,14 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <set>
 
 #include "core/graph_io.h"
 #include "core/variable_parts.h"
 #include "runtime/passes/compile.h"
+#include "runtime/passes/placement_report.h"
 #include "runtime/passes/split.h"
+#include "tests/harness/op_harness.h"
 #include "tests/harness/training_harness.h"
 
 using namespace graphrun;
@@ -87,6 +90,87 @@ TEST_CASE("data parallel: one gradient sum per variable, each replica updated on
   // The logits are gathered for the loss; nothing else of the forward pass crosses devices but
   // the data's slices (fed on every device, cut there).
   CHECK(g.node("conv1/weight/replica_1").device == "cpu:1");
+}
+
+TEST_CASE("data parallel: DeviceAllReduce nodes (NCCL's between GPUs) sum the replicas' gradients as AddN does") {
+  CompileOptions nodes = on(4, Parallelism::kData), collective = nodes;
+  nodes.replica_sum = ReplicaSum::kNodes;
+  collective.replica_sum = ReplicaSum::kCollective;
+  CompiledTraining c = compile_training(load("alexnet_mini.pbtxt", 8), {}, collective);
+  const Graph& g = c.training.graph;
+  CHECK(count_op(g, "AddN") == 0);
+  CHECK(count_op(g, "DeviceAllReduce") == 16 * 4);  // 8 layers' weights and biases, one node per device
+  const Node& reduce = g.node("conv1/weight/grad_all_reduce_2");
+  CHECK(reduce.device == "cpu:2");
+  CHECK(reduce.attrs.i("replica") == 2);
+  CHECK(reduce.attrs.i("replicas") == 4);
+  // Each device gets the sum from its own node: no variable's gradient or sum is sent (the loss's
+  // gradient still goes back to every device's share of the logits).
+  std::set<int> gradients;  // the replicas' gradients and their sums
+  for (int i : g.nodes_with_op("DeviceAllReduce")) gradients.insert({i, g.nodes[i].inputs[0].node});
+  for (int i : g.nodes_with_op("Send")) {
+    INFO(g.nodes[i].name);
+    CHECK(!gradients.count(g.nodes[i].inputs[0].node));
+  }
+  CHECK(count_op(compile_training(load("alexnet_mini.pbtxt", 8), {}, nodes).training.graph, "Send") >=
+        count_op(g, "Send") + 16 * 3);
+  // place's report: each device sends 2 (N - 1) / N of each gradient to the next in NCCL's ring.
+  std::vector<std::string> run = c.training.updates;
+  run.push_back(c.training.loss);
+  PlacementReport report = report_placement(g, {"cpu:0", "cpu:1", "cpu:2", "cpu:3"}, c.split,
+                                            {c.training.gradient_of, c.training.forward_of}, run);
+  int rings = 0;
+  for (const TransferReport& t : report.transfers)
+    if (t.gradient_of == "conv1/weight") {
+      ++rings;
+      CHECK(t.bytes == 2 * 3 * g.node("conv1/weight/replica_0").outputs[0].shape.num_elements() * 4 / 4);
+      CHECK(t.to == fmt::format("cpu:{}", (t.from.back() - '0' + 1) % 4));
+      CHECK(t.pass == "backward");
+    }
+  CHECK(rings == 4);
+  // The reference kernel adds the replicas in device order, as AddN: the same weights bit for bit.
+  check_same_training(load("alexnet_mini.pbtxt", 8), nodes, collective, 0.01, 0.0);
+  check_same_training(load_float64("alexnet_mini.pbtxt", 8), nodes, collective, 0.01, 0.0);
+  // On CPUs the default keeps AddN; GPUs on distinct cards get DeviceAllReduce when NCCL is built.
+  CHECK(count_op(compile_training(load("alexnet_mini.pbtxt", 8), {}, on(2, Parallelism::kData)).training.graph,
+                 "DeviceAllReduce") == 0);
+}
+
+TEST_CASE("DeviceAllReduce: a failed run fails its waiting nodes and later ones; a lone node of a larger group is an error") {
+  OpCase c{.op = "DeviceAllReduce",
+           .attrs = {{"group", attr_string("g")}, {"replica", attr_int(0)}, {"replicas", attr_int(2)}},
+           .input_shapes = {Shape{3}}};
+  NodeInfo node = make_node(c, DType::kFloat32);
+  const KernelDef& def = KernelRegistry::global().select(node);
+  std::vector<Tensor> inputs = make_inputs(c, node);
+  CHECK_THROWS_WITH(run_kernel(def, node, inputs),
+                    doctest::Contains("runs only in a step of the whole graph, where its 2 nodes meet"));
+  // Replica 0 waits for replica 1; the run fails elsewhere and cancels it; replica 1 then comes late.
+  std::unique_ptr<OpKernel> first = def.create(node), second = def.create(node);
+  RunState run;
+  run.step = 7;
+  std::vector<Tensor> outputs(1);
+  std::vector<std::string> errors;
+  auto record = [&errors](std::exception_ptr e) {
+    try {
+      if (e) std::rethrow_exception(e);
+      errors.push_back("none");
+    } catch (const std::exception& x) {
+      errors.push_back(x.what());
+    }
+  };
+  KernelContext ctx(node, get_device(node.device), {&inputs[0]}, outputs, run);
+  REQUIRE(first->asynchronous());
+  first->compute_async(ctx, record);
+  CHECK(errors.empty());  // waiting for replica 1
+  first->cancel(run, "node 'conv1' failed");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == "node 'conv1' failed");
+  second->compute_async(ctx, record);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[1] == "node 'conv1' failed");
+  c.attrs = {{"group", attr_string("g")}, {"replica", attr_int(2)}, {"replicas", attr_int(2)}};
+  CHECK(contains(build_error(c), "replica 2 is not below replicas 2"));
 }
 
 TEST_CASE("hybrid parallel: convolutions data-parallel, fully connected layers split in features") {

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <map>
+#include <tuple>
 
 #include "core/graph_io.h"
 #include "runtime/data/dataset.h"
@@ -169,4 +171,58 @@ TEST_CASE("Fashion-MNIST: 28x28 grey resized and repeated to 3x227x227, training
   double energy = 0;
   for (int p = 0; p < 227 * 227; ++p) energy += std::abs(rgb[p]);
   CHECK(energy > 1000);  // a real image, not zeros
+}
+
+TEST_CASE("Fashion-MNIST augmentation: each training sample moved by up to --shift pixels and mirrored, keyed by (seed, epoch, sample)") {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    FAIL("Fashion-MNIST is missing: tools/dev.sh installs dataset-fashion-mnist");
+  }
+  const Shape image{1, 28, 28};
+  DataSplits data = open_dataset("fashion-mnist", image, 10, 7, {.shift = 2, .flip = true});
+  Tensor mean = data.train->mean_image();
+  const float* m = mean.data<float>();
+  std::vector<float> plain(28 * 28), moved(28 * 28), again(28 * 28);
+  std::map<std::tuple<int, int, bool>, int> seen;
+  for (int64_t i = 0; i < 400; ++i) {
+    int64_t label = data.train->get(i, plain.data(), image);
+    CHECK(data.train->get_train(i, 3, moved.data(), image) == label);
+    data.train->get_train(i, 3, again.data(), image);
+    REQUIRE(moved == again);  // a function of (seed, epoch, sample) only
+    // Exactly one move explains the sample (blank images aside): the plain pixels, moved, minus the mean.
+    std::vector<std::tuple<int, int, bool>> fits;
+    for (int dy = -2; dy <= 2; ++dy)
+      for (int dx = -2; dx <= 2; ++dx)
+        for (bool flip : {false, true}) {
+          bool fit = true;
+          for (int y = 0; y < 28 && fit; ++y)
+            for (int x = 0; x < 28 && fit; ++x) {
+              int sy = y + dy, sx = (flip ? 27 - x : x) + dx;
+              float pixel = sy >= 0 && sy < 28 && sx >= 0 && sx < 28 ? plain[sy * 28 + sx] + m[sy * 28 + sx] : 0.0f;
+              fit = std::abs(moved[y * 28 + x] - (pixel - m[y * 28 + x])) < 1e-5f;
+            }
+          if (fit) fits.emplace_back(dy, dx, flip);
+        }
+    REQUIRE(!fits.empty());
+    if (fits.size() == 1) ++seen[fits[0]];
+  }
+  CHECK(seen.size() == 50);  // every move and both orientations occur
+  int flipped = 0, counted = 0;
+  for (const auto& [move, n] : seen) counted += n, flipped += std::get<2>(move) ? n : 0;
+  CHECK(flipped > counted * 0.35);
+  CHECK(flipped < counted * 0.65);
+  // Another epoch moves the samples differently; validation samples are never moved.
+  data.train->get_train(0, 3, moved.data(), image);
+  int differ = 0;
+  for (int64_t i = 0; i < 20; ++i) {
+    data.train->get_train(i, 3, moved.data(), image);
+    data.train->get_train(i, 4, again.data(), image);
+    differ += moved != again;
+  }
+  CHECK(differ >= 15);
+  data.validation->get(5, plain.data(), image);
+  data.validation->get_train(5, 3, moved.data(), image);
+  CHECK(plain == moved);
+  CHECK_THROWS_WITH(open_dataset("synthetic", image, 10, 0, {.flip = true}),
+                    doctest::Contains("--shift and --flip augment Fashion-MNIST's 28x28 images; 'synthetic' is not"));
+  CHECK_THROWS_WITH(open_dataset("fashion-mnist", image, 10, 0, {.shift = 28}), doctest::Contains("--shift 28: want 0 to 27"));
 }

@@ -12,7 +12,7 @@
 
 namespace graphrun {
 
-DataSplits open_fashion_mnist(const std::string& spec);  // fashion_mnist.cc
+DataSplits open_fashion_mnist(const std::string& spec, uint64_t seed, int64_t shift, bool flip);  // fashion_mnist.cc
 
 namespace {
 
@@ -90,6 +90,12 @@ DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t cla
     fail("{} rescale{} images of an image folder; '{}' is not one",
          options.scale_min > 0 ? "--scale and --scale-jitter" : options.grid_crops ? "--crops" : "test scales",
          options.scale_min > 0 ? "" : "s", spec);
+  bool fashion_mnist = spec == "fashion-mnist" || std::filesystem::exists(std::filesystem::path(spec) / "train-images-idx3-ubyte.gz");
+  if ((options.shift != 0 || options.flip) && !fashion_mnist)
+    fail("--shift and --flip augment Fashion-MNIST's 28x28 images; '{}' is not Fashion-MNIST (image folders always crop "
+         "and flip)",
+         spec);
+  if (options.shift < 0 || options.shift > 27) fail("--shift {}: want 0 to 27 pixels", options.shift);
   if (spec == "synthetic") {
     int64_t k = std::min<int64_t>(classes, 10);
     return {std::make_unique<Synthetic>(2048, k, seed, "train"), std::make_unique<Synthetic>(512, k, seed, "val")};
@@ -98,8 +104,8 @@ DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t cla
     return {std::make_unique<ArrayDataset>(spec.substr(4), image, classes),
             std::make_unique<ArrayDataset>(spec.substr(4), image, classes)};
   }
-  if (spec == "fashion-mnist" || std::filesystem::exists(std::filesystem::path(spec) / "train-images-idx3-ubyte.gz")) {
-    DataSplits splits = open_fashion_mnist(spec);
+  if (fashion_mnist) {
+    DataSplits splits = open_fashion_mnist(spec, seed, options.shift, options.flip);
     if (classes < splits.train->num_classes())
       fail("the graph has {} classes, {} has {}", classes, splits.train->name(), splits.train->num_classes());
     return splits;

@@ -49,6 +49,11 @@ struct DataOptions {
   int64_t scale_min = 0, scale_max = 0;
   int64_t eval_scale = 0;   // image folders: evaluation views from the image rescaled to Q x Q
   bool grid_crops = false;  // image folders: evaluate on the 5x5 grid of crops and their flips
+  // Fashion-MNIST training samples (image folders always crop and flip): moved by up to `shift`
+  // pixels each way with black filling in (torchvision's RandomCrop(28, padding=shift)), and
+  // mirrored with p = 1/2 when `flip`; keyed by (seed, epoch, sample) like every augmentation.
+  int64_t shift = 0;
+  bool flip = false;
 };
 
 struct DataSplits {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/random.h"
 #include "runtime/data/dataset.h"
 
 namespace graphrun {
@@ -58,8 +59,15 @@ Idx read_idx(const std::string& path, int rank) {
 
 class FashionMnist final : public Dataset {
  public:
-  FashionMnist(const std::string& dir, const std::string& split, std::shared_ptr<const std::vector<float>> mean)
-      : split_(split), mean_(std::move(mean)) {
+  struct Augment {
+    uint64_t seed = 0;
+    int64_t shift = 0;
+    bool flip = false;
+  };
+
+  FashionMnist(const std::string& dir, const std::string& split, std::shared_ptr<const std::vector<float>> mean,
+               Augment augment)
+      : split_(split), mean_(std::move(mean)), augment_(augment) {
     images_ = read_idx(dir + "/" + split + "-images-idx3-ubyte.gz", 3);
     labels_ = read_idx(dir + "/" + split + "-labels-idx1-ubyte.gz", 1);
     if (images_.dims[0] != labels_.dims[0] || images_.dims[1] != 28 || images_.dims[2] != 28)
@@ -72,14 +80,32 @@ class FashionMnist final : public Dataset {
   int64_t num_classes() const override { return 10; }
 
   int64_t get(int64_t index, float* out, const Shape& image) const override {
-    float pixels[28 * 28];
-    const auto* src = reinterpret_cast<const uint8_t*>(images_.data.data()) + index * 28 * 28;
-    for (int i = 0; i < 28 * 28; ++i) pixels[i] = static_cast<float>(src[i]) / 255.0f - (*mean_)[i];
-    int64_t channels = image[0], h = image[1], w = image[2];
-    if (h == 28 && w == 28) std::copy(pixels, pixels + 28 * 28, out);
-    else resize_bilinear(pixels, 28, 28, out, h, w);
-    for (int64_t c = 1; c < channels; ++c) std::copy(out, out + h * w, out + c * h * w);
-    return static_cast<uint8_t>(labels_.data[index]);
+    write_sample(raw(index), out, image);
+    return label(index);
+  }
+
+  // The sample moved by (dy, dx) in [-shift, shift] (black filling in) and mirrored with p = 1/2.
+  // The mean is subtracted after the move: a moved garment is compared with the same mean image
+  // as an unmoved one.
+  int64_t get_train(int64_t index, int64_t epoch, float* out, const Shape& image) const override {
+    if (augment_.shift == 0 && !augment_.flip) return get(index, out, image);
+    uint64_t key = hash_combine(hash_combine(augment_.seed ^ 0xf1a5f1a5ULL, static_cast<uint64_t>(epoch)),
+                                static_cast<uint64_t>(index));
+    auto offset = [&](uint64_t counter) {
+      auto span = static_cast<double>(2 * augment_.shift + 1);
+      return std::min<int64_t>(static_cast<int64_t>(uniform01(key, counter) * span), 2 * augment_.shift) - augment_.shift;
+    };
+    int64_t dy = offset(0), dx = offset(1);
+    bool flip = augment_.flip && uniform01(key, 2) < 0.5;
+    const uint8_t* src = raw(index);
+    uint8_t moved[28 * 28];
+    for (int64_t y = 0; y < 28; ++y)
+      for (int64_t x = 0; x < 28; ++x) {
+        int64_t sy = y + dy, sx = (flip ? 27 - x : x) + dx;
+        moved[y * 28 + x] = sy >= 0 && sy < 28 && sx >= 0 && sx < 28 ? src[sy * 28 + sx] : 0;
+      }
+    write_sample(moved, out, image);
+    return label(index);
   }
 
   std::vector<std::string> class_names() const override {
@@ -104,21 +130,37 @@ class FashionMnist final : public Dataset {
   }
 
  private:
+  const uint8_t* raw(int64_t index) const {
+    return reinterpret_cast<const uint8_t*>(images_.data.data()) + index * 28 * 28;
+  }
+  int64_t label(int64_t index) const { return static_cast<uint8_t>(labels_.data[index]); }
+
+  // 28x28 8-bit pixels to the graph's input: [0, 1], minus the mean, resized, grey repeated.
+  void write_sample(const uint8_t* src, float* out, const Shape& image) const {
+    float pixels[28 * 28];
+    for (int i = 0; i < 28 * 28; ++i) pixels[i] = static_cast<float>(src[i]) / 255.0f - (*mean_)[i];
+    int64_t channels = image[0], h = image[1], w = image[2];
+    if (h == 28 && w == 28) std::copy(pixels, pixels + 28 * 28, out);
+    else resize_bilinear(pixels, 28, 28, out, h, w);
+    for (int64_t c = 1; c < channels; ++c) std::copy(out, out + h * w, out + c * h * w);
+  }
+
   std::string split_;
   std::shared_ptr<const std::vector<float>> mean_;
+  Augment augment_;
   Idx images_, labels_;
 };
 
 }  // namespace
 
-DataSplits open_fashion_mnist(const std::string& spec) {
+DataSplits open_fashion_mnist(const std::string& spec, uint64_t seed, int64_t shift, bool flip) {
   std::string dir = spec == "fashion-mnist" ? kDefaultDir : spec;
   auto mean = std::make_shared<std::vector<float>>(28 * 28, 0.0f);
-  auto train = std::make_unique<FashionMnist>(dir, "train", mean);
+  auto train = std::make_unique<FashionMnist>(dir, "train", mean, FashionMnist::Augment{seed, shift, flip});
   *mean = train->compute_mean();  // both splits subtract the training set's mean
   DataSplits splits;
   splits.train = std::move(train);
-  splits.validation = std::make_unique<FashionMnist>(dir, "t10k", mean);
+  splits.validation = std::make_unique<FashionMnist>(dir, "t10k", mean, FashionMnist::Augment{});
   return splits;
 }
 

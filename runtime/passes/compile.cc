@@ -65,7 +65,7 @@ CompiledTraining compile_training(const Graph& model, const OptimizerSettings& o
   Graph forward = placed_forward(model, options, out.split);
   // The logits as the logical graph defines them (the split graph has gathers as extra outputs).
   if (forward.training.logits().empty()) forward.training.set_logits(find_logits(model));
-  out.training = build_training_graph(forward, optimizer, options.ranks);
+  out.training = build_training_graph(forward, optimizer, options.ranks, options.replica_sum);
   place(out.training.graph, options.devices, options.kernel_label);
   out.training.graph = rebuild(partition(out.training.graph), model.batch_size);
   if (options.fuse_updates) fuse_momentum_updates(out.training, options.kernel_label);

@@ -26,6 +26,9 @@ struct CompileOptions {
   bool fuse_updates = true;
   // Training across processes: the gradients' mean over the ranks (runtime/passes/rank_exchange.h).
   RankExchange ranks;
+  // Training, replicated variables: their gradients summed by AddN or DeviceAllReduce nodes
+  // (runtime/passes/gradient_exchange.h; by default NCCL's between distinct GPUs, AddN elsewhere).
+  ReplicaSum replica_sum = ReplicaSum::kAuto;
 };
 
 struct CompiledGraph {

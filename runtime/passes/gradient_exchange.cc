@@ -3,14 +3,39 @@
 #include <algorithm>
 #include <tuple>
 
+#include <fmt/format.h>
+
+#include "core/attrs.h"
+#include "core/kernel_registry.h"
 #include "core/variable_parts.h"
+#include "runtime/devices/cuda_info.h"
 #include "runtime/devices/device.h"
 
 namespace graphrun {
 
+namespace {
+
+// Replicas on GPUs that are distinct cards (logical gpu:k is physical k mod the GPUs present)
+// and a GPU kernel to sum them with: NCCL's all-reduce serves.
+bool on_distinct_gpus(const std::vector<const Node*>& group) {
+  if (KernelRegistry::global().find("DeviceAllReduce", DeviceType::kCUDA, DType::kFloat32).empty()) return false;
+  int gpus = cuda_device_count();
+  if (gpus < static_cast<int>(group.size())) return false;
+  std::vector<bool> taken(gpus, false);
+  for (const Node* replica : group) {
+    DeviceName d = parse_device_name(replica->device);
+    if (d.type != DeviceType::kCUDA || taken[d.ordinal % gpus]) return false;
+    taken[d.ordinal % gpus] = true;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::map<std::string, std::string> sum_replica_gradients(proto::Graph& graph, const Graph& forward,
                                                const std::vector<std::string>& variables,
-                                               std::map<std::string, std::string>& gradient_of_variable) {
+                                               std::map<std::string, std::string>& gradient_of_variable,
+                                               ReplicaSum how) {
   // Replicas by logical variable, in the order the variables come (the same on every run).
   std::vector<std::string> order;
   std::map<std::string, std::vector<const Node*>> replicas;
@@ -30,6 +55,30 @@ std::map<std::string, std::string> sum_replica_gradients(proto::Graph& graph, co
       DeviceName da = parse_device_name(a->device), db = parse_device_name(b->device);
       return std::tie(da.type, da.ordinal) < std::tie(db.type, db.ordinal);
     });
+    if (how == ReplicaSum::kCollective || (how == ReplicaSum::kAuto && on_distinct_gpus(group))) {
+      // One node per replica, on its device, each giving that device the sum.
+      std::vector<std::string> outputs;
+      for (size_t r = 0; r < group.size(); ++r) {
+        proto::Node* reduce = graph.add_node();
+        reduce->set_name(fmt::format("{}/grad_all_reduce_{}", order[k], r));
+        reduce->set_op("DeviceAllReduce");
+        reduce->set_device(group[r]->device);
+        reduce->add_input(gradient_of_variable.at(group[r]->name));
+        for (auto [name, value] : {std::pair<const char*, proto::Attr>{"group", attr_string(order[k] + "/grad")},
+                                   {"replica", attr_int(static_cast<int64_t>(r))},
+                                   {"replicas", attr_int(static_cast<int64_t>(group.size()))}}) {
+          proto::Attr* a = reduce->add_attr();
+          *a = value;
+          a->set_name(name);
+        }
+        outputs.push_back(reduce->name());
+      }
+      for (size_t r = 0; r < group.size(); ++r) {
+        gradient_of_variable[group[r]->name] = outputs[r];
+        sums[outputs[r]] = order[k];
+      }
+      continue;
+    }
     proto::Node* sum = graph.add_node();
     sum->set_name(order[k] + "/grad_sum");
     sum->set_op("AddN");

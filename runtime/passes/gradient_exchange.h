@@ -7,6 +7,8 @@
 // bit-identical; and each variable's sum is an ordinary node that runs as soon as its
 // replicas' gradients exist, so the flow graph overlaps the exchange with the rest of the
 // backward pass (each variable is a bucket of its own, issued in the backward pass's order).
+// Between distinct physical GPUs the sum is one DeviceAllReduce node per replica instead
+// (ops/device_all_reduce: NCCL's all-reduce, each GPU getting the sum on its own stream).
 #pragma once
 
 #include <map>
@@ -17,11 +19,17 @@
 
 namespace graphrun {
 
+// How the replicas' gradients are summed: AddN with device copies (kNodes), DeviceAllReduce
+// nodes (kCollective), or (kAuto) DeviceAllReduce where every replica of a variable is on a GPU
+// of its own and the build has a GPU kernel for it (NCCL), AddN elsewhere.
+enum class ReplicaSum { kAuto, kNodes, kCollective };
+
 // Adds the sums to `graph` (the forward graph with autodiff's nodes, `forward` its forward part)
 // and points `gradient_of_variable` (variable -> gradient tensor) of every replica at its sum.
 // Returns the sums added, each with the logical variable it is the gradient of.
 std::map<std::string, std::string> sum_replica_gradients(proto::Graph& graph, const Graph& forward,
                                                const std::vector<std::string>& variables,
-                                               std::map<std::string, std::string>& gradient_of_variable);
+                                               std::map<std::string, std::string>& gradient_of_variable,
+                                               ReplicaSum how = ReplicaSum::kAuto);
 
 }  // namespace graphrun

@@ -46,6 +46,24 @@ class ConsumerNames {
   std::vector<std::vector<int>> consumers_;
 };
 
+// What one GPU of a DeviceAllReduce group sends: NCCL's ring passes 2 (N - 1) / N of the tensor
+// to the next GPU of the ring (a reduce-scatter, then an all-gather).
+TransferReport ring_share(const Graph& graph, const Node& node, const BackwardInfo& backward) {
+  const int64_t replica = node.attrs.i("replica"), replicas = node.attrs.i("replicas");
+  const std::string next = node.name.substr(0, node.name.rfind('_') + 1) + std::to_string((replica + 1) % replicas);
+  const TensorInfo& info = node.outputs[0];
+  TransferReport t;
+  t.tensor = node.name;
+  t.from = node.device;
+  t.to = graph.find(next) >= 0 ? graph.node(next).device : "?";
+  t.bytes = 2 * (replicas - 1) * info.shape.num_elements() * static_cast<int64_t>(dtype_size(info.dtype)) / replicas;
+  t.pass = "backward";
+  auto grad = backward.gradient_of.find(node.name);
+  t.gradient_of = grad != backward.gradient_of.end() ? grad->second : node.attrs.s("group");
+  t.consumer = "all-reduce of " + t.gradient_of;
+  return t;
+}
+
 }  // namespace
 
 PlacementReport report_placement(const Graph& graph, const std::vector<std::string>& devices, const SplitInfo& split,
@@ -68,6 +86,10 @@ PlacementReport report_placement(const Graph& graph, const std::vector<std::stri
     d.flops += node.cost.flops;
     for (const auto& out : node.outputs)
       if (node.op == "Variable" && node.attrs.b("trainable")) d.parameters += out.shape.num_elements();
+    if (node.op == "DeviceAllReduce") {
+      report.transfers.push_back(ring_share(graph, node, backward));
+      continue;
+    }
     if (node.op != "Recv") continue;
     const Node& send = graph.nodes[node.inputs[0].node];
     TransferReport t;

@@ -121,6 +121,8 @@ void apply_graph_defaults(const proto::Training& t, TrainConfig& c, bool lr_give
   c.schedule.step_size = static_cast<int64_t>(option_double(t, "step_size", static_cast<double>(c.schedule.step_size)));
   c.schedule.patience = static_cast<int64_t>(option_double(t, "patience", static_cast<double>(c.schedule.patience)));
   c.schedule.max_decays = static_cast<int64_t>(option_double(t, "max_decays", static_cast<double>(c.schedule.max_decays)));
+  if (c.shift == 0) c.shift = static_cast<int64_t>(option_double(t, "shift", 0));
+  if (!c.flip) c.flip = option_double(t, "flip", 0) != 0;
   c.optimizer.momentum = option_double(t, "momentum", c.optimizer.momentum);
   c.optimizer.weight_decay = option_double(t, "weight_decay", c.optimizer.weight_decay);
   if (c.parallel.empty()) {
@@ -153,7 +155,7 @@ TrainSummary train(const TrainConfig& config) {
   Shape image(std::vector<int64_t>(input.dims().begin() + 1, input.dims().end()));
   int64_t classes = tg.graph.info(tg.graph.resolve(tg.logits)).shape[1];
   DataSplits data = open_dataset(config.data, image, classes, config.seed,
-                                 {.scale_min = config.scale_min, .scale_max = config.scale_max});
+                                 {.scale_min = config.scale_min, .scale_max = config.scale_max, .shift = config.shift, .flip = config.flip});
   int64_t steps_per_epoch = data.train->size() / config.batch_size;
   if (steps_per_epoch < 1) fail("--batch-size {} is larger than the {} training samples", config.batch_size, data.train->size());
 

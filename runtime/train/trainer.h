@@ -31,6 +31,8 @@ struct TrainConfig {
   bool quiet = false;          // no live progress line
   int data_threads = 0;        // input pipeline threads for image data (0: all cores)
   int64_t scale_min = 0, scale_max = 0;  // image data: training scale S or its jitter range (0: off)
+  int64_t shift = 0;  // Fashion-MNIST: move training samples by up to this many pixels (DataOptions)
+  bool flip = false;  // Fashion-MNIST: mirror training samples with p = 1/2
   // Checkpoints besides each epoch's: every this many steps, or seconds (0: off); the last
   // keep_checkpoints of them are kept as step-N.ckpt beside latest.ckpt.
   int64_t checkpoint_every_steps = 0;

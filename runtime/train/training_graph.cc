@@ -47,7 +47,8 @@ std::string find_logits(const Graph& model) {
   return out.name;
 }
 
-TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer, const RankExchange& ranks) {
+TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer, const RankExchange& ranks,
+                                   ReplicaSum replica_sum) {
   TrainingGraph t;
   std::vector<int> placeholders = model.nodes_with_op("Placeholder");
   if (placeholders.empty()) fail("graph '{}' has no Placeholder to feed images into", model.name);
@@ -94,7 +95,7 @@ TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& 
   Gradients grads = add_gradients(forward, t.loss, t.model_variables);
   proto::Graph& g = grads.graph;
   // Replicated variables (--parallel data, hybrid) update with the sum of their replicas' gradients.
-  for (const auto& [sum, variable] : sum_replica_gradients(g, forward, t.model_variables, grads.of))
+  for (const auto& [sum, variable] : sum_replica_gradients(g, forward, t.model_variables, grads.of, replica_sum))
     grads.gradient_of[sum] = variable;
   // Data parallelism across processes: the mean of every rank's gradient.
   for (const auto& [mean, variable] : all_reduce_across_ranks(g, forward, t.model_variables, grads.of, ranks))

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/graph.h"
+#include "runtime/passes/gradient_exchange.h"
 #include "runtime/passes/rank_exchange.h"
 
 namespace graphrun {
@@ -41,7 +42,8 @@ struct TrainingGraph {
 std::string find_logits(const Graph& model);
 
 // `ranks`: the gradients' mean across processes (runtime/passes/rank_exchange.h) before the updates.
+// `replica_sum`: how replicated variables' gradients are summed (runtime/passes/gradient_exchange.h).
 TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer,
-                                   const RankExchange& ranks = {});
+                                   const RankExchange& ranks = {}, ReplicaSum replica_sum = ReplicaSum::kAuto);
 
 }  // namespace graphrun

@@ -52,6 +52,10 @@ void add_train_cmd(CLI::App& app) {
                   "image data: SMIN SMAX, S drawn per image and per use from [SMIN, SMAX] (the paper's 256 512); "
                   "validation at (SMIN + SMAX) / 2")
       ->expected(2);
+  sub->add_option("--shift", a->config.shift,
+                  "Fashion-MNIST: move each training sample by up to N pixels each way, black filling in (the "
+                  "graph's option shift)");
+  sub->add_flag("--flip", a->config.flip, "Fashion-MNIST: mirror training samples with p = 1/2 (the graph's option flip: 1)");
   sub->add_option("--seed", a->config.seed, "seed of init, data order and dropout");
   sub->add_option("--checkpoint-dir", a->config.checkpoint_dir, "write latest.ckpt (each epoch, on Ctrl-C) and weights.npz here");
   sub->add_option("--resume", a->config.resume, "continue from this checkpoint");
