@@ -3,8 +3,18 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <future>
 
 namespace graphrun {
+
+void OpKernel::compute_and_wait(KernelContext& ctx) {
+  std::promise<void> finished;
+  compute_async(ctx, [&finished](std::exception_ptr e) {
+    if (e) finished.set_exception(e);
+    else finished.set_value();
+  });
+  finished.get_future().get();
+}
 
 DType NodeInfo::kernel_dtype() const {
   if (!inputs.empty()) return inputs[0].dtype;

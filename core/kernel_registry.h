@@ -93,6 +93,11 @@ class OpKernel {
   // Another node of the run failed: work this kernel queued for the run and not yet started must
   // finish (with an error) so the run can end.
   virtual void cancel(const RunState& run, const std::string& why) {}
+
+ protected:
+  // For an asynchronous kernel's compute(), which callers that run kernels one at a time (op
+  // checks) use: starts compute_async and waits for its `done`, rethrowing its error.
+  void compute_and_wait(KernelContext& ctx);
 };
 
 struct KernelDef {

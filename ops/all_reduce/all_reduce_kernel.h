@@ -3,7 +3,6 @@
 // checks), and cancelling the step's queued buckets when another node fails.
 #pragma once
 
-#include <future>
 #include <string>
 
 #include "core/kernel_registry.h"
@@ -21,14 +20,7 @@ class AllReduceKernel : public OpKernel {
 
   bool asynchronous() const override { return true; }
 
-  void compute(KernelContext& ctx) override {
-    std::promise<void> finished;
-    compute_async(ctx, [&finished](std::exception_ptr e) {
-      if (e) finished.set_exception(e);
-      else finished.set_value();
-    });
-    finished.get_future().get();
-  }
+  void compute(KernelContext& ctx) override { compute_and_wait(ctx); }
 
   void cancel(const RunState& run, const std::string& why) override {
     if (Communicator::running()) Communicator::world().cancel_step(run.step, why);

@@ -1,9 +1,8 @@
 #include "ops/device_all_reduce/device_all_reduce_kernel.h"
 
-#include <future>
+#include <algorithm>
 #include <map>
 #include <mutex>
-#include <set>
 #include <tuple>
 
 #include "core/error.h"
@@ -88,12 +87,7 @@ std::string DeviceAllReduceKernel::what() const {
 void DeviceAllReduceKernel::compute(KernelContext& ctx) {
   if (replicas_ != 1)
     fail("{} runs only in a step of the whole graph, where its {} nodes meet", what(), replicas_);
-  std::promise<void> finished;
-  compute_async(ctx, [&finished](std::exception_ptr e) {
-    if (e) finished.set_exception(e);
-    else finished.set_value();
-  });
-  finished.get_future().get();
+  compute_and_wait(ctx);
 }
 
 void DeviceAllReduceKernel::compute_async(KernelContext& ctx, Done done) {

@@ -1,5 +1,6 @@
 #include "runtime/passes/placement_report.h"
 
+#include <map>
 #include <set>
 
 #include "runtime/passes/memory_plan.h"
@@ -47,19 +48,22 @@ class ConsumerNames {
 };
 
 // What one GPU of a DeviceAllReduce group sends: NCCL's ring passes 2 (N - 1) / N of the tensor
-// to the next GPU of the ring (a reduce-scatter, then an all-gather).
-TransferReport ring_share(const Graph& graph, const Node& node, const BackwardInfo& backward) {
+// to the next GPU of the ring (a reduce-scatter, then an all-gather). `device_of` maps each
+// group's (name, replica) to its device.
+TransferReport ring_share(const Node& node, const std::map<std::pair<std::string, int64_t>, std::string>& device_of,
+                          const BackwardInfo& backward) {
+  const std::string& group = node.attrs.s("group");
   const int64_t replica = node.attrs.i("replica"), replicas = node.attrs.i("replicas");
-  const std::string next = node.name.substr(0, node.name.rfind('_') + 1) + std::to_string((replica + 1) % replicas);
   const TensorInfo& info = node.outputs[0];
   TransferReport t;
   t.tensor = node.name;
   t.from = node.device;
-  t.to = graph.find(next) >= 0 ? graph.node(next).device : "?";
+  auto next = device_of.find({group, (replica + 1) % replicas});
+  t.to = next != device_of.end() ? next->second : "?";
   t.bytes = 2 * (replicas - 1) * info.shape.num_elements() * static_cast<int64_t>(dtype_size(info.dtype)) / replicas;
   t.pass = "backward";
   auto grad = backward.gradient_of.find(node.name);
-  t.gradient_of = grad != backward.gradient_of.end() ? grad->second : node.attrs.s("group");
+  t.gradient_of = grad != backward.gradient_of.end() ? grad->second : group;
   t.consumer = "all-reduce of " + t.gradient_of;
   return t;
 }
@@ -76,6 +80,9 @@ PlacementReport report_placement(const Graph& graph, const std::vector<std::stri
   }
   std::vector<bool> needed = graph.ancestors_of(run);
   ConsumerNames consumers(graph, split, backward, needed);
+  std::map<std::pair<std::string, int64_t>, std::string> all_reduce_device;  // (group, replica) -> device
+  for (int i : graph.nodes_with_op("DeviceAllReduce"))
+    all_reduce_device[{graph.nodes[i].attrs.s("group"), graph.nodes[i].attrs.i("replica")}] = graph.nodes[i].device;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     if (!needed[i]) continue;
     const Node& node = graph.nodes[i];
@@ -87,7 +94,7 @@ PlacementReport report_placement(const Graph& graph, const std::vector<std::stri
     for (const auto& out : node.outputs)
       if (node.op == "Variable" && node.attrs.b("trainable")) d.parameters += out.shape.num_elements();
     if (node.op == "DeviceAllReduce") {
-      report.transfers.push_back(ring_share(graph, node, backward));
+      report.transfers.push_back(ring_share(node, all_reduce_device, backward));
       continue;
     }
     if (node.op != "Recv") continue;
