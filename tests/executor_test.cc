@@ -2,10 +2,15 @@
 // kernel reported with its node's name.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
+#include "core/bfloat16.h"
+
 #include "core/graph_io.h"
 #include "ops/common/shape_fns.h"
 #include "core/variable_parts.h"
 #include "runtime/exec/executor.h"
+#include "runtime/exec/non_finite.h"
 #include "runtime/passes/compile.h"
 #include "tests/harness/training_harness.h"
 
@@ -141,4 +146,35 @@ TEST_CASE("executor: releasing intermediates after their last reader changes no 
     CHECK(released.weights == kept.weights);
     CHECK(released.peak < kept.peak * 9 / 10);  // training keeps the activations for backward; the rest goes
   }
+}
+
+// The --check-numerics scan (runtime/exec/non_finite.h): it tests a block at a time, so the
+// element it names must still be the first one, in any block and at either end.
+TEST_CASE("first_non_finite names the first NaN or Inf in float32, float64 and bfloat16") {
+  const int64_t n = 3 * 4096 + 17;  // several blocks and a partial one
+  auto check = [&](DType dtype, auto fill, auto special) {
+    Tensor t(dtype, Shape{n});
+    for (int64_t i = 0; i < n; ++i) fill(t, i, i % 2 ? 3.0e38 : -1.0e-40);  // huge and subnormal: finite
+    CHECK(first_non_finite(t) == -1);
+    for (int64_t at : {int64_t{0}, int64_t{4095}, int64_t{4096}, int64_t{2 * 4096 + 5}, n - 1}) {
+      for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+        special(t, at, bad);
+        if (at + 7 < n) special(t, at + 7, bad);  // a later one must not win
+        CAPTURE(at);
+        CHECK(first_non_finite(t) == at);
+        fill(t, at, 1.0);
+        if (at + 7 < n) fill(t, at + 7, 1.0);
+      }
+    }
+  };
+  auto set_f32 = [](Tensor& t, int64_t i, double v) { t.data<float>()[i] = static_cast<float>(v); };
+  auto set_f64 = [](Tensor& t, int64_t i, double v) { t.data<double>()[i] = v; };
+  auto set_bf16 = [](Tensor& t, int64_t i, double v) {
+    // bfloat16 keeps float32's exponent range: 3e38 is finite in both.
+    t.data<bfloat16>()[i] = bfloat16(static_cast<float>(v));
+  };
+  check(DType::kFloat32, set_f32, set_f32);
+  check(DType::kFloat64, set_f64, set_f64);
+  check(DType::kBFloat16, set_bf16, set_bf16);
+  CHECK(first_non_finite(Tensor(DType::kInt64, Shape{4})) == -1);
 }

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/rendezvous.h"
+#include "runtime/exec/non_finite.h"
 #include "runtime/passes/placement.h"
 
 namespace graphrun {
@@ -59,14 +60,6 @@ struct Executor::Plan {
 
 namespace {
 
-template <typename T>
-int64_t first_non_finite(const Tensor& t) {
-  const T* v = t.data<T>();
-  for (int64_t i = 0, n = t.num_elements(); i < n; ++i)
-    if (!std::isfinite(v[i])) return i;
-  return -1;
-}
-
 // Host threads numbered in order of first use: short, stable row ids for a trace.
 int thread_index() {
   static std::atomic<int> next{0};
@@ -81,9 +74,10 @@ struct NonFiniteError : Error {
 
 void check_finite(const std::vector<Tensor>& outputs) {
   for (size_t k = 0; k < outputs.size(); ++k) {
-    if (!outputs[k].valid() || !is_floating(outputs[k].dtype())) continue;
+    const DType dtype = outputs[k].valid() ? outputs[k].dtype() : DType::kInvalid;
+    if (!is_floating(dtype) && dtype != DType::kBFloat16) continue;
     const Tensor t = outputs[k].to_host();  // a GPU output: waits for its stream (debug mode only)
-    int64_t bad = t.dtype() == DType::kFloat32 ? first_non_finite<float>(t) : first_non_finite<double>(t);
+    const int64_t bad = first_non_finite(t);
     if (bad >= 0)
       throw NonFiniteError(fmt::format("produced {} in output {} (element {} of {}) [check-numerics]",
                                        std::isnan(t.value_as_double(bad)) ? "NaN" : "Inf", k, bad, t.shape().str()));
