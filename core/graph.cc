@@ -426,7 +426,14 @@ std::vector<bool> Graph::ancestors_of_nodes(const std::vector<int>& node_indices
 
 void Graph::rebind_batch(int64_t batch) {
   batch_size = batch;
-  for (auto& node : nodes) with_node_context(node, [&] { infer_node(*this, node); });
+  for (auto& node : nodes) {
+    // The batch does not change a tensor's channels, so the layouts the blocked-layout pass chose
+    // stay valid; shape inference alone would reset them to plain.
+    std::vector<MemoryLayout> layouts;
+    for (const TensorInfo& out : node.outputs) layouts.push_back(out.layout);
+    with_node_context(node, [&] { infer_node(*this, node); });
+    for (size_t k = 0; k < layouts.size() && k < node.outputs.size(); ++k) node.outputs[k].layout = layouts[k];
+  }
 }
 
 }  // namespace graphrun

@@ -15,6 +15,7 @@
 #include "core/attrs.h"
 #include "core/dtype.h"
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/shape.h"
 #include "core/split_rule.h"
 
@@ -23,6 +24,7 @@ namespace graphrun {
 struct TensorInfo {
   DType dtype = DType::kInvalid;
   Shape shape;
+  MemoryLayout layout = MemoryLayout::kPlain;  // set only by the blocked-layout pass (core/layout.h)
 };
 
 // What a shape function sees: the node, its inputs' dtypes and shapes, its attrs; it sets the

@@ -40,6 +40,14 @@ dnnl::memory::desc plain_desc(DType dtype, const Shape& shape) {
   return dnnl::memory::desc(dims(shape), data_type(dtype), plain_tag(shape.rank()));
 }
 
+dnnl::memory::desc desc_of(const TensorInfo& info) { return desc_like(info, info.layout); }
+
+dnnl::memory::desc desc_like(const TensorInfo& info, MemoryLayout layout) {
+  if (layout == MemoryLayout::kPlain) return plain_desc(info.dtype, info.shape);
+  GR_CHECK(can_block(info), "a {} tensor cannot be channel-blocked", info.shape.str());
+  return dnnl::memory::desc(dims(info.shape), data_type(info.dtype), dnnl::memory::format_tag::nChw16c);
+}
+
 dnnl::memory wrap(const Tensor& tensor) { return wrap(tensor, plain_desc(tensor.dtype(), tensor.shape())); }
 
 dnnl::memory wrap(const Tensor& tensor, const dnnl::memory::desc& desc) {

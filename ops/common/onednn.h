@@ -18,6 +18,12 @@ dnnl::memory::dims dims(const Shape& shape);
 // Plain layout for a rank-1..5 tensor (a, ab, abc, abcd = NCHW / OIHW, abcde).
 dnnl::memory::format_tag plain_tag(int rank);
 dnnl::memory::desc plain_desc(DType dtype, const Shape& shape);
+// The tensor as it lies: plain, or channel-blocked (nChw16c) where the blocked-layout pass chose
+// that (core/layout.h).
+dnnl::memory::desc desc_of(const TensorInfo& info);
+// The same dims and dtype in another tensor's layout: a primitive that keeps one layout for all
+// its tensors (pooling) computes in its input's, and reorders what lies otherwise.
+dnnl::memory::desc desc_like(const TensorInfo& info, MemoryLayout layout);
 // A oneDNN memory over the tensor's own buffer (no copy).
 dnnl::memory wrap(const Tensor& tensor);
 dnnl::memory wrap(const Tensor& tensor, const dnnl::memory::desc& desc);
@@ -33,6 +39,41 @@ inline KernelBuilder kernel_builder(const std::string& op) {
     return float32_or_bfloat16(node.kernel_dtype());
   }));
 }
+
+// A tensor as it lies (plain, or blocked: core/layout.h) and the layout a primitive wants for it:
+// a reorder and a buffer (allocated once) when they differ.
+struct Staged {
+  dnnl::memory::desc actual;  // as the tensor lies
+  dnnl::memory::desc chosen;  // as the primitive wants it
+  dnnl::memory buffer;    // in the chosen layout; empty when chosen == actual
+  dnnl::reorder reorder;  // actual -> chosen for inputs, chosen -> actual for outputs
+
+  Staged() = default;
+  Staged(const dnnl::memory::desc& actual_desc, const dnnl::memory::desc& chosen_desc, bool is_output)
+      : actual(actual_desc), chosen(chosen_desc) {
+    if (actual == chosen) return;
+    buffer = dnnl::memory(chosen, engine());
+    dnnl::engine& e = engine();
+    reorder = is_output ? dnnl::reorder(dnnl::reorder::primitive_desc(e, chosen, e, actual))
+                        : dnnl::reorder(dnnl::reorder::primitive_desc(e, actual, e, chosen));
+  }
+  bool staged() const { return static_cast<bool>(buffer); }
+  // The memory the primitive reads: the tensor itself, or its reordered copy. Inputs are
+  // reordered on every run: training updates weights in place, and activations change anyway.
+  dnnl::memory in(const Tensor& tensor, dnnl::stream& s) {
+    dnnl::memory m = wrap(tensor, actual);
+    if (!staged()) return m;
+    reorder.execute(s, m, buffer);
+    return buffer;
+  }
+  // The memory the primitive writes; finish() copies it to the tensor if staged.
+  dnnl::memory out(const Tensor& tensor) { return staged() ? buffer : wrap(tensor, actual); }
+  void finish(const Tensor& tensor, dnnl::stream& s) {
+    if (!staged()) return;
+    dnnl::memory m = wrap(tensor, actual);
+    reorder.execute(s, buffer, m);
+  }
+};
 
 // Runs a primitive on the calling thread's stream and waits: a kernel's outputs are complete
 // when compute() returns.

@@ -8,7 +8,7 @@ namespace graphrun {
 
 namespace {
 
-using conv2d_onednn::Staged;
+using onednn::Staged;
 using dnnl::memory;
 
 class Conv2DOneDnn final : public OpKernel {
@@ -18,9 +18,9 @@ class Conv2DOneDnn final : public OpKernel {
         dt_(onednn::data_type(node.kernel_dtype())),
         pd_(conv2d_onednn::forward_pd(g_, dt_)),
         primitive_(pd_),
-        src_(onednn::plain_desc(node.kernel_dtype(), node.inputs[0].shape), pd_.src_desc(), false),
+        src_(onednn::desc_of(node.inputs[0]), pd_.src_desc(), false),
         weights_(conv2d_onednn::weights_desc(g_, dt_, true), pd_.weights_desc(), false),
-        dst_(onednn::plain_desc(node.kernel_dtype(), node.outputs[0].shape), pd_.dst_desc(), true) {
+        dst_(onednn::desc_of(node.outputs[0]), pd_.dst_desc(), true) {
     if (g_.use_bias) bias_desc_ = conv2d_onednn::bias_desc(g_, dt_);
   }
 

@@ -12,14 +12,12 @@ namespace graphrun {
 
 namespace {
 
-using conv2d_onednn::Staged;
+using onednn::Staged;
 using dnnl::memory;
 
 Conv2DGeometry geometry(const NodeInfo& node) {
   return conv2d_backprop_geometry(node.attrs, node.inputs[0].shape, node.inputs[1].shape);
 }
-
-memory::desc plain(const TensorInfo& info) { return onednn::plain_desc(info.dtype, info.shape); }
 
 dnnl::convolution_backward_data::primitive_desc backward_data_pd(const Conv2DGeometry& g, memory::data_type dt) {
   namespace c = conv2d_onednn;
@@ -45,8 +43,8 @@ class Conv2DBackpropInputOneDnn final : public OpKernel {
         pd_(backward_data_pd(g_, onednn::data_type(node.kernel_dtype()))),
         primitive_(pd_),
         weights_(conv2d_onednn::weights_desc(g_, onednn::data_type(node.kernel_dtype()), true), pd_.weights_desc(), false),
-        dy_(plain(node.inputs[2]), pd_.diff_dst_desc(), false),
-        dx_(plain(node.outputs[0]), pd_.diff_src_desc(), true) {}
+        dy_(onednn::desc_of(node.inputs[2]), pd_.diff_dst_desc(), false),
+        dx_(onednn::desc_of(node.outputs[0]), pd_.diff_src_desc(), true) {}
 
   void compute(KernelContext& ctx) override {
     dnnl::stream& s = onednn::stream();
@@ -71,8 +69,8 @@ class Conv2DBackpropFilterOneDnn final : public OpKernel {
       : g_(geometry(node)),
         pd_(backward_weights_pd(g_, onednn::data_type(node.kernel_dtype()))),
         primitive_(pd_),
-        x_(plain(node.inputs[0]), pd_.src_desc(), false),
-        dy_(plain(node.inputs[2]), pd_.diff_dst_desc(), false),
+        x_(onednn::desc_of(node.inputs[0]), pd_.src_desc(), false),
+        dy_(onednn::desc_of(node.inputs[2]), pd_.diff_dst_desc(), false),
         dweight_(conv2d_onednn::weights_desc(g_, pd_.diff_weights_desc().data_type(), true), pd_.diff_weights_desc(), true),
         dbias_(conv2d_onednn::bias_desc(g_, pd_.diff_bias_desc().data_type()), pd_.diff_bias_desc(), true) {}
 

@@ -3,9 +3,10 @@
 // Each primitive's descriptor asks for any layout of its big tensors so oneDNN picks its fastest
 // implementation and layouts (on AVX-512 machines: jit:avx512_core with nChw16c activations and
 // blocked weights for all three passes). Forcing plain NCHW gives the gemm path: 1.4 to 1.6x
-// slower forward, and backward-weights 2 to 10x slower on AlexNet's layers. graphrun tensors are
-// plain, so each tensor is reordered in or out only when the chosen layout differs; at AlexNet
-// sizes all reorders of a training step together cost under 5% of its convolutions. The
+// slower forward, and backward-weights 2 to 10x slower on AlexNet's layers. Each tensor is
+// reordered in or out only when the chosen layout differs from the one it lies in: plain, or
+// nChw16c where the blocked-layout pass kept oneDNN's layout between kernels (core/layout.h);
+// weights always lie plain (the optimizer updates them). The
 // backward primitives take the forward primitive descriptor as the hint oneDNN 2.6 requires, so
 // all three agree on layouts.
 #pragma once
@@ -18,41 +19,6 @@
 namespace graphrun::conv2d_onednn {
 
 using dnnl::memory;
-
-// A plain tensor and the layout a primitive wants for it: a reorder and a buffer (allocated
-// once) when they differ.
-struct Staged {
-  memory::desc plain;
-  memory::desc chosen;
-  memory buffer;          // in the chosen layout; empty when chosen == plain
-  dnnl::reorder reorder;  // plain -> chosen for inputs, chosen -> plain for outputs
-
-  Staged() = default;
-  Staged(const memory::desc& plain_desc, const memory::desc& chosen_desc, bool is_output)
-      : plain(plain_desc), chosen(chosen_desc) {
-    if (plain == chosen) return;
-    buffer = memory(chosen, onednn::engine());
-    dnnl::engine& e = onednn::engine();
-    reorder = is_output ? dnnl::reorder(dnnl::reorder::primitive_desc(e, chosen, e, plain))
-                        : dnnl::reorder(dnnl::reorder::primitive_desc(e, plain, e, chosen));
-  }
-  bool staged() const { return static_cast<bool>(buffer); }
-  // The memory the primitive reads: the tensor itself, or its reordered copy. Inputs are
-  // reordered on every run: training updates weights in place, and activations change anyway.
-  memory in(const Tensor& tensor, dnnl::stream& s) {
-    memory m = onednn::wrap(tensor, plain);
-    if (!staged()) return m;
-    reorder.execute(s, m, buffer);
-    return buffer;
-  }
-  // The memory the primitive writes; finish() copies it to the tensor if staged.
-  memory out(const Tensor& tensor) { return staged() ? buffer : onednn::wrap(tensor, plain); }
-  void finish(const Tensor& tensor, dnnl::stream& s) {
-    if (!staged()) return;
-    memory m = onednn::wrap(tensor, plain);
-    reorder.execute(s, buffer, m);
-  }
-};
 
 inline memory::dims strides(const Conv2DGeometry& g) { return {g.sh, g.sw}; }
 inline memory::dims dilates(const Conv2DGeometry& g) { return {g.dh - 1, g.dw - 1}; }  // oneDNN: 0 = dense

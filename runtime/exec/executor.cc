@@ -420,8 +420,11 @@ std::vector<Tensor> Executor::run(const std::map<std::string, Tensor>& feeds, co
             [](const NodeTiming& a, const NodeTiming& b) { return a.start_us < b.start_us; });
 
   std::vector<Tensor> results;
-  // Fetches come back as host tensors (clone copies device memory back through its device).
-  for (const auto& ref : refs) results.push_back(outputs_[ref.node][ref.output].clone());
+  // Fetches come back as plain host tensors (clone copies device memory back through its device).
+  for (const auto& ref : refs) {
+    const Tensor& out = outputs_[ref.node][ref.output];
+    results.push_back(graph_.info(ref).layout == MemoryLayout::kBlocked16 ? to_plain(out) : out.clone());
+  }
   return results;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/precision.h"
+#include "runtime/passes/blocked_layout.h"
 #include "runtime/passes/fuse_updates.h"
 #include "runtime/passes/mixed_precision.h"
 #include "runtime/passes/partition.h"
@@ -56,6 +57,7 @@ CompiledGraph compile_inference(const Graph& model, const CompileOptions& option
   CompiledGraph out;
   Graph forward = placed_forward(model, options, out.split);
   out.graph = rebuild(partition(forward), model.batch_size);
+  if (options.blocked_layouts) choose_blocked_layouts(out.graph, options.kernel_label);
   return out;
 }
 
@@ -69,6 +71,7 @@ CompiledTraining compile_training(const Graph& model, const OptimizerSettings& o
   place(out.training.graph, options.devices, options.kernel_label);
   out.training.graph = rebuild(partition(out.training.graph), model.batch_size);
   if (options.fuse_updates) fuse_momentum_updates(out.training, options.kernel_label);
+  if (options.blocked_layouts) choose_blocked_layouts(out.training.graph, options.kernel_label);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The passes between a loaded model and the executor, in order: split (when there is more
 // than one device), placement, [autodiff and the optimizer, for training], placement of what
-// they added, partition, [the SGD updates fused into one node per device, for training].
+// they added, partition, [the SGD updates fused into one node per device, for training], the
+// blocked layouts of CPU activations.
 // Autodiff runs on the split graph, so the backward of each gather is a Slice on the gathering
 // device and the gradient transfers mirror the forward ones.
 #pragma once
@@ -29,6 +30,9 @@ struct CompileOptions {
   // Training, replicated variables: their gradients summed by AddN or DeviceAllReduce nodes
   // (runtime/passes/gradient_exchange.h; by default NCCL's between distinct GPUs, AddN elsewhere).
   ReplicaSum replica_sum = ReplicaSum::kAuto;
+  // CPU activations between oneDNN kernels kept in oneDNN's channel-blocked layout, last
+  // (runtime/passes/blocked_layout.h); off: every tensor plain, each kernel reorders its own.
+  bool blocked_layouts = true;
 };
 
 struct CompiledGraph {

@@ -40,6 +40,10 @@ uptime >"$tmp/load_before"
 build/peak_flops 1 --json >"$tmp/peak.json"
 /usr/bin/time -f %M -o "$tmp/graphrun.rss" build/graphrun bench "$graph" $ours_flag --batch-size "$batch" \
   --steps "$steps" --json >"$tmp/graphrun.jsonl"
+# The same with every activation plain (each oneDNN kernel reordering its own): the blocked-layout
+# pass's before and after, in one run.
+build/graphrun bench "$graph" $ours_flag --layouts plain --batch-size "$batch" --steps "$steps" --json \
+  >"$tmp/graphrun_plain.jsonl"
 # bf16 mixed precision where the CPU has AVX512_BF16 (peak_flops measured its dot product).
 if grep -q bf16_gflops "$tmp/peak.json"; then
   /usr/bin/time -f %M -o "$tmp/graphrun_bf16.rss" build/graphrun bench "$graph" $ours_flag --precision bf16 \

@@ -38,6 +38,8 @@ best = {}  # peer name -> its best result
 for name, results in runs.items():
     for r in results:
         label = name if name.startswith('graphrun') else f"{name}: {r['peer']}"
+        if r.get('layouts') == 'plain':
+            label += ' (plain layouts)'
         if 'error' in r:
             print(f"  {label:<28} {r['variant']:<14} failed: {r['error']}")
             continue
@@ -46,9 +48,13 @@ for name, results in runs.items():
               f"{gflops:8.1f} {100 * gflops / peak if peak else 0:7.1f}% {rss(name):>9}")
         if not name.startswith('graphrun') and r['img_s'] > best.get(name, {'img_s': 0})['img_s']:
             best[name] = r
-fp32 = next((r for r in ours if r.get('precision', 'fp32') == 'fp32'), ours[0])
+fp32 = next((r for r in ours if r.get('precision', 'fp32') == 'fp32' and r.get('layouts') != 'plain'), ours[0])
 for r in ours:
-    if r is not fp32:
+    if r is fp32 or 'error' in r:
+        continue
+    if r.get('layouts') == 'plain':  # the before of the blocked-layout pass (runtime/passes/blocked_layout.h)
+        print(f"graphrun fp32 / graphrun fp32 with plain layouts: {fp32['img_s'] / r['img_s']:.2f}x img/s")
+    else:
         print(f"graphrun {r['precision']} / graphrun fp32: {r['img_s'] / fp32['img_s']:.2f}x img/s")
 for name, r in sorted(best.items(), key=lambda item: -item[1]['img_s']):
     print(f"graphrun fp32 / {name} at its best ({r['peer']} {r['variant']}): {fp32['img_s'] / r['img_s']:.2f}x img/s")
