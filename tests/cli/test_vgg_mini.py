@@ -46,19 +46,24 @@ def idx(name, offset):
 
 
 def torch_vgg_mini(weights):
+    """The same net in PyTorch, its widths read off the weights; the last pooling is padded when
+    fc6 reads a 4x4 map (a 7x7 map pooled with pad 1) rather than 3x3."""
     layers, cin = [], 1
-    for b, cout in enumerate([32, 64, 128], start=1):
+    for b in (1, 2, 3):
         for k in (1, 2):
-            conv = nn.Conv2d(cin, cout, 3, padding=1)
-            conv.weight.data = torch.from_numpy(weights[f"conv{b}_{k}/weight"])
+            w = weights[f"conv{b}_{k}/weight"]
+            conv = nn.Conv2d(cin, w.shape[0], 3, padding=1)
+            conv.weight.data = torch.from_numpy(w)
             conv.bias.data = torch.from_numpy(weights[f"conv{b}_{k}/bias"])
             layers += [conv, nn.ReLU()]
-            cin = cout
-        layers.append(nn.MaxPool2d(2, 2))
+            cin = w.shape[0]
+        side = round((weights["fc6/weight"].shape[1] / cin) ** 0.5)
+        layers.append(nn.MaxPool2d(2, 2, padding=1 if b == 3 and side == 4 else 0))
     layers.append(nn.Flatten())
-    for fc, (fin, fout) in {"fc6": (1152, 256), "fc7": (256, 256), "fc8": (256, 10)}.items():
-        linear = nn.Linear(fin, fout)
-        linear.weight.data = torch.from_numpy(weights[f"{fc}/weight"])
+    for fc in ("fc6", "fc7", "fc8"):
+        w = weights[f"{fc}/weight"]
+        linear = nn.Linear(w.shape[1], w.shape[0])
+        linear.weight.data = torch.from_numpy(w)
         linear.bias.data = torch.from_numpy(weights[f"{fc}/bias"])
         layers += [linear] + ([nn.ReLU(), nn.Dropout(0.5)] if fc != "fc8" else [])
     return nn.Sequential(*layers).eval()
