@@ -1,6 +1,6 @@
 // oneDNN MaxPool (pooling_max), primitive built once per node. It computes in the layout its
-// input lies in (plain NCHW, or nChw16c: core/layout.h) and reorders y if that lies otherwise. oneDNN ignores
-// padded cells in max pooling, which is our -infinity padding.
+// input lies in (plain NCHW, or nChw16c: core/layout.h) and reorders y if that lies otherwise.
+// oneDNN ignores padded cells in max pooling, which is our -infinity padding.
 #include "core/kernel_registry.h"
 #include "ops/common/onednn.h"
 #include "ops/common/pool_geometry.h"
@@ -24,7 +24,8 @@ class MaxPoolOneDnn final : public OpKernel {
   }
   void compute(KernelContext& ctx) override {
     dnnl::stream& s = onednn::stream();
-    primitive_.execute(s, {{DNNL_ARG_SRC, onednn::wrap(ctx.input(0), src_desc_)}, {DNNL_ARG_DST, dst_.out(ctx.output(0))}});
+    primitive_.execute(s, {{DNNL_ARG_SRC, onednn::wrap(ctx.input(0), src_desc_)},
+                           {DNNL_ARG_DST, dst_.out(ctx.output(0))}});
     dst_.finish(ctx.output(0), s);
     s.wait();
   }
