@@ -8,8 +8,6 @@
 
 namespace graphrun {
 
-std::string_view layout_name(MemoryLayout layout) { return layout == MemoryLayout::kBlocked16 ? "nChw16c" : "plain"; }
-
 bool can_block(const TensorInfo& info) {
   return info.shape.rank() == 4 && info.shape[1] > 0 && info.shape[1] % kChannelBlock == 0;
 }

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 
 namespace graphrun {
 
@@ -19,8 +18,6 @@ struct TensorInfo;
 enum class MemoryLayout : uint8_t { kPlain = 0, kBlocked16 = 1 };
 
 inline constexpr int64_t kChannelBlock = 16;
-
-std::string_view layout_name(MemoryLayout layout);  // "plain", "nChw16c"
 
 // Whether a tensor may lie blocked: 4-D with a channel count that is a multiple of 16.
 bool can_block(const TensorInfo& info);

@@ -12,20 +12,19 @@ namespace graphrun {
 namespace {
 
 // The layout-aware kernels: which inputs they read and which outputs they write in whatever
-// layout the tensor lies in. Conv2DBackpropInput reads x (input 0) for its shape alone, so x may
-// lie either way there.
+// layout the tensor lies in. Conv2DBackpropInput's input 0 (x) is among them because it reads
+// only x's shape.
 struct AwareOp {
   std::set<int> reads;
-  std::set<int> any_layout;
   std::set<int> writes;
 };
 const std::map<std::string, AwareOp>& aware_ops() {
   static const std::map<std::string, AwareOp> ops = {
-      {"Conv2D", {{0}, {}, {0}}},
-      {"Conv2DBackpropInput", {{2}, {0}, {0}}},
-      {"Conv2DBackpropFilter", {{0, 2}, {}, {}}},
-      {"MaxPool", {{0}, {}, {0}}},
-      {"MaxPoolGrad", {{0, 1}, {}, {0}}},
+      {"Conv2D", {{0}, {0}}},
+      {"Conv2DBackpropInput", {{0, 2}, {0}}},
+      {"Conv2DBackpropFilter", {{0, 2}, {}}},
+      {"MaxPool", {{0}, {0}}},
+      {"MaxPoolGrad", {{0, 1}, {0}}},
   };
   return ops;
 }
@@ -75,7 +74,7 @@ class BlockedLayout {
         if (!writes || !suitable(node, node.outputs[k])) veto(out);
       }
       for (int k = 0; k < static_cast<int>(node.inputs.size()); ++k) {
-        const bool reads = ew || (aware != nullptr && (aware->reads.contains(k) || aware->any_layout.contains(k)));
+        const bool reads = ew || (aware != nullptr && aware->reads.contains(k));
         if (!reads) veto(node.inputs[k]);
       }
     }
