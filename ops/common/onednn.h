@@ -60,17 +60,21 @@ struct Staged {
   bool staged() const { return static_cast<bool>(buffer); }
   // The memory the primitive reads: the tensor itself, or its reordered copy. Inputs are
   // reordered on every run: training updates weights in place, and activations change anyway.
-  dnnl::memory in(const Tensor& tensor, dnnl::stream& s) {
-    dnnl::memory m = wrap(tensor, actual);
+  // The pointer forms take a part of a tensor (a kernel that works in chunks).
+  dnnl::memory in(const Tensor& tensor, dnnl::stream& s) { return in(tensor.raw(), s); }
+  dnnl::memory in(void* data, dnnl::stream& s) {
+    dnnl::memory m(actual, engine(), data);
     if (!staged()) return m;
     reorder.execute(s, m, buffer);
     return buffer;
   }
   // The memory the primitive writes; finish() copies it to the tensor if staged.
-  dnnl::memory out(const Tensor& tensor) { return staged() ? buffer : wrap(tensor, actual); }
-  void finish(const Tensor& tensor, dnnl::stream& s) {
+  dnnl::memory out(const Tensor& tensor) { return out(tensor.raw()); }
+  dnnl::memory out(void* data) { return staged() ? buffer : dnnl::memory(actual, engine(), data); }
+  void finish(const Tensor& tensor, dnnl::stream& s) { finish(tensor.raw(), s); }
+  void finish(void* data, dnnl::stream& s) {
     if (!staged()) return;
-    dnnl::memory m = wrap(tensor, actual);
+    dnnl::memory m(actual, engine(), data);
     reorder.execute(s, buffer, m);
   }
 };

@@ -1,10 +1,11 @@
 // oneDNN LRNGrad (lrn_backward, lrn_across_channels), primitives built once per node, on the
-// [N * groups, C / groups, H, W] view of x as the forward (lrn_cpu.cc).
+// [N * groups, C / groups, H, W] view of x as the forward (lrn_view.h).
 // Two measured choices (oneDNN 2.6, AlexNet norm1 at batch 128):
 // - On plain NCHW oneDNN runs LRN backward with its reference implementation (lrn_ref, 2.2 s);
 //   its jit kernels take only blocked layouts (nChw16c: about 0.05 s, reorders and recomputed
-//   forward included). So x and dy are reordered into the first blocked layout that gets a jit
-//   backward, and dx back.
+//   forward included). So it computes in the first blocked layout that gets a jit backward; x, dy
+//   and dx are reordered only where they lie otherwise (plain, unless the blocked-layout pass
+//   chose nChw16c for them).
 // - The backward reads a workspace only the forward (forward_training) writes, and graphrun
 //   passes nothing between nodes, so the kernel recomputes the forward from x. The work goes in
 //   chunks of the N * groups images of about 1 MiB so the blocked copies and the workspace stay
@@ -13,6 +14,7 @@
 
 #include "core/kernel_registry.h"
 #include "ops/common/onednn.h"
+#include "ops/lrn/lrn_view.h"
 
 namespace graphrun {
 
@@ -40,7 +42,7 @@ class LrnGradOneDnn final : public OpKernel {
     const int64_t chunk = chunk_items(items, item_elements * static_cast<int64_t>(element_bytes_));
     chunks_ = items / chunk;
     chunk_elements_ = chunk * item_elements;
-    Shape view{chunk, x[1] / groups, x[2], x[3]};
+    const Shape view{chunk, x[1] / groups, x[2], x[3]};
     const auto size = node.attrs.i("size");
     const auto alpha = static_cast<float>(node.attrs.f("alpha")), beta = static_cast<float>(node.attrs.f("beta")),
                bias = static_cast<float>(node.attrs.f("bias"));
@@ -60,37 +62,31 @@ class LrnGradOneDnn final : public OpKernel {
     forward_ = dnnl::lrn_forward(fwd_pd);
     backward_ = dnnl::lrn_backward(bwd_pd);
 
-    const dnnl::memory::desc plain = onednn::plain_desc(node.kernel_dtype(), view);
-    x_plain_ = dnnl::memory(plain, onednn::engine(), nullptr);
-    dy_plain_ = dnnl::memory(plain, onednn::engine(), nullptr);
-    dx_plain_ = dnnl::memory(plain, onednn::engine(), nullptr);
-    x_ = dnnl::memory(fwd_pd.src_desc(), onednn::engine());
-    dy_ = dnnl::memory(bwd_pd.diff_dst_desc(), onednn::engine());
-    dx_ = dnnl::memory(bwd_pd.diff_src_desc(), onednn::engine());
+    auto actual = [&](const TensorInfo& t) { return onednn::desc_of(lrn::group_view(t, groups, chunk)); };
+    dy_ = onednn::Staged(actual(node.inputs[0]), bwd_pd.diff_dst_desc(), false);
+    x_ = onednn::Staged(actual(node.inputs[1]), fwd_pd.src_desc(), false);
+    dx_ = onednn::Staged(actual(node.outputs[0]), bwd_pd.diff_src_desc(), true);
     workspace_ = dnnl::memory(fwd_pd.workspace_desc(), onednn::engine());
-    to_blocked_ = dnnl::reorder(x_plain_, x_);
-    to_plain_ = dnnl::reorder(dx_, dx_plain_);
   }
 
   void compute(KernelContext& ctx) override {
-    // Bytes, as float32 and bfloat16 chunks both are.
+    // Bytes, as float32 and bfloat16 chunks both are; a chunk is contiguous in either layout.
     auto* dy = static_cast<char*>(ctx.input(0).raw());
     auto* x = static_cast<char*>(ctx.input(1).raw());
     auto* dx = static_cast<char*>(ctx.output(0).raw());
     const size_t chunk_bytes = static_cast<size_t>(chunk_elements_) * element_bytes_;
     dnnl::stream& stream = onednn::stream();
     for (int64_t k = 0; k < chunks_; ++k) {
-      x_plain_.set_data_handle(x + k * chunk_bytes);
-      dy_plain_.set_data_handle(dy + k * chunk_bytes);
-      dx_plain_.set_data_handle(dx + k * chunk_bytes);
-      to_blocked_.execute(stream, x_plain_, x_);
-      to_blocked_.execute(stream, dy_plain_, dy_);
-      // The recomputed y is not needed: it goes into dx_, which the backward then overwrites.
-      forward_.execute(stream, {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DST, dx_}, {DNNL_ARG_WORKSPACE, workspace_}});
-      backward_.execute(
-          stream,
-          {{DNNL_ARG_SRC, x_}, {DNNL_ARG_DIFF_DST, dy_}, {DNNL_ARG_WORKSPACE, workspace_}, {DNNL_ARG_DIFF_SRC, dx_}});
-      to_plain_.execute(stream, dx_, dx_plain_);
+      const size_t at = k * chunk_bytes;
+      const dnnl::memory src = x_.in(x + at, stream), diff_dst = dy_.in(dy + at, stream), diff_src = dx_.out(dx + at);
+      // The recomputed y is not needed: it goes into dx, which the backward then overwrites (LRNGrad's
+      // dx never shares a buffer with its inputs).
+      forward_.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, diff_src}, {DNNL_ARG_WORKSPACE, workspace_}});
+      backward_.execute(stream, {{DNNL_ARG_SRC, src},
+                                 {DNNL_ARG_DIFF_DST, diff_dst},
+                                 {DNNL_ARG_WORKSPACE, workspace_},
+                                 {DNNL_ARG_DIFF_SRC, diff_src}});
+      dx_.finish(dx + at, stream);
     }
     stream.wait();
   }
@@ -100,9 +96,8 @@ class LrnGradOneDnn final : public OpKernel {
   int64_t chunks_ = 1, chunk_elements_ = 0;
   dnnl::lrn_forward forward_;
   dnnl::lrn_backward backward_;
-  dnnl::reorder to_blocked_, to_plain_;
-  dnnl::memory x_plain_, dy_plain_, dx_plain_;  // views of the tensors, moved chunk by chunk
-  dnnl::memory x_, dy_, dx_, workspace_;        // one chunk in the chosen layout
+  onednn::Staged dy_, x_, dx_;  // one chunk, as it lies and as the primitives take it
+  dnnl::memory workspace_;
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("LRNGrad")

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/kernel_registry.h"
+#include "ops/lrn/lrn_view.h"
 #include "runtime/devices/device.h"
 
 namespace graphrun {
@@ -12,12 +13,19 @@ namespace graphrun {
 namespace {
 
 // The layout-aware kernels: which inputs they read and which outputs they write in whatever
-// layout the tensor lies in. Conv2DBackpropInput's input 0 (x) is among them because it reads
-// only x's shape.
+// layout the tensor lies in, and, where that depends on attrs, when. Conv2DBackpropInput's input 0
+// (x) is among them because it reads only x's shape.
 struct AwareOp {
   std::set<int> reads;
   std::set<int> writes;
+  bool (*applies)(const Node& node) = nullptr;  // null: always
 };
+
+// LRN computes on a view of channel groups, blocked only when each group is whole blocks (ops/lrn/lrn_view.h).
+bool lrn_groups_fit_blocks(const Node& node) {
+  return lrn::groups_fit_blocks(node.outputs[0].shape[1], node.attrs.i("groups"));
+}
+
 const std::map<std::string, AwareOp>& aware_ops() {
   static const std::map<std::string, AwareOp> ops = {
       {"Conv2D", {{0}, {0}}},
@@ -25,6 +33,8 @@ const std::map<std::string, AwareOp>& aware_ops() {
       {"Conv2DBackpropFilter", {{0, 2}, {}}},
       {"MaxPool", {{0}, {0}}},
       {"MaxPoolGrad", {{0, 1}, {0}}},
+      {"LRN", {{0}, {0}, lrn_groups_fit_blocks}},
+      {"LRNGrad", {{0, 1}, {0}, lrn_groups_fit_blocks}},
   };
   return ops;
 }
@@ -105,6 +115,7 @@ class BlockedLayout {
   const AwareOp* aware_kernel(const Node& node) const {
     auto it = aware_ops().find(node.op);
     if (it == aware_ops().end() || node.outputs.empty()) return nullptr;
+    if (it->second.applies != nullptr && !it->second.applies(node)) return nullptr;
     const DeviceName device = parse_device_name(node.device);
     if (device.type != DeviceType::kCPU) return nullptr;
     const DType dtype = node.inputs.empty() ? node.outputs[0].dtype : graph_.info(node.inputs[0]).dtype;
