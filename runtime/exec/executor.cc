@@ -67,7 +67,7 @@ int thread_index() {
   return index;
 }
 
-// A node's output holds NaN or Inf (ExecutorOptions::check_numerics).
+// A node's output holds NaN or Inf (ExecutorOptions::check_numerics, check_numerics_nodes).
 struct NonFiniteError : Error {
   using Error::Error;
 };
@@ -88,6 +88,8 @@ void check_finite(const std::vector<Tensor>& outputs) {
 
 Executor::Executor(Graph graph, VariableStore& variables, ExecutorOptions options)
     : graph_(std::move(graph)), variables_(variables), options_(std::move(options)) {
+  scanned_.assign(graph_.nodes.size(), 0);
+  for (const std::string& name : options_.check_numerics_nodes) scanned_[graph_.index(name)] = 1;
   variables_.initialize(graph_, options_.seed);
   create_kernels();
 }
@@ -275,7 +277,7 @@ void Executor::record_timing(Plan& plan, int i, std::chrono::steady_clock::time_
 
 void Executor::node_done(Plan& plan, int i) {
   if (plan.records_event[i]) plan.events[i] = get_device(infos_[i].device).record_event();
-  if (options_.check_numerics) check_finite(outputs_[i]);
+  if (options_.check_numerics || scanned_[i]) check_finite(outputs_[i]);
   if (plan.is_target[i]) plan.targets_done.fetch_add(1, std::memory_order_relaxed);
   release_after(plan, i);
 }

@@ -24,6 +24,10 @@ struct ExecutorOptions {
   // Scan every floating output for NaN and Inf after its node runs; the first node to produce
   // one fails the run, naming itself, before any later node (or optimizer update) runs.
   bool check_numerics = false;
+  // Without check_numerics: scan only these nodes' outputs. The trainer lists the loss and the
+  // gradients the updates read, a read of the parameters' size per step instead of every
+  // activation's, and re-runs a failing step with check_numerics to name the first node.
+  std::vector<std::string> check_numerics_nodes;
   // Intermediate tensors go back to their allocator as soon as the last node of the run that
   // reads them has run (or been enqueued, on a GPU), so the peak is the live set, not the sum of
   // every tensor of the step. The allocators cache blocks by size class (core/block_cache.h), so
@@ -73,6 +77,8 @@ class Executor {
   // Where a node runs: its placement, or the executor's default device for an unplaced graph.
   const DeviceName& device_of(const std::string& node) const { return infos_.at(graph_.index(node)).device; }
   void set_batch_size(int64_t batch);
+  // Switches ExecutorOptions::check_numerics (every node) on or off between runs.
+  void set_check_numerics(bool every_node) { options_.check_numerics = every_node; }
 
  private:
   struct Plan;
@@ -106,6 +112,7 @@ class Executor {
   ExecutorOptions options_;
   std::vector<NodeInfo> infos_;
   std::vector<const KernelDef*> kernel_defs_;
+  std::vector<char> scanned_;  // by node: in options_.check_numerics_nodes
   std::vector<std::unique_ptr<OpKernel>> kernels_;
   std::vector<std::vector<Tensor>> outputs_;
   std::map<std::vector<TensorRef>, std::unique_ptr<Plan>> plans_;

@@ -201,7 +201,13 @@ TrainSummary train(const TrainConfig& config) {
   ExecutorOptions options;
   options.device = compile.devices[0].str();
   options.seed = config.seed;
-  options.check_numerics = config.check_numerics;
+  options.check_numerics = config.check_numerics == CheckNumerics::kEveryNode;
+  // With ranks a re-run of one rank's failing step would wait for the others in its collectives.
+  const bool rerun_to_name = config.check_numerics == CheckNumerics::kGradients && !ranks.many();
+  const std::vector<std::string> scanned = config.check_numerics == CheckNumerics::kGradients
+                                               ? gradient_scan_nodes(tg.graph, tg.loss, tg.updates)
+                                               : std::vector<std::string>{};
+  options.check_numerics_nodes = scanned;
   Executor executor(std::move(tg.graph), vars, options);
   const Graph& graph = executor.graph();
   // Before the first step: the ranks run the same job, from rank 0's weights.
@@ -338,20 +344,25 @@ TrainSummary train(const TrainConfig& config) {
         waited = source->stats().wait_seconds - waited;
         GR_CHECK(batch != nullptr, "the data ran out at batch {} of {}", batch_in_epoch, steps_per_epoch);
         std::vector<Tensor> out;
+        const std::map<std::string, Tensor> feeds{
+            {tg.data, batch->images}, {tg.labels, batch->labels}, {tg.learning_rate, lr_tensor}};
         try {
-          out = executor.run({{tg.data, batch->images}, {tg.labels, batch->labels}, {tg.learning_rate, lr_tensor}}, {tg.loss},
-                             /*training=*/true, step, tg.updates);
+          out = executor.run(feeds, {tg.loss}, /*training=*/true, step, tg.updates);
         } catch (const Error& e) {
+          const std::string kept = after_failed_step();
+          const std::string what = rerun_to_name && executor.last_run_non_finite()
+                                       ? name_first_non_finite(executor, feeds, step, scanned, e.what())
+                                       : std::string(e.what());
           // Steps are counted from 1 where a user reads them (progress, metrics, this message);
           // a kernel's step() is the 0-based index, one less.
-          fail("step {} failed (a kernel's step() is {}): {}{}", step + 1, step, e.what(), after_failed_step());
+          fail("step {} failed (a kernel's step() is {}): {}{}", step + 1, step, what, kept);
         }
         source->release(batch);
         double loss = out[0].value_as_double(0);
         after_step(loss);
         if (!std::isfinite(loss))
-          fail("the loss is {} at step {}; the last good checkpoint is kept (run with check-numerics on to find the "
-               "first node that produced it)",
+          fail("the loss is {} at step {}; the last good checkpoint is kept (run with --check-numerics gradients or nodes "
+               "to find the first node that produced it)",
                loss, step + 1);
         ++step, ++steps_this_run, ++epoch_steps;
         epoch_loss += loss;

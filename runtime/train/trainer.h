@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/train/numerics_check.h"
 #include "runtime/train/schedule.h"
 #include "runtime/train/training_graph.h"
 
@@ -27,7 +28,7 @@ struct TrainConfig {
   std::string init_from;       // warm start: the variables of these weights that fit (runtime/train/warm_start.h)
   std::vector<std::string> init_map;  // SRC=DST pairs or map files for init_from
   std::string metrics;         // a .jsonl file
-  bool check_numerics = true;
+  CheckNumerics check_numerics = CheckNumerics::kGradients;  // NaN and Inf (runtime/train/numerics_check.h)
   bool quiet = false;          // no live progress line
   int data_threads = 0;        // input pipeline threads for image data (0: all cores)
   int64_t scale_min = 0, scale_max = 0;  // image data: training scale S or its jitter range (0: off)

@@ -158,18 +158,31 @@ def check_ctrl_c_writes_checkpoint(tmp):
 
 def check_numerics(tmp):
     """A diverging run stops naming the first node that produced NaN or Inf; the checkpoint of
-    the last good epoch stays as it was."""
+    the last good epoch stays as it was. The default scans only the loss and the gradients and
+    re-runs the failing step to name the node: the same node as scanning every node every step."""
     ck = tmp / "nan"
     train("--data", "synthetic", "--batch-size", "32", "--epochs", "1", "--checkpoint-dir", ck)
     before = (ck / "latest.ckpt").read_bytes()
-    p = run(GRAPHRUN, "train", MINI, "--quiet", "--data", "synthetic", "--batch-size", "32", "--epochs", "3", "--lr",
-            "1e30", "--checkpoint-dir", ck, "--resume", ck / "latest.ckpt", check=False)
-    last = p.stderr.strip().splitlines()[-1]
-    # The run's banner comes first on stderr; the error is the one last line.
-    if p.returncode != 2 or not last.startswith("error: step ") or "': produced " not in last or "[check-numerics]" not in last:
-        fail(f"a diverging run: exit {p.returncode}, stderr {p.stderr[-800:]!r}")
-    if (ck / "latest.ckpt").read_bytes() != before:
-        fail("the last good checkpoint was overwritten by a diverging run")
+    errors = {}
+    for mode in ("gradients", "nodes", "off"):
+        p = run(GRAPHRUN, "train", MINI, "--quiet", "--data", "synthetic", "--batch-size", "32", "--epochs", "3",
+                "--lr", "1e30", "--checkpoint-dir", ck, "--resume", ck / "latest.ckpt", "--check-numerics", mode,
+                check=False)
+        # The run's banner comes first on stderr; the error is the one last line.
+        errors[mode] = p.stderr.strip().splitlines()[-1]
+        if p.returncode != 2 or not errors[mode].startswith("error: "):
+            fail(f"a diverging run (--check-numerics {mode}): exit {p.returncode}, stderr {p.stderr[-800:]!r}")
+        if (ck / "latest.ckpt").read_bytes() != before:
+            fail(f"the last good checkpoint was overwritten by a diverging run (--check-numerics {mode})")
+    for mode in ("gradients", "nodes"):
+        if not errors[mode].startswith("error: step ") or "': produced " not in errors[mode] or \
+                "[check-numerics]" not in errors[mode]:
+            fail(f"--check-numerics {mode} does not name the node: {errors[mode]!r}")
+    if errors["gradients"] != errors["nodes"]:
+        fail(f"the re-run names another node than scanning every node: {errors['gradients']!r} against "
+             f"{errors['nodes']!r}")
+    if "the loss is" not in errors["off"]:
+        fail(f"--check-numerics off: {errors['off']!r}")
 
 
 def check_fashion_mnist(tmp):

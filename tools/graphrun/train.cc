@@ -20,6 +20,7 @@ struct TrainArgs {
   TrainConfig config;
   double lr = 0;
   std::vector<int64_t> milestones;
+  std::string check_numerics = "gradients";
   bool no_check_numerics = false;
   int64_t scale = 0;
   std::vector<int64_t> scale_jitter;
@@ -91,13 +92,18 @@ void add_train_cmd(CLI::App& app) {
       ->capture_default_str();
   add_devices_option(sub, a->config.devices, a->config.parallel);
   add_precision_option(sub);
-  sub->add_flag("--no-check-numerics", a->no_check_numerics, "do not scan outputs for NaN/Inf (faster)");
+  sub->add_option("--check-numerics", a->check_numerics,
+                  "NaN/Inf: gradients (scan the loss and the gradients each step; a failing step runs again with "
+                  "every node scanned, to name the first that produced one), nodes (every node, every step) or off")
+      ->check(CLI::IsMember({"gradients", "nodes", "off"}))
+      ->capture_default_str();
+  sub->add_flag("--no-check-numerics", a->no_check_numerics, "the same as --check-numerics off");
   sub->add_flag("--quiet", a->config.quiet, "no live progress line");
   sub->callback([a] {
     TrainConfig config = a->config;
     if (a->lr > 0) config.schedule.lr = a->lr;
     if (!a->milestones.empty()) config.schedule.milestones = a->milestones;
-    config.check_numerics = !a->no_check_numerics;
+    config.check_numerics = parse_check_numerics(a->no_check_numerics ? "off" : a->check_numerics);
     parse_checkpoint_every(a->checkpoint_every, config.checkpoint_every_steps, config.checkpoint_every_seconds);
     config.float64 = a->dtype == "float64";
     if (!(a->bucket_mb > 0)) fail("--bucket-mb {}: want a positive size", a->bucket_mb);
