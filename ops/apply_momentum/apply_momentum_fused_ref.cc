@@ -1,6 +1,6 @@
 // Reference FusedApplyMomentum: ApplyMomentum's reference loop over each variable in turn.
 #include "ops/apply_momentum/apply_momentum_fused.h"
-#include "ops/apply_momentum/momentum_update.h"
+#include "ops/apply_momentum/momentum_update_cpu.h"
 
 namespace graphrun {
 

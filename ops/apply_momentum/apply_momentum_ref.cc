@@ -1,6 +1,6 @@
 // Reference ApplyMomentum: one pass over the variable, in place.
 #include "core/kernel_registry.h"
-#include "ops/apply_momentum/momentum_update.h"
+#include "ops/apply_momentum/momentum_update_cpu.h"
 
 namespace graphrun {
 

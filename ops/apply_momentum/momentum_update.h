@@ -31,10 +31,4 @@ GR_HOST_DEVICE inline void update(T& w, T& v, T grad, const Coefficients<T>& c) 
   w += next;
 }
 
-// One variable on the host.
-template <typename T>
-inline void update_all(T* w, T* v, const T* grad, int64_t n, const Coefficients<T>& c) {
-  for (int64_t i = 0; i < n; ++i) update(w[i], v[i], grad[i], c);
-}
-
 }  // namespace graphrun::momentum
