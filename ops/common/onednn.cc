@@ -54,6 +54,13 @@ dnnl::memory wrap(const Tensor& tensor, const dnnl::memory::desc& desc) {
   return dnnl::memory(desc, engine(), tensor.raw());
 }
 
+void sgemm(char trans_a, char trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float* c, int64_t ldc) {
+  const dnnl::status status = dnnl::sgemm(trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+  GR_CHECK(status == dnnl::status::success, "oneDNN sgemm {}{} {}x{}x{} failed (status {})", trans_a, trans_b, m, n, k,
+           static_cast<int>(status));
+}
+
 std::string float32_or_bfloat16(DType dtype) {
   return dtype == DType::kFloat32 || dtype == DType::kBFloat16
              ? ""

@@ -79,6 +79,11 @@ struct Staged {
   }
 };
 
+// Row-major C [M, N] = op(A) op(B) in float32 by oneDNN's sgemm ('N' or 'T' for each operand, lda
+// and ldb the row strides as stored); a failure is an Error naming the call.
+void sgemm(char trans_a, char trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float* c, int64_t ldc);
+
 // Runs a primitive on the calling thread's stream and waits: a kernel's outputs are complete
 // when compute() returns.
 inline void execute(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args) {

@@ -1,12 +1,15 @@
-// oneDNN Dense backward kernels as matmuls, primitives built once per node. As in the forward
-// (dense_cpu.cc), every operand is read in place through strides: the weight is a Variable
-// the optimizer updates in place and dy changes every step, so a blocked layout would cost a
-// reorder per run. float32, and bfloat16 for the mixed-precision pass (matmuls accumulate in
-// float32; so does the bias sum).
+// oneDNN Dense backward kernels, built once per node. As in the forward (dense_cpu.cc), every
+// operand is read in place: the weight is a Variable the optimizer updates in place and dy
+// changes every step, so a blocked layout would cost a reorder per run.
 //   dx [N, in]     = dy [N, units] x W [units, in]       (plain operands)
-//   dW [units, in] = dy^T [units, N] x x [N, in]         (dy^T by strides {1, units})
+//   dW [units, in] = dy^T [units, N] x x [N, in]         (dy transposed)
 //   db [units]     = sum over N of dy                    (a loop over rows of dy: N * units adds,
 //                    and oneDNN's reduction refuses N = 1, where nothing is reduced)
+// float32 goes through oneDNN's sgemm (its jit gemm). The matmul primitive (brgemm), which the
+// forward uses, packs B on every call when B is not the transposed weight the forward reads, and
+// when K is the batch; for AlexNet's fc6 and fc7 at batch 32 on 2 cores sgemm took half the time
+// for dx and a third for dW (a standalone loop of both, best of 5). bfloat16 (the mixed-precision
+// pass) keeps the matmul, which accumulates in float32; so does the bias sum.
 #include <algorithm>
 #include <vector>
 
@@ -19,53 +22,57 @@ namespace {
 
 class DenseBackpropInputOneDnn final : public OpKernel {
  public:
-  explicit DenseBackpropInputOneDnn(const NodeInfo& node) {
+  explicit DenseBackpropInputOneDnn(const NodeInfo& node)
+      : batch_(node.inputs[0].shape[0]), in_(node.inputs[0].shape[1]), units_(node.inputs[1].shape[0]) {
+    if (node.kernel_dtype() == DType::kFloat32) return;  // sgemm
     const Shape& x = node.inputs[0].shape;
     const Shape& w = node.inputs[1].shape;
     dy_ = onednn::plain_desc(node.kernel_dtype(), Shape{x[0], w[0]});
     weights_ = onednn::plain_desc(node.kernel_dtype(), w);
     dx_ = onednn::plain_desc(node.kernel_dtype(), x);
-    dnnl::matmul::desc desc(dy_, weights_, dx_);
-    primitive_ = dnnl::matmul(dnnl::matmul::primitive_desc(desc, onednn::engine()));
+    primitive_ = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(dy_, weights_, dx_), onednn::engine()));
   }
   void compute(KernelContext& ctx) override {
+    if (ctx.input(2).dtype() == DType::kFloat32)
+      return onednn::sgemm('N', 'N', batch_, in_, units_, ctx.input(2).data<float>(), units_,
+                           ctx.input(1).data<float>(), in_, ctx.output(0).data<float>(), in_);
     onednn::execute(primitive_, {{DNNL_ARG_SRC, onednn::wrap(ctx.input(2), dy_)},
-                                          {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(1), weights_)},
-                                          {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dx_)}});
+                                 {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(1), weights_)},
+                                 {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dx_)}});
   }
 
  private:
+  int64_t batch_, in_, units_;
   dnnl::memory::desc dy_, weights_, dx_;
   dnnl::matmul primitive_;
 };
 
 class DenseBackpropWeightOneDnn final : public OpKernel {
  public:
-  explicit DenseBackpropWeightOneDnn(const NodeInfo& node) {
-    const Shape& x = node.inputs[0].shape;
-    int64_t batch = x[0], units = node.inputs[1].shape[0];
+  explicit DenseBackpropWeightOneDnn(const NodeInfo& node)
+      : batch_(node.inputs[0].shape[0]), in_(node.inputs[0].shape[1]), units_(node.inputs[1].shape[0]) {
     const DType dtype = node.kernel_dtype();
-    dy_t_ = dnnl::memory::desc({units, batch}, onednn::data_type(dtype), dnnl::memory::dims{1, units});  // dy^T by strides
-    x_ = onednn::plain_desc(dtype, x);
+    if (dtype == DType::kFloat32) return;  // sgemm
+    dy_t_ = dnnl::memory::desc({units_, batch_}, onednn::data_type(dtype), dnnl::memory::dims{1, units_});  // dy^T by strides
+    x_ = onednn::plain_desc(dtype, node.inputs[0].shape);
     dw_ = onednn::plain_desc(dtype, node.outputs[0].shape);
-    dnnl::matmul::desc desc(dy_t_, x_, dw_);
-    matmul_ = dnnl::matmul(dnnl::matmul::primitive_desc(desc, onednn::engine()));
-    batch_ = batch;
-    units_ = units;
+    matmul_ = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(dy_t_, x_, dw_), onednn::engine()));
   }
   void compute(KernelContext& ctx) override {
     const Tensor& dy = ctx.input(2);
+    if (dy.dtype() == DType::kFloat32) {
+      onednn::sgemm('T', 'N', units_, in_, batch_, dy.data<float>(), units_, ctx.input(0).data<float>(), in_,
+                    ctx.output(0).data<float>(), in_);
+      return sum_rows(dy.data<float>(), ctx.output(1).data<float>());
+    }
     onednn::execute(matmul_, {{DNNL_ARG_SRC, onednn::wrap(dy, dy_t_)},
-                                       {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(0), x_)},
-                                       {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dw_)}});
-    if (dy.dtype() == DType::kBFloat16)
-      sum_rows(dy.data<bfloat16>(), ctx.output(1).data<bfloat16>());
-    else
-      sum_rows(dy.data<float>(), ctx.output(1).data<float>());
+                              {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(0), x_)},
+                              {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dw_)}});
+    sum_rows(dy.data<bfloat16>(), ctx.output(1).data<bfloat16>());
   }
 
  private:
-  int64_t batch_ = 0, units_ = 0;
+  int64_t batch_, in_, units_;
   dnnl::memory::desc dy_t_, x_, dw_;
   dnnl::matmul matmul_;
 
