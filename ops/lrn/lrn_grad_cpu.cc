@@ -47,7 +47,7 @@ class LrnGradOneDnn final : public OpKernel {
                                       int64_t{blocked ? 4 : 1} << 20);
     chunks_ = items / chunk;
     chunk_elements_ = chunk * item_elements;
-    const Shape view{chunk, x[1] / groups, x[2], x[3]};
+    const Shape view = lrn::group_view(node.inputs[1], groups, chunk).shape;
     const auto size = node.attrs.i("size");
     const auto alpha = static_cast<float>(node.attrs.f("alpha")), beta = static_cast<float>(node.attrs.f("beta")),
                bias = static_cast<float>(node.attrs.f("bias"));
