@@ -17,9 +17,12 @@ using namespace graphrun::testing;
 
 namespace {
 
+// Unfused, so that each Conv2D's own output is there to look at (tests/fuse_activations_test.cc
+// checks that the fused node's output lies as the Relu's did).
 CompileOptions layouts(bool blocked) {
   CompileOptions options;
   options.blocked_layouts = blocked;
+  options.fuse_activations = false;
   return options;
 }
 

@@ -1,4 +1,5 @@
-// oneDNN Conv2D (float32, and bfloat16 for the mixed-precision pass), primitive built once per node; layouts and reorders as explained in
+// oneDNN Conv2D and Conv2DRelu (the ReLU as a post-op) (float32, and bfloat16 for the
+// mixed-precision pass), primitive built once per node; layouts and reorders as explained in
 // conv2d_onednn.h. The weights are reordered on every run because training updates them in
 // place; at AlexNet sizes that costs under a tenth of the convolution.
 #include "core/kernel_registry.h"
@@ -16,7 +17,8 @@ class Conv2DOneDnn final : public OpKernel {
   explicit Conv2DOneDnn(const NodeInfo& node)
       : g_(conv2d_geometry(node.attrs, node.inputs[0].shape)),
         dt_(onednn::data_type(node.kernel_dtype())),
-        pd_(conv2d_onednn::forward_pd(g_, dt_)),
+        pd_(conv2d_onednn::forward_pd(g_, dt_, node.op == "Conv2DRelu" ? conv2d_onednn::relu_post_op()
+                                                                        : dnnl::primitive_attr())),
         primitive_(pd_),
         src_(onednn::desc_of(node.inputs[0]), pd_.src_desc(), false),
         weights_(conv2d_onednn::weights_desc(g_, dt_, true), pd_.weights_desc(), false),
@@ -45,6 +47,9 @@ class Conv2DOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2D")
+                       .add_class<Conv2DOneDnn>(DType::kFloat32)
+                       .add_class<Conv2DOneDnn>(DType::kBFloat16));
+GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2DRelu")
                        .add_class<Conv2DOneDnn>(DType::kFloat32)
                        .add_class<Conv2DOneDnn>(DType::kBFloat16));
 

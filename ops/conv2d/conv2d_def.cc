@@ -58,6 +58,13 @@ Cost conv2d_cost(const InferenceContext& ctx) {
   return Cost{flops, shape_fns::io_bytes(ctx)};
 }
 
+// Conv2DRelu's: the convolution's, and one FLOP per output for the max (as Relu's cost counts).
+Cost conv2d_relu_cost(const InferenceContext& ctx) {
+  Cost cost = conv2d_cost(ctx);
+  cost.flops += static_cast<double>(conv2d_geometry(ctx.attrs(), ctx.input_shape(0)).output_shape().num_elements());
+  return cost;
+}
+
 // dx from Conv2DBackpropInput (the executor runs it only when someone needs it: not for the
 // first layer's data input), dweight and dbias from Conv2DBackpropFilter's two outputs.
 void conv2d_grad(GradContext& g) {
@@ -90,6 +97,25 @@ SplitDecision conv2d_split(const SplitContext& ctx) {
   return d;
 }
 
+// What Conv2D and Conv2DRelu both take: the geometry attrs and the weight and bias parameters.
+void geometry_and_parameters(OpDefBuilder& op) {
+  op.attr("filters", AttrType::kInt, "number of output channels", checks::positive())
+      .attr("kernel", AttrType::kInts, "kernel size [kh, kw] (one int for a square kernel)", checks::positive(), 2)
+      .attr("stride", AttrType::kInts, attr_ints({1, 1}), "stride [sh, sw]", checks::positive(), 2)
+      .attr("pad", AttrType::kInts, attr_ints({0, 0}), "symmetric zero padding [ph, pw]", checks::non_negative(), 2)
+      .attr("dilation", AttrType::kInts, attr_ints({1, 1}), "kernel dilation [dh, dw] (1 = dense)", checks::positive(), 2)
+      .attr("groups", AttrType::kInt, attr_int(1), "channel groups (AlexNet conv2, conv4, conv5: 2)", checks::positive())
+      .attr("use_bias", AttrType::kBool, attr_bool(true), "whether a bias is added")
+      .param(ParamSpec{.name = "weight",
+                       .shape = [](const InferenceContext& ctx) { return checked_geometry(ctx).weight_shape(); },
+                       .default_init = attr_init_xavier(),
+                       .enabled_by = ""})
+      .param(ParamSpec{.name = "bias",
+                       .shape = [](const InferenceContext& ctx) { return checked_geometry(ctx).bias_shape(); },
+                       .default_init = attr_init_constant(0),
+                       .enabled_by = "use_bias"});
+}
+
 }  // namespace
 
 GR_REGISTER_OP("Conv2D")
@@ -98,26 +124,25 @@ GR_REGISTER_OP("Conv2D")
         "as PyTorch's nn.Conv2d; parameters may be given as inputs or created as <node>/weight, <node>/bias.")
     .input("x", "input [N, C, H, W]")
     .output("y", "output [N, filters, OH, OW]")
-    .attr("filters", AttrType::kInt, "number of output channels", checks::positive())
-    .attr("kernel", AttrType::kInts, "kernel size [kh, kw] (one int for a square kernel)", checks::positive(), 2)
-    .attr("stride", AttrType::kInts, attr_ints({1, 1}), "stride [sh, sw]", checks::positive(), 2)
-    .attr("pad", AttrType::kInts, attr_ints({0, 0}), "symmetric zero padding [ph, pw]", checks::non_negative(), 2)
-    .attr("dilation", AttrType::kInts, attr_ints({1, 1}), "kernel dilation [dh, dw] (1 = dense)", checks::positive(), 2)
-    .attr("groups", AttrType::kInt, attr_int(1), "channel groups (AlexNet conv2, conv4, conv5: 2)", checks::positive())
-    .attr("use_bias", AttrType::kBool, attr_bool(true), "whether a bias is added")
+    .with(geometry_and_parameters)
     .attr("weight_init", AttrType::kInit, attr_init_xavier(), "initializer of the implicit weight")
     .attr("bias_init", AttrType::kInit, attr_init_constant(0), "initializer of the implicit bias")
-    .param(ParamSpec{.name = "weight",
-                     .shape = [](const InferenceContext& ctx) { return checked_geometry(ctx).weight_shape(); },
-                     .default_init = attr_init_xavier(),
-                     .enabled_by = ""})
-    .param(ParamSpec{.name = "bias",
-                     .shape = [](const InferenceContext& ctx) { return checked_geometry(ctx).bias_shape(); },
-                     .default_init = attr_init_constant(0),
-                     .enabled_by = "use_bias"})
     .shape_fn(conv2d_shape)
     .cost_fn(conv2d_cost)
     .split(split_rules::per_sample(conv2d_split))
     .grad(conv2d_grad);
+
+// Conv2D followed by Relu as one node, the way TF's grappler remapper makes _FusedConv2D and
+// oneDNN runs it: the ReLU is a post-op applied while each output block is still in registers,
+// so the convolution's output is never written and read back by a separate pass. Made only by
+// runtime/passes/fuse_activations.h, after autodiff (so it needs no gradient: the backward reads
+// the Relu's output, which this node now produces), on CPU nodes, with its parameters as inputs.
+GR_REGISTER_OP("Conv2DRelu")
+    .doc("Conv2D then Relu in one kernel (made by the activation-fusion pass; inputs x, weight[, bias]).")
+    .input("x", "input [N, C, H, W]")
+    .output("y", "max(Conv2D(x), 0) [N, filters, OH, OW]")
+    .with(geometry_and_parameters)
+    .shape_fn(conv2d_shape)
+    .cost_fn(conv2d_relu_cost);
 
 }  // namespace graphrun

@@ -49,17 +49,27 @@ inline memory::desc bias_desc(const Conv2DGeometry& g, memory::data_type dt) {
 // The forward primitive descriptor: the forward kernel's own, and the backward kernels' hint.
 // forward_training for both, so the hint is exactly the forward the backward pass follows
 // (a convolution computes the same either way; it keeps no workspace).
-inline dnnl::convolution_forward::primitive_desc forward_pd(const Conv2DGeometry& g, memory::data_type dt) {
+inline dnnl::convolution_forward::primitive_desc forward_pd(const Conv2DGeometry& g, memory::data_type dt,
+                                                            const dnnl::primitive_attr& attr = {}) {
   const auto kind = dnnl::prop_kind::forward_training;
   const auto algo = dnnl::algorithm::convolution_direct;
   if (g.use_bias) {
     dnnl::convolution_forward::desc op(kind, algo, src_desc(g, dt), weights_desc(g, dt), bias_desc(g, dt), dst_desc(g, dt),
                                        strides(g), dilates(g), padding(g), padding(g));
-    return {op, onednn::engine()};
+    return {op, attr, onednn::engine()};
   }
   dnnl::convolution_forward::desc op(kind, algo, src_desc(g, dt), weights_desc(g, dt), dst_desc(g, dt), strides(g),
                                      dilates(g), padding(g), padding(g));
-  return {op, onednn::engine()};
+  return {op, attr, onednn::engine()};
+}
+
+// Conv2DRelu's attribute: max(y, 0) as an eltwise post-op on the convolution's output.
+inline dnnl::primitive_attr relu_post_op() {
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return attr;
 }
 
 }  // namespace graphrun::conv2d_onednn

@@ -1,4 +1,4 @@
-// Reference Conv2D: the definition in conv2d_def.cc as plain loops, the oracle for the other
+// Reference Conv2D (and Conv2DRelu: then max(y, 0)): the definition in conv2d_def.cc as plain loops, the oracle for the other
 // kernels. Sums are accumulated in double so the float32 oracle is not the noisier side of a
 // comparison.
 #include "core/kernel_registry.h"
@@ -11,7 +11,8 @@ namespace {
 template <typename T>
 class Conv2DRef final : public OpKernel {
  public:
-  explicit Conv2DRef(const NodeInfo& node) : g_(conv2d_geometry(node.attrs, node.inputs[0].shape)) {}
+  explicit Conv2DRef(const NodeInfo& node)
+      : g_(conv2d_geometry(node.attrs, node.inputs[0].shape)), relu_(node.op == "Conv2DRelu") {}
 
   void compute(KernelContext& ctx) override {
     const Conv2DGeometry& g = g_;
@@ -41,6 +42,7 @@ class Conv2DRef final : public OpKernel {
                 }
               }
             }
+            if (relu_ && acc < 0.0) acc = 0.0;  // Conv2DRelu
             yf[i * g.ow + j] = static_cast<T>(acc);
           }
         }
@@ -50,9 +52,11 @@ class Conv2DRef final : public OpKernel {
 
  private:
   Conv2DGeometry g_;
+  bool relu_;
 };
 
 GR_REGISTER_KERNEL(KernelBuilder("Conv2D", DeviceType::kCPU, "reference").float_types<Conv2DRef>());
+GR_REGISTER_KERNEL(KernelBuilder("Conv2DRelu", DeviceType::kCPU, "reference").float_types<Conv2DRef>());
 
 }  // namespace
 }  // namespace graphrun

@@ -274,3 +274,37 @@ TEST_CASE("Conv2D: bfloat16 oneDNN kernel against the float32 reference") {
             bfloat16_tolerance(conv_case(Shape{2, 8, 9, 9}, 16, 3, {{"groups", attr_int(2)}, {"pad", attr_int(1)}}))) == 1);
   CHECK(check_bfloat16_kernels(bfloat16_tolerance(conv_case(Shape{2, 5, 9, 9}, 7, 3, {}, false))) == 1);
 }
+
+// Conv2DRelu (made by runtime/passes/fuse_activations.h): the same convolution with max(y, 0)
+// applied, the oneDNN post-op against the reference, in float32 and bfloat16.
+namespace {
+OpCase conv_relu_case(OpCase c) {
+  c.op = "Conv2DRelu";
+  return c;
+}
+}  // namespace
+
+TEST_CASE("Conv2DRelu: the reference is Conv2D's output with its negative values zeroed") {
+  OpCase plain = conv_case(Shape{2, 5, 9, 9}, 7, 3, {{"pad", attr_int(1)}});
+  NodeInfo conv = make_node(plain, DType::kFloat64), fused = make_node(conv_relu_case(plain), DType::kFloat64);
+  CHECK(fused.outputs[0].shape == conv.outputs[0].shape);
+  std::vector<Tensor> inputs = make_inputs(plain, conv);
+  Tensor y = run_reference(conv, inputs)[0], relu = run_reference(fused, inputs)[0];
+  int negative = 0;
+  for (int64_t i = 0; i < y.num_elements(); ++i) {
+    const double v = y.values<double>()[i];
+    negative += v < 0;
+    CHECK(relu.values<double>()[i] == (v < 0 ? 0.0 : v));
+  }
+  CHECK(negative > 0);  // the inputs reach both sides of the kink
+  CHECK(negative < y.num_elements());
+}
+
+TEST_CASE("Conv2DRelu: oneDNN (ReLU as a post-op) against reference") {
+  CHECK(check_kernels_against_reference(conv_relu_case(conv_case(Shape{2, 5, 9, 9}, 7, 3))) == 1);
+  CHECK(check_kernels_against_reference(
+            conv_relu_case(conv_case(Shape{2, 32, 11, 11}, 64, 5, {{"groups", attr_int(2)}, {"pad", attr_int(2)}}))) == 1);
+  CHECK(check_kernels_against_reference(conv_relu_case(conv_case(Shape{3, 8, 7, 9}, 16, 3, {}, false))) == 1);
+  if (!bfloat16_cpu()) return;
+  CHECK(check_bfloat16_kernels(bfloat16_tolerance(conv_relu_case(conv_case(Shape{2, 5, 9, 9}, 7, 3)))) == 1);
+}

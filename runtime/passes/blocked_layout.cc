@@ -29,6 +29,7 @@ bool lrn_groups_fit_blocks(const Node& node) {
 const std::map<std::string, AwareOp>& aware_ops() {
   static const std::map<std::string, AwareOp> ops = {
       {"Conv2D", {{0}, {0}}},
+      {"Conv2DRelu", {{0}, {0}}},
       {"Conv2DBackpropInput", {{0, 2}, {0}}},
       {"Conv2DBackpropFilter", {{0, 2}, {}}},
       {"MaxPool", {{0}, {0}}},

@@ -4,6 +4,7 @@
 
 #include "core/precision.h"
 #include "runtime/passes/blocked_layout.h"
+#include "runtime/passes/fuse_activations.h"
 #include "runtime/passes/fuse_updates.h"
 #include "runtime/passes/mixed_precision.h"
 #include "runtime/passes/partition.h"
@@ -57,6 +58,7 @@ CompiledGraph compile_inference(const Graph& model, const CompileOptions& option
   CompiledGraph out;
   Graph forward = placed_forward(model, options, out.split);
   out.graph = rebuild(partition(forward), model.batch_size);
+  if (options.fuse_activations) out.graph = fuse_activations(out.graph, options.fetched, options.kernel_label);
   if (options.blocked_layouts) choose_blocked_layouts(out.graph, options.kernel_label);
   return out;
 }
@@ -71,6 +73,13 @@ CompiledTraining compile_training(const Graph& model, const OptimizerSettings& o
   place(out.training.graph, options.devices, options.kernel_label);
   out.training.graph = rebuild(partition(out.training.graph), model.batch_size);
   if (options.fuse_updates) fuse_momentum_updates(out.training, options.kernel_label);
+  if (options.fuse_activations) {
+    TrainingGraph& t = out.training;
+    std::set<std::string> fetched = options.fetched;
+    for (const std::string* name : {&t.data, &t.labels, &t.logits, &t.loss, &t.probabilities})
+      if (!name->empty()) fetched.insert(split_tensor_name(*name).first);
+    t.graph = fuse_activations(t.graph, fetched, options.kernel_label);
+  }
   if (options.blocked_layouts) choose_blocked_layouts(out.training.graph, options.kernel_label);
   return out;
 }

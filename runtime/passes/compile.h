@@ -1,11 +1,12 @@
 // The passes between a loaded model and the executor, in order: split (when there is more
 // than one device), placement, [autodiff and the optimizer, for training], placement of what
 // they added, partition, [the SGD updates fused into one node per device, for training], the
-// blocked layouts of CPU activations.
+// activation fusion (runtime/passes/fuse_activations.h), the blocked layouts of CPU activations.
 // Autodiff runs on the split graph, so the backward of each gather is a Slice on the gathering
 // device and the gradient transfers mirror the forward ones.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct CompileOptions {
   // CPU activations between oneDNN kernels kept in oneDNN's channel-blocked layout, last
   // (runtime/passes/blocked_layout.h); off: every tensor plain, each kernel reorders its own.
   bool blocked_layouts = true;
+  // Each CPU Conv2D read only by a Relu fused with it into one Conv2DRelu (runtime/passes/
+  // fuse_activations.h), except the nodes in `fetched` (whose own outputs a caller fetches by name).
+  bool fuse_activations = true;
+  std::set<std::string> fetched;
 };
 
 struct CompiledGraph {

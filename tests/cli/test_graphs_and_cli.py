@@ -81,6 +81,14 @@ def check_run_and_outputs(tmp):
     y = np.load(out)
     if y.shape != (3, 10) or not np.all(np.isfinite(y)):
         fail(f"run --output wrote {y.shape}")
+    # A fetched convolution keeps its own output (the activation fusion leaves it alone), and
+    # the ReLU after it is its positive part.
+    both = tmp / "conv_relu.npz"
+    run(GRAPHRUN, "run", GRAPHS / "alexnet_mini.pb", "--batch-size", "2", "--fetch", "conv1", "--fetch", "relu1",
+        "--output", both)
+    arrays = np.load(both)
+    if arrays["conv1"].min() >= 0 or not np.array_equal(arrays["relu1"], np.maximum(arrays["conv1"], 0)):
+        fail("run --fetch conv1 --fetch relu1: relu1 is not max(conv1, 0), or conv1 has no negative value")
     # The same seed gives the same output; a fed input is used as given.
     x = np.random.RandomState(0).randn(2, 1, 28, 28).astype(np.float32)
     np.save(tmp / "x.npy", x)
@@ -144,7 +152,7 @@ def check_other_commands(tmp):
     events = json.loads(trace.read_text())["traceEvents"]
     devices = {e["args"]["name"] for e in events if e["ph"] == "M"}
     ops = {e["cat"] for e in events if e["ph"] == "X"}
-    if devices != {"cpu:0", "cpu:1"} or not {"Conv2D", "Send", "Recv", "FusedApplyMomentum"} <= ops:
+    if devices != {"cpu:0", "cpu:1"} or not {"Conv2DRelu", "Send", "Recv", "FusedApplyMomentum"} <= ops:
         fail(f"bench --trace: devices {devices}, ops {sorted(ops)}")
 
     for sub in ("inspect", "convert", "run", "ops", "bench", "dot"):

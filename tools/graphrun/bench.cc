@@ -39,6 +39,7 @@ struct BenchArgs {
   double comm_timeout = 60;
   double bucket_mb = 25;
   std::string layouts = "blocked";
+  std::string fusion = "on";
 };
 
 // What one timed step runs: a forward pass, or a whole training step (forward, backward and
@@ -58,11 +59,12 @@ void plan_step(const Graph& compiled, Step& step, int64_t batch, const std::stri
 }
 
 Step make_step(Graph& graph, bool train, const std::string& devices, const std::string& parallel,
-               const RankExchange& ranks, bool blocked_layouts) {
+               const RankExchange& ranks, bool blocked_layouts, bool fuse_activations) {
   Step step;
   const std::string first_device = parse_device_list(devices).front().str();
   CompileOptions options = compile_options_for(devices, parallel);
   options.blocked_layouts = blocked_layouts;
+  options.fuse_activations = fuse_activations;
   if (!train) {
     step.fetches = default_fetches(graph);
     Graph compiled = compile_inference(graph, options).graph;
@@ -165,7 +167,8 @@ void bench(const BenchArgs& args) {
   }
   Graph graph = load_graph_for(args.graph, rank_batch(ranks, args.batch_size));
   Step step = make_step(graph, args.train, args.devices, args.parallel,
-                        {ranks.size, static_cast<int64_t>(args.bucket_mb * (1 << 20))}, args.layouts == "blocked");
+                        {ranks.size, static_cast<int64_t>(args.bucket_mb * (1 << 20))}, args.layouts == "blocked",
+                        args.fusion == "on");
   std::vector<DeviceName> devices = parse_device_list(args.devices);
   keep_feeds_on(get_device(devices.front()), step.feeds);
   VariableStore variables;
@@ -244,7 +247,7 @@ void bench(const BenchArgs& args) {
   if (args.json) {
     nlohmann::ordered_json out = {{"peer", "graphrun-" GRAPHRUN_VERSION}, {"mode", mode}, {"graph", executor.graph().name},
                                   {"devices", args.devices}, {"parallel", args.parallel}, {"precision", to_string(math_precision())},
-                                  {"layouts", args.layouts}, {"batch", args.batch_size}, {"steps", args.steps},
+                                  {"layouts", args.layouts}, {"fusion", args.fusion}, {"batch", args.batch_size}, {"steps", args.steps},
                                   {"ms_per_step", std::round(median * 10) / 10}, {"img_s", std::round(img_s * 100) / 100},
                                   {"gflop_per_image", gflop / static_cast<double>(args.batch_size)},
                                   {"gflop_s", std::round(gflop / median * 1e4) / 10},
@@ -299,6 +302,11 @@ void add_bench(CLI::App& app) {
                   "CPU activations between oneDNN kernels: blocked (oneDNN's nChw16c kept between them, the default) or "
                   "plain (NCHW, each kernel reorders its own: the before of a before-and-after)")
       ->check(CLI::IsMember({"blocked", "plain"}))
+      ->capture_default_str();
+  sub->add_option("--fusion", args->fusion,
+                  "CPU Conv2D and the Relu after it: one oneDNN kernel with the ReLU as a post-op (on, the default) or two "
+                  "(off: the before of a before-and-after)")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   sub->add_option("--trace", args->trace, "write the timed steps as a Chrome trace (JSON) of every node per device and thread");
   sub->callback([args] { bench(*args); });

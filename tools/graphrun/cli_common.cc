@@ -48,8 +48,11 @@ void add_precision_option(CLI::App* sub) {
       ->check(CLI::IsMember({"fp32", "float32", "tf32", "bf16", "bfloat16"}));
 }
 
-Graph compile_for_devices(const Graph& model, const std::string& devices, const std::string& parallel) {
-  return compile_inference(model, compile_options_for(devices, parallel)).graph;
+Graph compile_for_devices(const Graph& model, const std::string& devices, const std::string& parallel,
+                          const std::set<std::string>& fetched) {
+  CompileOptions options = compile_options_for(devices, parallel);
+  options.fetched = fetched;
+  return compile_inference(model, options).graph;
 }
 
 void load_weights(VariableStore& variables, const Graph& graph, const std::string& path) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,9 @@ void add_parallel_option(CLI::App* sub, std::string& parallel);
 // --precision fp32|tf32: sets the process-wide math precision (core/precision.h) as it parses.
 void add_precision_option(CLI::App* sub);
 // The model compiled for inference on `devices` (split, placed, partitioned).
-Graph compile_for_devices(const Graph& model, const std::string& devices, const std::string& parallel);
+// `fetched`: nodes whose own outputs the caller fetches (kept out of the activation fusion).
+Graph compile_for_devices(const Graph& model, const std::string& devices, const std::string& parallel,
+                          const std::set<std::string>& fetched = {});
 // Weights from an .npz keyed by variable name, or a checkpoint's weights (every variable of
 // the graph must be present).
 void load_weights(VariableStore& variables, const Graph& graph, const std::string& path);

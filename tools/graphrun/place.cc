@@ -71,6 +71,7 @@ void place_cmd(const PlaceArgs& args) {
   int64_t batch = args.batch_size > 0 ? args.batch_size : model.training.batch_size() > 0 ? model.training.batch_size() : 128;
   model = load_graph_for(args.graph, batch);
   CompileOptions options = compile_options_for(args.devices, args.parallel);
+  options.fuse_activations = false;  // the report names the model's nodes, not the kernels that run them
   std::vector<std::string> devices;
   for (const auto& d : options.devices) devices.push_back(d.str());
   PlacementReport report;

@@ -50,7 +50,9 @@ void run(const RunArgs& args) {
   for (auto& [name, tensor] : random_feeds(graph, args.seed + 1)) feeds.try_emplace(name, std::move(tensor));
 
   std::vector<std::string> fetches = args.fetches.empty() ? default_fetches(graph) : args.fetches;
-  graph = compile_for_devices(graph, args.devices, args.parallel);
+  std::set<std::string> fetched;
+  for (const auto& fetch : fetches) fetched.insert(split_tensor_name(fetch).first);
+  graph = compile_for_devices(graph, args.devices, args.parallel, fetched);
   VariableStore variables;
   if (!args.weights.empty()) load_weights(variables, graph, args.weights);
   ExecutorOptions options;
