@@ -103,3 +103,22 @@ TEST_CASE("fuse_activations: training with fused Conv2D+Relu is bit for bit trai
     check_same_training(load("alexnet_mini.pbtxt", 4), fusing(false, devices), fusing(true, devices), 0.01, 0);
   }
 }
+
+TEST_CASE("fuse_activations: on two devices the split's fetch-only gathers do not stop the fusion") {
+  const Graph model = load("alexnet_mini.pbtxt", 4);
+  const auto pairs = conv_relu_pairs(model);
+  const Graph trained = compile_training(model, {}, fusing(true, kTwo)).training.graph;
+  CHECK(trained.nodes_with_op("Conv2D").empty());
+  CHECK(trained.nodes_with_op("Conv2DRelu").size() == 2 * pairs.size());  // each convolution in two parts
+  CHECK(trained.find(pairs.begin()->second) == -1);  // its gather, which nothing reads, is gone
+  // A fetched convolution keeps its parts and its gather under the logical name.
+  const std::string conv = pairs.begin()->second;
+  CompileOptions keep = fusing(true, kTwo);
+  keep.fetched = {conv};
+  const Graph kept = compile_inference(model, keep).graph;
+  CHECK(kept.node(conv).op == "Concat");
+  CHECK(kept.node(conv + "/part_1").op == "Conv2D");
+  CHECK(kept.nodes_with_op("Conv2DRelu").size() == 2 * (pairs.size() - 1));
+  // The model's outputs stay fetchable by name.
+  for (int sink : model.sinks()) CHECK(kept.find(model.nodes[sink].name) != -1);
+}

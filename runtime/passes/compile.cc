@@ -20,10 +20,22 @@ Graph rebuild(const proto::Graph& graph, int64_t batch_size) {
   return build_graph(graph, build);
 }
 
+// What a caller may fetch by name from a graph split across devices: the model's outputs, its
+// logits and what it names (CompileOptions::fetched); other split tensors are not gathered.
+std::set<std::string> fetchable_names(const Graph& model, const std::set<std::string>& fetched) {
+  std::set<std::string> names;
+  for (const std::string& name : fetched) names.insert(split_tensor_name(name).first);
+  for (int i : model.sinks()) names.insert(model.nodes[i].name);
+  if (!model.training.logits().empty() || model.sinks().size() == 1)
+    names.insert(split_tensor_name(find_logits(model)).first);
+  return names;
+}
+
 Graph placed_forward(const Graph& model, const CompileOptions& options, SplitInfo& info) {
   Graph forward = model;
   if (options.devices.size() > 1) {
     SplitResult split = split_graph(model, options.devices, options.parallel);
+    drop_unwanted_gathers(split, fetchable_names(model, options.fetched));
     info = std::move(split.info);
     forward = rebuild(split.graph, model.batch_size);
   }

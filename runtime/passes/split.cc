@@ -2,6 +2,8 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "runtime/train/training_graph.h"
 
@@ -420,6 +422,22 @@ std::string to_string(Parallelism mode) {
 SplitResult split_graph(const Graph& model, const std::vector<DeviceName>& devices, Parallelism mode) {
   if (devices.empty()) fail("no devices to split graph '{}' across", model.name);
   return Splitter(model, devices, mode).run();
+}
+
+void drop_unwanted_gathers(SplitResult& split, const std::set<std::string>& wanted) {
+  std::set<std::string> read;
+  for (const proto::Node& node : split.graph.node())
+    for (const std::string& input : node.input())
+      read.insert(split_tensor_name(input.starts_with("^") ? input.substr(1) : input).first);
+  std::set<std::string> dropped;
+  for (const proto::Node& node : split.graph.node())
+    if (node.op() == "Concat" && split.info.adapters.contains(node.name()) && !read.contains(node.name()) &&
+        !wanted.contains(node.name()))
+      dropped.insert(node.name());
+  for (const std::string& name : dropped) split.info.adapters.erase(name);
+  auto& nodes = *split.graph.mutable_node();
+  nodes.erase(std::remove_if(nodes.begin(), nodes.end(), [&](const proto::Node& n) { return dropped.contains(n.name()); }),
+              nodes.end());
 }
 
 }  // namespace graphrun

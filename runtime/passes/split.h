@@ -49,4 +49,10 @@ struct SplitResult {
 SplitResult split_graph(const Graph& model, const std::vector<DeviceName>& devices,
                         Parallelism mode = Parallelism::kModel);
 
+// Removes the gathers the pass added only so that a tensor can be fetched by its logical name
+// (nothing reads them) unless that name is in `wanted`. They never run unless fetched, but a
+// reader is a reader: the activation fusion leaves a Conv2D alone while its gather reads it, and
+// the blocked-layout pass keeps plain every tensor a Concat reads.
+void drop_unwanted_gathers(SplitResult& split, const std::set<std::string>& wanted);
+
 }  // namespace graphrun

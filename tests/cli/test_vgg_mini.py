@@ -28,9 +28,9 @@ def check_recipe():
     info = json.loads(run(GRAPHRUN, "inspect", GRAPH, "--json").stdout)
     nodes = [n for n in info["nodes"] if not n["implicit"]]
     ops = [n["op"] for n in nodes]
-    if "LRN" in ops or ops.count("Conv2D") != 6 or ops.count("MaxPool") != 3 or ops.count("Dropout") != 2 \
+    if "LRN" in ops or ops.count("Conv2D") != 8 or ops.count("MaxPool") != 3 or ops.count("Dropout") != 2 \
             or ops.count("Dense") != 3:
-        fail(f"vgg_mini is not 6 convolutions, 3 poolings, 2 dropouts, 3 FC layers without LRN: {ops}")
+        fail(f"vgg_mini is not 8 convolutions, 3 poolings, 2 dropouts, 3 FC layers without LRN: {ops}")
     shapes = {v["name"]: v["shape"] for v in info["variables"]}
     if any(s[2:] != [3, 3] for name, s in shapes.items() if name.startswith("conv") and name.endswith("weight")):
         fail(f"vgg_mini has convolutions other than 3x3: {shapes}")
@@ -46,11 +46,13 @@ def idx(name, offset):
 
 
 def torch_vgg_mini(weights):
-    """The same net in PyTorch, its widths read off the weights; the last pooling is padded when
-    fc6 reads a 4x4 map (a 7x7 map pooled with pad 1) rather than 3x3."""
+    """The same net in PyTorch, its depth and widths read off the weights; the last pooling is
+    padded when fc6 reads a 4x4 map (a 7x7 map pooled with pad 1) rather than 3x3."""
     layers, cin = [], 1
     for b in (1, 2, 3):
-        for k in (1, 2):
+        k = 0
+        while f"conv{b}_{k + 1}/weight" in weights:
+            k += 1
             w = weights[f"conv{b}_{k}/weight"]
             conv = nn.Conv2d(cin, w.shape[0], 3, padding=1)
             conv.weight.data = torch.from_numpy(w)
