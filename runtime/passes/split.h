@@ -15,7 +15,8 @@
 //   - a sharded node X as X/part_0 .. X/part_{N-1}, part k on device k, with its per-shard attrs;
 //   - a Variable read in parts as V/part_k (attrs part_of etc., core/variable_parts.h);
 //   - a gather (Concat of the parts) where a node needs a split tensor whole; the gather on
-//     device 0 takes the logical name X, so fetching "fc8" or "prob" works as on one device;
+//     device 0 takes the logical name X, so fetching "fc8" or "prob" works as on one device
+//     (drop_unwanted_gathers below then removes those of the tensors nobody will fetch);
 //   - a Slice where a shard needs its part of a whole tensor (sliced on the tensor's device,
 //     or on the shard's device for a graph input, which every device receives anyway);
 //   - a node that runs whole keeps its name, on its explicit device, else its first input's.
