@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -118,6 +119,43 @@ PeakMeasurement measure_peak(PeakKind kind, int threads, double seconds) {
   double total = 0;
   for (double rate : rates) total += rate;
   return {total / 1e9, threads, loop.isa};
+}
+
+double measure_read_bandwidth(int threads, double seconds) {
+  if (threads < 1) fail("bandwidth measurement: {} threads (need at least 1)", threads);
+  constexpr size_t kWords = (size_t{256} << 20) / sizeof(uint64_t);
+  std::vector<double> rates(threads);
+  std::atomic<uint64_t> sink{0};
+  std::latch filled(threads);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      // Written by the thread that reads it, so the pages are its NUMA node's.
+      std::vector<uint64_t> buffer(kWords);
+      for (size_t i = 0; i < kWords; ++i) buffer[i] = i ^ static_cast<uint64_t>(t);
+      filled.arrive_and_wait();
+      const auto begin = std::chrono::steady_clock::now();
+      double elapsed = 0;
+      long passes = 0;
+      // Four independent sums: plain 8-byte loads already outrun DRAM, no vector code needed.
+      uint64_t a = 0, b = 0, c = 0, d = 0;
+      do {
+        for (size_t i = 0; i < kWords; i += 4) {
+          a += buffer[i];
+          b += buffer[i + 1];
+          c += buffer[i + 2];
+          d += buffer[i + 3];
+        }
+        ++passes;
+        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+      } while (elapsed < seconds);
+      rates[t] = static_cast<double>(passes) * kWords * sizeof(uint64_t) / elapsed;
+      sink.fetch_add(a + b + c + d, std::memory_order_relaxed);
+    });
+  for (std::thread& worker : workers) worker.join();
+  double total = 0;
+  for (double rate : rates) total += rate;
+  return total / 1e9;
 }
 
 PeakMeasurement measure_fp32_peak_quickly() {

@@ -28,4 +28,10 @@ PeakMeasurement measure_peak(PeakKind kind, int threads, double seconds);
 // One thread per hardware thread, about 0.1 s: quick enough to run before a profile.
 PeakMeasurement measure_fp32_peak_quickly();
 
+// The memory side of the roofline: GB/s `threads` threads read together, each streaming through
+// a buffer of its own eight times the size of a large L3 (256 MiB), for about `seconds`. What a
+// kernel that must read more bytes than the caches hold (a fully connected layer's weights at a
+// small batch) can reach at best.
+double measure_read_bandwidth(int threads, double seconds);
+
 }  // namespace graphrun

@@ -15,7 +15,9 @@ oneDNN this project is built on (Debian's libdnnl 2.6), not a faster runtime aro
 
 usage: tools/bench/onednn_bound.py GRAPH BATCH [--train] [--steps N] [--precision fp32|bf16] [--peak GFLOPS]
                                    [--graphrun BIN]
-(repository root, after a build; the peak defaults to build/peak_flops's figure for the precision)
+(repository root, after a build; the peak defaults to build/peak_flops's figure for the precision;
+matrix products also get the bytes of their operands per second against the DRAM read bandwidth
+build/peak_flops measures)
 """
 import argparse
 import collections
@@ -47,10 +49,25 @@ def matmul_flops(problem):
     return 2 * batch * m * k * n
 
 
-def measured_peak(root, precision):
+def matmul_bytes(problem, mds):
+    """Bytes of the three operands (A, B, C) of e.g. 32x9216:9216x4096:32x4096, at the element size
+    the memory descriptors (src_bf16::... wei_bf16::... dst_f32::...) give each."""
+    sizes = {"f32": 4, "bf16": 2, "f16": 2, "s8": 1, "u8": 1, "s32": 4}
+    kinds = dict(re.findall(r"(src|wei|dst)_([a-z0-9]+)::", mds))
+    total = 0
+    for operand, dims in zip(("src", "wei", "dst"), problem.split(":")):
+        count = 1
+        for v in dims.split("x"):
+            count *= int(v)
+        total += count * sizes.get(kinds.get(operand, "f32"), 4)
+    return total
+
+
+def machine_limits(root):
+    """build/peak_flops's JSON: GFLOP/s per precision and the DRAM read bandwidth, GB/s."""
     out = subprocess.run([os.path.join(root, "build/peak_flops"), "1", "--json"], capture_output=True, text=True,
                          check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])["bf16_gflops" if precision == "bf16" else "fp32_gflops"]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main():
@@ -65,7 +82,8 @@ def main():
     p.add_argument("--graphrun", default="build/graphrun")
     a = p.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    peak = a.peak or measured_peak(root, a.precision)
+    limits = machine_limits(root)
+    peak = a.peak or limits["bf16_gflops" if a.precision == "bf16" else "fp32_gflops"]
     cmd = [a.graphrun, "bench", a.graph, "--batch-size", str(a.batch), "--steps", str(a.steps), "--warmup",
            str(a.warmup), "--json", "--peak-gflops", str(peak), "--precision", a.precision] + (["--train"] if a.train else [])
     run = subprocess.run(cmd, capture_output=True, text=True,
@@ -85,7 +103,7 @@ def main():
         sys.exit(f"error: {len(lines)} oneDNN executions are not {runs} equal steps: cannot tell the timed ones")
     timed = lines[len(lines) // runs * a.warmup:]
 
-    time_ms, flops = collections.Counter(), collections.Counter()
+    time_ms, flops, moved = collections.Counter(), collections.Counter(), collections.Counter()
     busy = []  # (start, end) in ms of every convolution and matrix product
     for f in timed:
         primitive, prop, problem, ms = f[3], f[5], f[-3], float(f[-2])
@@ -97,12 +115,18 @@ def main():
             flops[kind] += conv_flops(problem) / a.steps
         elif primitive in ("matmul", "inner_product"):
             flops[kind] += matmul_flops(problem) / a.steps
+            moved[kind] += matmul_bytes(problem, f[6]) / a.steps
 
     step_ms = 1000.0 * a.batch / bench["img_s"]
     print(f"{a.graph} {'training' if a.train else 'inference'} batch {a.batch}: step {step_ms:.1f} ms "
           f"({bench['img_s']:.1f} img/s), {a.precision} peak {peak:.0f} GFLOP/s; oneDNN's own time per step:")
     for kind, ms in time_ms.most_common():
         rate = f"  {flops[kind] / ms / 1e6:6.1f} GFLOP/s  {flops[kind] / ms / 1e6 / peak:5.1%} of peak" if flops[kind] else ""
+        if moved[kind]:
+            # A matrix product at a small batch reads more weight bytes than it does FLOPs per
+            # byte: its limit is the memory's, which this line sets it against.
+            rate += (f"  {moved[kind] / ms / 1e6:5.1f} GB/s of operands, "
+                     f"{moved[kind] / ms / 1e6 / limits['read_gbs']:.0%} of the {limits['read_gbs']:.1f} GB/s DRAM read")
         print(f"  {kind:34s} {ms:8.1f} ms{rate}")
     compute_ms = sum(time_ms[k] for k in flops)
     primitive_flops = sum(flops.values())

@@ -1,5 +1,6 @@
 // The machine's arithmetic limit, the denominator of every "share of the peak" graphrun prints:
-// fp32 FMA and the AVX512_BF16 dot product, on one core and on all of them at once, in GFLOP/s.
+// fp32 FMA and the AVX512_BF16 dot product, on one core and on all of them at once, in GFLOP/s;
+// and the memory side of the roofline, the read bandwidth from DRAM in GB/s.
 // usage: build/peak_flops [SECONDS per measurement, default 1] [--json]
 #include <fmt/format.h>
 
@@ -39,5 +40,11 @@ int main(int argc, char** argv) {
       fmt::print("{} ({}): {:8.1f} GFLOP/s on 1 core, {:8.1f} GFLOP/s on {} cores ({:.2f}x)\n", name, one.isa,
                  one.gflops, all.gflops, all.threads, all.gflops / one.gflops);
   }
+  const double read_one = measure_read_bandwidth(1, seconds), read_all = measure_read_bandwidth(cores, seconds);
+  out["read_gbs_1core"] = std::round(read_one * 10) / 10;
+  out["read_gbs"] = std::round(read_all * 10) / 10;
+  if (!json)
+    fmt::print("memory read:  {:8.1f} GB/s on 1 core, {:8.1f} GB/s on {} cores ({:.2f}x)\n", read_one, read_all, cores,
+               read_all / read_one);
   if (json) fmt::print("{}\n", out.dump());
 }
