@@ -161,3 +161,11 @@ TEST_CASE("cpu peak: the register-only loop measures a positive rate on each thr
   if (!cpu_supports(PeakKind::kBFloat16Dot))
     CHECK_THROWS_WITH(measure_peak(PeakKind::kBFloat16Dot, 1, 0.02), doctest::Contains("AVX512_BF16"));
 }
+
+TEST_CASE("memory bandwidth: a positive read rate, below what the cores could load from their caches") {
+  const double gbs = measure_read_bandwidth(1, 0.02);
+  CHECK(gbs > 0.1);
+  // One thread's four 8-byte loads a cycle at 5 GHz at most: 160 GB/s; DRAM is far below that.
+  CHECK(gbs < 160);
+  CHECK_THROWS_WITH(measure_read_bandwidth(0, 0.02), doctest::Contains("at least 1"));
+}
