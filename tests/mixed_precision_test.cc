@@ -5,6 +5,8 @@
 #include "runtime/devices/cpu_peak.h"
 #include "runtime/passes/compile.h"
 #include "runtime/passes/mixed_precision.h"
+#include "runtime/passes/placement.h"
+#include "runtime/train/training_graph.h"
 #include "tests/harness/bfloat16_case.h"
 #include "tests/harness/precision_scope.h"
 #include "tests/harness/training_harness.h"
@@ -83,8 +85,24 @@ TEST_CASE("mixed precision: training updates float32 variables and follows float
   }
   CHECK(updates > 0);
   CHECK(!g.nodes_with_op("Conv2DBackpropFilter").empty());
-  for (int node : g.nodes_with_op("Conv2DBackpropFilter"))  // conv1 stays float32 (one input channel)
-    CHECK(g.nodes[node].outputs[0].dtype == (g.nodes[node].name.starts_with("conv1/") ? DType::kFloat32 : DType::kBFloat16));
+  CHECK(!g.nodes_with_op("DenseBackpropWeight").empty());
+  for (const char* op : {"Conv2DBackpropFilter", "DenseBackpropWeight"})
+    for (int i : g.nodes_with_op(op)) {
+      const Node& node = g.nodes[i];
+      INFO(node.name);
+      // conv1 stays float32 (one input channel); the others read bfloat16 and write the float32
+      // gradients the master weights get, never rounded to bfloat16.
+      const bool bf16 = !node.name.starts_with("conv1/");
+      CHECK(g.info(node.inputs[0]).dtype == (bf16 ? DType::kBFloat16 : DType::kFloat32));
+      CHECK(node.attrs.b("float32_gradients") == bf16);
+      CHECK(node.outputs[0].dtype == DType::kFloat32);
+      CHECK(node.outputs[1].dtype == DType::kFloat32);
+    }
+  for (int i : g.nodes_with_op("Cast")) {  // no Cast of a weight gradient is left: they alias now
+    const std::string& producer = g.nodes[g.nodes[i].inputs[0].node].op;
+    CHECK(producer != "Conv2DBackpropFilter");
+    CHECK(producer != "DenseBackpropWeight");
+  }
   for (int step = 0; step < 3; ++step) {
     const double loss = run.step();
     MESSAGE("step " << step << ": loss bf16 " << loss << ", fp32 " << fp32.losses[step]);
@@ -93,6 +111,24 @@ TEST_CASE("mixed precision: training updates float32 variables and follows float
     CHECK(loss == doctest::Approx(fp32.losses[step]).epsilon(step == 0 ? 0.01 : 0.05));
   }
   for (const auto& [name, weight] : run.weights()) CHECK(weight.dtype() == DType::kFloat32);
+}
+
+TEST_CASE("mixed precision: weight gradients written in float32 only where graphrun's oneDNN kernels run") {
+  Graph mixed = to_mixed_bfloat16(testing::load("alexnet_mini.pbtxt", 4));
+  mixed.training.set_logits("fc8");
+  TrainingGraph t = build_training_graph(mixed, OptimizerSettings{});
+  place(t.graph, {DeviceName{}});
+  int rewritten = -1;
+  Graph untouched = float32_weight_gradients(t.graph, "reference", &rewritten);
+  CHECK(rewritten == 0);
+  CHECK(untouched.nodes_with_op("Cast").size() == t.graph.nodes_with_op("Cast").size());
+  Graph g = float32_weight_gradients(t.graph, "", &rewritten);
+  CHECK(rewritten == 7);  // conv2 to conv5 and fc6 to fc8; conv1 is float32 already
+  // Each op's two casts (weight and bias gradient) became Identities under the same names.
+  CHECK(g.nodes_with_op("Identity").size() == t.graph.nodes_with_op("Identity").size() + 14);
+  CHECK(g.nodes_with_op("Cast").size() == t.graph.nodes_with_op("Cast").size() - 14);
+  CHECK(g.node("conv2/weight/to_bf16/grad/cast").op == "Identity");
+  CHECK(g.node("conv2/weight/to_bf16/grad/cast").outputs[0].dtype == DType::kFloat32);
 }
 
 TEST_CASE("mixed precision: one CPU device only, and a CPU with AVX512_BF16") {

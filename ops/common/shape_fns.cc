@@ -18,6 +18,13 @@ void same_shape_binary(InferenceContext& ctx) {
   ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
 }
 
+DType weight_gradient_dtype(const InferenceContext& ctx) {
+  const DType in = ctx.input_dtype(0);
+  if (!ctx.attrs().b("float32_gradients")) return in;
+  if (in == DType::kFloat64) ctx.error("attr 'float32_gradients' would narrow float64 inputs; it is for bfloat16 ones");
+  return DType::kFloat32;
+}
+
 double io_bytes(const InferenceContext& ctx) {
   double bytes = 0;
   for (int i = 0; i < ctx.num_inputs(); ++i)

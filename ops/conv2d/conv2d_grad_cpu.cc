@@ -27,10 +27,13 @@ dnnl::convolution_backward_data::primitive_desc backward_data_pd(const Conv2DGeo
   return {op, onednn::engine(), c::forward_pd(g, dt)};
 }
 
-dnnl::convolution_backward_weights::primitive_desc backward_weights_pd(const Conv2DGeometry& g, memory::data_type dt) {
+// `grad_dt`: the gradients' type, float32 from bfloat16 data where float32_gradients asks it
+// (oneDNN accumulates in float32 either way).
+dnnl::convolution_backward_weights::primitive_desc backward_weights_pd(const Conv2DGeometry& g, memory::data_type dt,
+                                                                       memory::data_type grad_dt) {
   namespace c = conv2d_onednn;
   dnnl::convolution_backward_weights::desc op(dnnl::algorithm::convolution_direct, c::src_desc(g, dt),
-                                              c::weights_desc(g, dt), c::bias_desc(g, dt), c::dst_desc(g, dt),
+                                              c::weights_desc(g, grad_dt), c::bias_desc(g, grad_dt), c::dst_desc(g, dt),
                                               c::strides(g), c::dilates(g), c::padding(g), c::padding(g));
   return {op, onednn::engine(), c::forward_pd(g, dt)};
 }
@@ -67,7 +70,7 @@ class Conv2DBackpropFilterOneDnn final : public OpKernel {
  public:
   explicit Conv2DBackpropFilterOneDnn(const NodeInfo& node)
       : g_(geometry(node)),
-        pd_(backward_weights_pd(g_, onednn::data_type(node.kernel_dtype()))),
+        pd_(backward_weights_pd(g_, onednn::data_type(node.kernel_dtype()), onednn::data_type(node.outputs[0].dtype))),
         primitive_(pd_),
         x_(onednn::desc_of(node.inputs[0]), pd_.src_desc(), false),
         dy_(onednn::desc_of(node.inputs[2]), pd_.diff_dst_desc(), false),

@@ -10,7 +10,10 @@
 //                         (x zero outside the input), and dbias[f] = sum over n, i, j of dy[n, f, i, j].
 // Both take (x, weight, dy): the backward-data op reads only x's shape, so shapes never depend on
 // batch-dependent attrs. dbias is always computed (a sum over dy, cheap next to dw); the
-// gradient function of a Conv2D without bias ignores it.
+// gradient function of a Conv2D without bias ignores it. With bfloat16 inputs, float32_gradients
+// writes dw and dbias in float32 as the kernel accumulated them, for float32 master weights (the
+// mixed-precision pass sets it instead of casting a bfloat16 gradient back: one rounding and one
+// pass over the weight's size fewer).
 #include "core/kernel_registry.h"
 #include "ops/common/shape_fns.h"
 #include "ops/conv2d/conv2d_grad.h"
@@ -72,8 +75,9 @@ void backprop_input_shape(InferenceContext& ctx) {
 
 void backprop_filter_shape(InferenceContext& ctx) {
   Conv2DGeometry g = checked_geometry(ctx);
-  ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(1));
-  ctx.set_output(1, ctx.input_dtype(0), g.bias_shape());
+  const DType dtype = shape_fns::weight_gradient_dtype(ctx);
+  ctx.set_output(0, dtype, ctx.input_shape(1));
+  ctx.set_output(1, dtype, g.bias_shape());
 }
 
 }  // namespace
@@ -104,6 +108,8 @@ GR_REGISTER_OP("Conv2DBackpropFilter")
     .attr("pad", AttrType::kInts, attr_ints({0, 0}), "the Conv2D's padding [ph, pw]", checks::non_negative(), 2)
     .attr("dilation", AttrType::kInts, attr_ints({1, 1}), "the Conv2D's dilation [dh, dw]", checks::positive(), 2)
     .attr("groups", AttrType::kInt, attr_int(1), "the Conv2D's channel groups", checks::positive())
+    .attr("float32_gradients", AttrType::kBool, attr_bool(false),
+          "with bfloat16 inputs, dweight and dbias in float32 (accumulated in float32, not rounded)")
     .shape_fn(backprop_filter_shape)
     .cost_fn([](const InferenceContext& ctx) {
       double dy = static_cast<double>(ctx.input_shape(2).num_elements());  // the bias sum

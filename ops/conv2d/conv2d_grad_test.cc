@@ -197,3 +197,18 @@ TEST_CASE("Conv2DBackpropInput and Conv2DBackpropFilter: bfloat16 oneDNN kernels
               bfloat16_tolerance(grad_case(op, Shape{2, 8, 9, 9}, 16, 3, {{"groups", attr_int(2)}, {"pad", attr_int(1)}}))) == 1);
   }
 }
+
+TEST_CASE("Conv2DBackpropFilter: float32 gradients from bfloat16 inputs (float32_gradients)") {
+  OpCase c = grad_case("Conv2DBackpropFilter", Shape{2, 16, 9, 9}, 32, 3,
+                       {{"pad", attr_int(1)}, {"float32_gradients", attr_bool(true)}});
+  NodeInfo node = make_node(c, DType::kBFloat16);
+  CHECK(node.outputs[0].dtype == DType::kFloat32);
+  CHECK(node.outputs[1].dtype == DType::kFloat32);
+  CHECK(make_node(c, DType::kFloat32).outputs[1].dtype == DType::kFloat32);  // a no-op on float32
+  CHECK_ERROR(build_error(c, DType::kFloat64), "attr 'float32_gradients' would narrow float64 inputs");
+  if (!bfloat16_cpu()) return;
+  // grad_case's float32 tolerance, not bfloat16's: the sums are never rounded to 8 bits.
+  CHECK(check_bfloat16_kernels(c) == 1);
+  CHECK(check_bfloat16_kernels(grad_case("Conv2DBackpropFilter", Shape{2, 32, 9, 9}, 32, 3,
+                                         {{"groups", attr_int(2)}, {"float32_gradients", attr_bool(true)}})) == 1);
+}

@@ -9,7 +9,8 @@
 // forward uses, packs B on every call when B is not the transposed weight the forward reads, and
 // when K is the batch; for AlexNet's fc6 and fc7 at batch 32 on 2 cores sgemm took half the time
 // for dx and a third for dW (a standalone loop of both, best of 5). bfloat16 (the mixed-precision
-// pass) keeps the matmul, which accumulates in float32; so does the bias sum.
+// pass) keeps the matmul, which accumulates in float32; so does the bias sum. Both write dW and db
+// in float32 where float32_gradients asks it (the matmul's destination type).
 #include <algorithm>
 #include <vector>
 
@@ -55,7 +56,7 @@ class DenseBackpropWeightOneDnn final : public OpKernel {
     if (dtype == DType::kFloat32) return;  // sgemm
     dy_t_ = dnnl::memory::desc({units_, batch_}, onednn::data_type(dtype), dnnl::memory::dims{1, units_});  // dy^T by strides
     x_ = onednn::plain_desc(dtype, node.inputs[0].shape);
-    dw_ = onednn::plain_desc(dtype, node.outputs[0].shape);
+    dw_ = onednn::plain_desc(node.outputs[0].dtype, node.outputs[0].shape);
     matmul_ = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(dy_t_, x_, dw_), onednn::engine()));
   }
   void compute(KernelContext& ctx) override {
@@ -68,7 +69,10 @@ class DenseBackpropWeightOneDnn final : public OpKernel {
     onednn::execute(matmul_, {{DNNL_ARG_SRC, onednn::wrap(dy, dy_t_)},
                               {DNNL_ARG_WEIGHTS, onednn::wrap(ctx.input(0), x_)},
                               {DNNL_ARG_DST, onednn::wrap(ctx.output(0), dw_)}});
-    sum_rows(dy.data<bfloat16>(), ctx.output(1).data<bfloat16>());
+    if (ctx.output(1).dtype() == DType::kFloat32)
+      sum_rows(dy.data<bfloat16>(), ctx.output(1).data<float>());
+    else
+      sum_rows(dy.data<bfloat16>(), ctx.output(1).data<bfloat16>());
   }
 
  private:
@@ -77,12 +81,12 @@ class DenseBackpropWeightOneDnn final : public OpKernel {
   dnnl::matmul matmul_;
 
   // db[u] = sum over n of g[n, u], summed in float32.
-  template <typename T>
-  void sum_rows(const T* g, T* db) const {
+  template <typename T, typename Out>
+  void sum_rows(const T* g, Out* db) const {
     std::vector<float> sum(units_, 0.0f);
     for (int64_t n = 0; n < batch_; ++n)
       for (int64_t u = 0; u < units_; ++u) sum[u] += static_cast<float>(g[n * units_ + u]);
-    for (int64_t u = 0; u < units_; ++u) db[u] = T(sum[u]);
+    for (int64_t u = 0; u < units_; ++u) db[u] = Out(sum[u]);
   }
 };
 

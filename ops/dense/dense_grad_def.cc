@@ -5,6 +5,8 @@
 // Both take (x, W, dy): x and W give every shape, so no attr holds the batch size and the graph
 // rebinds to another batch size like the forward. db comes with dW because both read all of dy;
 // it is computed even without a bias (N * units adds, nothing next to the matmul).
+// float32_gradients: as Conv2DBackpropFilter's (conv2d_grad_def.cc), dW and db in float32 from
+// bfloat16 inputs.
 #include <array>
 
 #include "core/kernel_registry.h"
@@ -61,10 +63,13 @@ GR_REGISTER_OP("DenseBackpropWeight")
     .input("dy", "gradient of the Dense's output [batch, units]")
     .output("dweight", "[units, in]")
     .output("dbias", "[units]")
+    .attr("float32_gradients", AttrType::kBool, attr_bool(false),
+          "with bfloat16 inputs, dweight and dbias in float32 (accumulated in float32, not rounded)")
     .shape_fn([](InferenceContext& ctx) {
       auto [batch, in, units] = dense_backprop_dims(ctx);
-      ctx.set_output(0, ctx.input_dtype(0), Shape{units, in});
-      ctx.set_output(1, ctx.input_dtype(0), Shape{units});
+      const DType dtype = shape_fns::weight_gradient_dtype(ctx);
+      ctx.set_output(0, dtype, Shape{units, in});
+      ctx.set_output(1, dtype, Shape{units});
     })
     .cost_fn(matmul_cost);
 

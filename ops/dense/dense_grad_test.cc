@@ -77,3 +77,16 @@ TEST_CASE("DenseBackpropInput and DenseBackpropWeight: bfloat16 oneDNN kernels a
     CHECK(check_bfloat16_kernels(bfloat16_tolerance(backprop(op, 16, 300, 37))) == 1);
   }
 }
+
+TEST_CASE("DenseBackpropWeight: float32 gradients from bfloat16 inputs (float32_gradients)") {
+  OpCase c = backprop("DenseBackpropWeight", 16, 300, 37);
+  c.attrs = {{"float32_gradients", attr_bool(true)}};
+  NodeInfo node = make_node(c, DType::kBFloat16);
+  CHECK(node.outputs[0].dtype == DType::kFloat32);
+  CHECK(node.outputs[1].dtype == DType::kFloat32);
+  CHECK(make_node(c, DType::kFloat32).outputs[0].dtype == DType::kFloat32);  // a no-op on float32
+  CHECK(contains(build_error(c, DType::kFloat64), "attr 'float32_gradients' would narrow float64 inputs"));
+  if (!bfloat16_cpu()) return;
+  // Within float32's tolerance, not bfloat16's: the sums are never rounded to 8 bits.
+  CHECK(check_bfloat16_kernels(c) == 1);
+}

@@ -84,6 +84,7 @@ CompiledTraining compile_training(const Graph& model, const OptimizerSettings& o
   out.training = build_training_graph(forward, optimizer, options.ranks, options.replica_sum);
   place(out.training.graph, options.devices, options.kernel_label);
   out.training.graph = rebuild(partition(out.training.graph), model.batch_size);
+  out.training.graph = float32_weight_gradients(out.training.graph, options.kernel_label);
   if (options.fuse_updates) fuse_momentum_updates(out.training, options.kernel_label);
   if (options.fuse_activations) {
     TrainingGraph& t = out.training;

@@ -2,20 +2,11 @@
 
 #include <map>
 
-#include "core/kernel_registry.h"
-#include "runtime/devices/device.h"
+#include "runtime/passes/builtin_kernel.h"
 
 namespace graphrun {
 
 namespace {
-
-// Whether the kernel that will run `op` on this CPU node is graphrun's own oneDNN one.
-bool runs_builtin_onednn(const Node& node, const std::string& op, DType dtype) {
-  const DeviceName device = parse_device_name(node.device);
-  if (device.type != DeviceType::kCPU) return false;
-  const std::vector<const KernelDef*> kernels = KernelRegistry::global().find(op, device.type, dtype);
-  return !kernels.empty() && kernels[0]->label == "onednn" && kernels[0]->library == "builtin";
-}
 
 // The Conv2D attrs Conv2DRelu has (not the initializers: its parameters are inputs by now).
 constexpr const char* kGeometryAttrs[] = {"filters", "kernel", "stride", "pad", "dilation", "groups", "use_bias"};

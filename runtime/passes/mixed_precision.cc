@@ -7,6 +7,7 @@
 #include "core/attrs.h"
 #include "core/error.h"
 #include "runtime/devices/cpu_peak.h"
+#include "runtime/passes/builtin_kernel.h"
 #include "runtime/train/training_graph.h"
 
 namespace graphrun {
@@ -121,6 +122,44 @@ class MixedPrecision {
 }  // namespace
 
 Graph to_mixed_bfloat16(const Graph& forward) { return MixedPrecision(forward).run(); }
+
+Graph float32_weight_gradients(const Graph& training, const std::string& kernel_label, int* rewritten) {
+  if (rewritten != nullptr) *rewritten = 0;
+  if (!kernel_label.empty()) return training;
+  std::vector<std::vector<int>> readers(training.nodes.size());  // data readers of any output
+  for (size_t i = 0; i < training.nodes.size(); ++i)
+    for (const TensorRef& ref : training.nodes[i].inputs) readers[ref.node].push_back(static_cast<int>(i));
+  auto cast_to_float32 = [&](int i) {
+    const Node& node = training.nodes[i];
+    return node.op == "Cast" && node.attrs.dtype("to") == DType::kFloat32;
+  };
+  std::set<int> producers, casts;
+  for (size_t p = 0; p < training.nodes.size(); ++p) {
+    const Node& node = training.nodes[p];
+    if ((node.op != "Conv2DBackpropFilter" && node.op != "DenseBackpropWeight") || readers[p].empty() ||
+        training.info(node.inputs[0]).dtype != DType::kBFloat16 || !runs_builtin_onednn(node, node.op, DType::kBFloat16) ||
+        !std::all_of(readers[p].begin(), readers[p].end(), cast_to_float32))
+      continue;
+    producers.insert(static_cast<int>(p));
+    casts.insert(readers[p].begin(), readers[p].end());
+  }
+  if (rewritten != nullptr) *rewritten = static_cast<int>(producers.size());
+  if (producers.empty()) return training;
+  proto::Graph out = to_proto(training);
+  for (int p : producers)
+    for (proto::Attr& attr : *out.mutable_node(p)->mutable_attr())  // to_proto writes every attr, defaults too
+      if (attr.name() == "float32_gradients") {
+        attr = attr_bool(true);
+        attr.set_name("float32_gradients");
+      }
+  for (int c : casts) {
+    out.mutable_node(c)->set_op("Identity");
+    out.mutable_node(c)->clear_attr();
+  }
+  BuildOptions options;
+  options.batch_size = training.batch_size;
+  return build_graph(out, options);
+}
 
 void require_bfloat16_cpu() {
   if (!cpu_supports(PeakKind::kBFloat16Dot))

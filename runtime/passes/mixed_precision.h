@@ -19,6 +19,16 @@ namespace graphrun {
 // product comes back unchanged.
 Graph to_mixed_bfloat16(const Graph& forward);
 
+// After autodiff: each bfloat16 Conv2DBackpropFilter or DenseBackpropWeight whose gradients are
+// read only by Casts to float32 (the gradients of the weights' casts to bfloat16) writes them in
+// float32 itself (its attr float32_gradients), and those Casts become Identities, which alias and
+// keep their names, so the training graph's gradient map still holds. On AlexNet this spares a
+// pass over every weight's size each step, and the master weights get gradients that were never
+// rounded to bfloat16, as PyTorch's autocast gives them. Only where graphrun's oneDNN kernel runs
+// the op (a kernel label, as "reference", leaves the graph as it is); `rewritten` (if not null)
+// counts the ops.
+Graph float32_weight_gradients(const Graph& training, const std::string& kernel_label = "", int* rewritten = nullptr);
+
 // Throws Error naming AVX512_BF16 when this CPU lacks it: oneDNN would otherwise emulate bfloat16
 // slowly, and --precision bf16 is asked for speed.
 void require_bfloat16_cpu();
