@@ -7,9 +7,9 @@
 // each step casts them to bfloat16 where a bfloat16 op reads them, and the gradient of that Cast
 // casts back, so the optimizer's update and the sum of a variable's gradients are float32, as
 // PyTorch's autocast does it (after autodiff, float32_weight_gradients below lets the weight-
-// gradient kernels write those float32 gradients directly). A bfloat16 node whose output is a graph output (a sink, or the
-// logits the trainer's loss reads) is renamed "<name>/bf16" and a Cast to float32 takes its
-// name, so fetched tensors keep their names and dtype.
+// gradient kernels write those float32 gradients directly). A bfloat16 node whose output is a
+// graph output (a sink, or the logits the trainer's loss reads) is renamed "<name>/bf16" and a
+// Cast to float32 takes its name, so fetched tensors keep their names and dtype.
 #pragma once
 
 #include "core/graph.h"
