@@ -126,8 +126,8 @@ Graph to_mixed_bfloat16(const Graph& forward) { return MixedPrecision(forward).r
 Graph float32_weight_gradients(const Graph& training, const std::string& kernel_label, int* rewritten) {
   if (rewritten != nullptr) *rewritten = 0;
   if (!kernel_label.empty()) return training;
-  // Data readers only (not Graph::consumers, which adds control readers: the updates wait on
-  // every gradient op, and that is no reason to keep its casts).
+  // Data readers only (not Graph::consumers, which adds control readers): a control reader reads
+  // no dtype, so it does not stop the gradients from becoming float32.
   std::vector<std::vector<int>> readers(training.nodes.size());
   for (size_t i = 0; i < training.nodes.size(); ++i)
     for (const TensorRef& ref : training.nodes[i].inputs) readers[ref.node].push_back(static_cast<int>(i));
