@@ -103,9 +103,11 @@ TEST_CASE("plugin paths: a plugin loaded with --plugin satisfies a graph's entry
   // Loading the graph's list then registers nothing twice.
   load_graph_plugins(parse_graph_text(R"(plugin: "libscaled_tanh.so" node { name: "x" op: "Placeholder" })"),
                      (dir / "g.pbtxt").string());
-  // The same file found beside the graph: no note.
+  // The same file found beside the graph (trusted): no note.
   note.clear();
+  set_trust_plugins_beside_graph(true);
   CHECK(resolve_graph_plugin("libscaled_tanh.so", GRAPHRUN_EXAMPLE_PLUGIN_DIR, &note) == loaded.path);
+  set_trust_plugins_beside_graph(false);
   CHECK(note.empty());
   fs::remove_all(dir);
 }
