@@ -245,14 +245,17 @@ std::string resolve_graph_plugin(const std::string& entry, const std::string& gr
 
 void load_graph_plugins(const proto::Graph& graph, const std::string& graph_path) {
   std::string dir = fs::path(graph_path).parent_path().string();
-  for (const auto& entry : graph.plugin()) {
-    try {
+  try {
+    // Every entry is found before any is loaded: a graph missing one of its plugins loads none.
+    std::vector<std::string> paths;
+    for (const auto& entry : graph.plugin()) {
       std::string note;
-      load_plugin(resolve_graph_plugin(entry, dir, &note));
+      paths.push_back(resolve_graph_plugin(entry, dir, &note));
       if (!note.empty()) fmt::print(stderr, "note: {}: {}\n", graph_path, note);
-    } catch (const Error& e) {
-      fail("{}: {}", graph_path, e.what());
     }
+    for (const auto& path : paths) load_plugin(path);
+  } catch (const Error& e) {
+    fail("{}: {}", graph_path, e.what());
   }
 }
 

@@ -99,6 +99,11 @@ def check_nothing_shipped_runs(trap, model, other):
     for graph, entry in ((model / "abs.pbtxt", str(model / TRAP)), (other / "rel.pbtxt", f"../model/{TRAP}")):
         for args in subcommands(model, graph):
             trap.check_not_run(" ".join(map(str, args)), graphrun(*args), f"plugin '{entry}' not found")
+    # A graph needing two plugins, one given and one not, loads neither.
+    both = model / "both.pbtxt"
+    both.write_text(f'plugin: "{TRAP}"\nplugin: "libmissing.so"\n' + GRAPH)
+    trap.check_not_run("a graph missing its second plugin", graphrun("inspect", both, env_extra={
+        "GRAPHRUN_PLUGIN_PATH": str(FIXTURES)}), "plugin 'libmissing.so' not found")
     os.chdir(model.parent)
 
 

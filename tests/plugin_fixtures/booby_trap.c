@@ -1,20 +1,13 @@
 /* A plugin whose constructor runs the moment it is loaded, before graphrun calls anything in it:
  * it writes the file GRAPHRUN_TEST_MARKER names. A library shipped beside a model could do
  * anything there; the tests check that opening a graph that names it never writes the marker
- * (only --plugin or --trust-plugins-beside-graph load it). It registers no ops. */
+ * (only --plugin, GRAPHRUN_PLUGIN_PATH or --trust-plugins-beside-graph load it). It registers
+ * no ops. */
 #include <graphrun/plugin.h>
-#include <stdio.h>
-#include <stdlib.h>
 
-__attribute__((constructor)) static void booby_trap_runs_on_load(void) {
-  const char* marker = getenv("GRAPHRUN_TEST_MARKER");
-  if (marker == NULL) return;
-  FILE* f = fopen(marker, "w");
-  if (f != NULL) {
-    fputs("booby_trap's constructor ran\n", f);
-    fclose(f);
-  }
-}
+#include "write_marker.h"
+
+__attribute__((constructor)) static void booby_trap_runs_on_load(void) { write_marker("booby_trap"); }
 
 GRAPHRUN_PLUGIN_EXPORT uint32_t graphrun_plugin_abi_version(void) { return 1; }
 
