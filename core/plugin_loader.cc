@@ -4,7 +4,6 @@
 // plugins it needs: dlopen runs a library's constructors, so code that came with a model must
 // never be loaded because the model names it (docs/security.md).
 #include <dlfcn.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
