@@ -37,10 +37,6 @@ struct TrainingGraph {
   std::map<std::string, std::string> forward_of;   // backward node -> its forward node
 };
 
-// The logits of a model graph: training.logits if set, else the input of a final Softmax, else
-// its only output.
-std::string find_logits(const Graph& model);
-
 // `ranks`: the gradients' mean across processes (runtime/passes/rank_exchange.h) before the updates.
 // `replica_sum`: how replicated variables' gradients are summed (runtime/passes/gradient_exchange.h).
 TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer,
