@@ -2,8 +2,8 @@
 // the graph has its own), the backward nodes from autodiff, and one ApplyMomentum update per
 // trainable Variable with its momentum buffer. The updates wait (control inputs) for every
 // gradient, so no update overwrites a weight another node of the step still reads.
-// compile_training then fuses them into one FusedApplyMomentum per device
-// (runtime/passes/fuse_updates.h).
+// compile_training (runtime/train/compile_training.h) then fuses them into one
+// FusedApplyMomentum per device (runtime/passes/fuse_updates.h).
 #pragma once
 
 #include <map>
