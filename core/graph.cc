@@ -7,8 +7,8 @@
 #include <boost/graph/topological_sort.hpp>
 #include <set>
 
+#include "core/device.h"
 #include "core/error.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 
@@ -434,6 +434,18 @@ void Graph::rebind_batch(int64_t batch) {
     with_node_context(node, [&] { infer_node(*this, node); });
     for (size_t k = 0; k < layouts.size() && k < node.outputs.size(); ++k) node.outputs[k].layout = layouts[k];
   }
+}
+
+std::string find_logits(const Graph& model) {
+  if (!model.training.logits().empty()) return model.training.logits();
+  std::vector<int> sinks = model.sinks();
+  if (sinks.size() != 1)
+    fail("graph '{}' has {} outputs: name the logits in its training section (training {{ logits: \"fc8\" }})",
+         model.name, sinks.size());
+  const Node& out = model.nodes[sinks[0]];
+  if (out.op == "Softmax") return model.tensor_name(out.inputs[0]);
+  if (out.op == "SoftmaxCrossEntropy") return model.tensor_name(out.inputs[0]);
+  return out.name;
 }
 
 }  // namespace graphrun

@@ -90,6 +90,11 @@ Graph build_graph(const proto::Graph& graph_def, const BuildOptions& options = {
 // The IR back as a graph file: topological order, implicit parameters written explicitly.
 proto::Graph to_proto(const Graph& graph);
 
+// The logits of a model graph: training.logits if set, else the input of a final Softmax (or
+// SoftmaxCrossEntropy), else its only output. Beside the graph, as its training section is,
+// so the passes that treat the logits apart need not include the trainer.
+std::string find_logits(const Graph& model);
+
 // Parses "node" / "node:k".
 std::pair<std::string, int> split_tensor_name(const std::string& tensor_name);
 

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "core/attrs.h"
+#include "core/device.h"
 #include "core/op_registry.h"
 #include "core/tensor.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

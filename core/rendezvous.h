@@ -7,8 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/device.h"
 #include "core/error.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

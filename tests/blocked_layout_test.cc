@@ -9,7 +9,7 @@
 #include "core/layout.h"
 #include "runtime/exec/executor.h"
 #include "runtime/passes/blocked_layout.h"
-#include "runtime/passes/compile.h"
+#include "runtime/train/compile_training.h"
 #include "tests/harness/training_harness.h"
 
 using namespace graphrun;

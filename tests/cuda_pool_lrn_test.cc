@@ -7,9 +7,9 @@
 
 #include <algorithm>
 
+#include "core/device.h"
 #include "ops/lrn/lrn_test_case.h"
 #include "ops/max_pool/max_pool_test_inputs.h"
-#include "runtime/devices/device.h"
 #include "tests/harness/op_harness.h"
 
 using namespace graphrun;

@@ -11,7 +11,7 @@
 #include "core/variable_parts.h"
 #include "runtime/exec/executor.h"
 #include "runtime/exec/non_finite.h"
-#include "runtime/passes/compile.h"
+#include "runtime/train/compile_training.h"
 #include "tests/harness/training_harness.h"
 
 using namespace graphrun;

@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include "core/layout.h"
-#include "runtime/passes/compile.h"
 #include "runtime/passes/fuse_activations.h"
+#include "runtime/train/compile_training.h"
 #include "tests/harness/training_harness.h"
 
 using namespace graphrun;

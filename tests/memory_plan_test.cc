@@ -2,12 +2,12 @@
 // training step really reaches under the executor's release rule.
 #include <doctest/doctest.h>
 
+#include "core/device.h"
 #include "core/graph_io.h"
-#include "runtime/devices/device.h"
 #include "core/variable_store.h"
 #include "runtime/exec/executor.h"
-#include "runtime/passes/compile.h"
 #include "runtime/passes/memory_plan.h"
+#include "runtime/train/compile_training.h"
 #include "tests/harness/training_harness.h"
 
 using namespace graphrun;

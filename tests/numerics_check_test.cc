@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "runtime/exec/executor.h"
-#include "runtime/passes/compile.h"
+#include "runtime/train/compile_training.h"
 #include "runtime/train/numerics_check.h"
 #include "tests/harness/training_harness.h"
 

@@ -9,9 +9,9 @@
 #include "core/random.h"
 #include "core/variable_parts.h"
 #include "runtime/exec/executor.h"
-#include "runtime/passes/compile.h"
 #include "runtime/passes/placement.h"
 #include "runtime/passes/placement_report.h"
+#include "runtime/train/compile_training.h"
 #include "tests/harness/training_harness.h"
 
 using namespace graphrun;

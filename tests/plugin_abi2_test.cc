@@ -9,9 +9,9 @@
 #include <filesystem>
 
 #include "core/allocator.h"
+#include "core/device.h"
 #include "core/graph_io.h"
 #include "core/plugin_host.h"
-#include "runtime/devices/device.h"
 #include "runtime/exec/executor.h"
 #include "runtime/passes/memory_plan.h"
 #include "tests/harness/op_harness.h"

@@ -11,7 +11,7 @@
 #include "runtime/devices/cpu_peak.h"
 #include "runtime/exec/executor.h"
 #include "runtime/exec/profile.h"
-#include "runtime/passes/compile.h"
+#include "runtime/train/compile_training.h"
 #include "tests/harness/training_harness.h"
 
 using namespace graphrun;

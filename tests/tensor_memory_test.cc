@@ -9,9 +9,9 @@
 #include <cstring>
 
 #include "core/block_cache.h"
+#include "core/device.h"
 #include "core/tensor.h"
 #include "runtime/devices/cuda_info.h"
-#include "runtime/devices/device.h"
 
 using namespace graphrun;
 

@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/device.h"
 #include "runtime/devices/cuda_device.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun::conv2d_cudnn {
 

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "core/device.h"
 #include "ops/common/conv_geometry.h"
-#include "runtime/devices/device.h"
 #include "tests/harness/bfloat16_case.h"
 #include "tests/harness/op_harness.h"
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/device.h"
 #include "core/gradient.h"
 #include "core/random.h"
-#include "runtime/devices/device.h"
 #include "runtime/exec/executor.h"
 #include "runtime/passes/placement.h"
 

@@ -9,8 +9,8 @@
 
 #include <memory>
 
+#include "core/device.h"
 #include "runtime/data/batch_source.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

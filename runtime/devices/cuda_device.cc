@@ -144,6 +144,10 @@ cudaStream_t cuda_stream(Device& device) {
   return cuda.stream();
 }
 
+namespace {
+
+// Creates gpu:`ordinal` (get_device calls it once per ordinal). Throws Error when no GPU is
+// visible, saying why.
 std::unique_ptr<Device> make_cuda_device(int ordinal) {
   int count = 0;
   cudaError_t status = cudaGetDeviceCount(&count);
@@ -168,6 +172,10 @@ std::unique_ptr<Device> make_cuda_device(int ordinal) {
   }
   return device;
 }
+
+[[maybe_unused]] const bool registered = (register_device_factory(DeviceType::kCUDA, &make_cuda_device), true);
+
+}  // namespace
 
 CudaMemoryStats cuda_memory_stats(const std::string& device) {
   DeviceName name = parse_device_name(device);

@@ -14,8 +14,8 @@
 #include <mutex>
 #include <vector>
 
+#include "core/device.h"
 #include "runtime/devices/cuda_allocator.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 
@@ -75,9 +75,5 @@ class CudaDevice final : public Device {
 CudaDevice& cuda_device(Device& device);
 // Its stream, with its GPU made current on this thread: what a GPU kernel launches on.
 cudaStream_t cuda_stream(Device& device);
-
-// Creates gpu:`ordinal` (runtime/devices/cpu_device.cc's get_device calls it once). Throws Error
-// when no GPU is visible, saying why.
-std::unique_ptr<Device> make_cuda_device(int ordinal);
 
 }  // namespace graphrun

@@ -4,9 +4,9 @@
 #include <numeric>
 #include <set>
 
+#include "core/device.h"
 #include "core/kernel_registry.h"
 #include "ops/lrn/lrn_view.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

@@ -1,7 +1,7 @@
 #include "runtime/passes/builtin_kernel.h"
 
+#include "core/device.h"
 #include "core/kernel_registry.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

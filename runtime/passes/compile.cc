@@ -5,20 +5,19 @@
 #include "core/precision.h"
 #include "runtime/passes/blocked_layout.h"
 #include "runtime/passes/fuse_activations.h"
-#include "runtime/passes/fuse_updates.h"
 #include "runtime/passes/mixed_precision.h"
 #include "runtime/passes/partition.h"
 #include "runtime/passes/placement.h"
 
 namespace graphrun {
 
-namespace {
-
-Graph rebuild(const proto::Graph& graph, int64_t batch_size) {
+Graph rebuild_graph(const proto::Graph& graph, int64_t batch_size) {
   BuildOptions build;
   build.batch_size = batch_size;
   return build_graph(graph, build);
 }
+
+namespace {
 
 // What a caller may fetch by name from a graph split across devices: the model's outputs, its
 // logits and what it names (CompileOptions::fetched); other split tensors are not gathered.
@@ -37,7 +36,7 @@ Graph placed_forward(const Graph& model, const CompileOptions& options, SplitInf
     SplitResult split = split_graph(model, options.devices, options.parallel);
     drop_unwanted_gathers(split, fetchable_names(model, options.fetched));
     info = std::move(split.info);
-    forward = rebuild(split.graph, model.batch_size);
+    forward = rebuild_graph(split.graph, model.batch_size);
   }
   if (math_precision() == MathPrecision::kBFloat16) {
     // The bfloat16 kernels are oneDNN's; the split pass's gathers and the GPUs have none yet.
@@ -69,31 +68,9 @@ CompiledGraph compile_placed(const Graph& model, const CompileOptions& options) 
 CompiledGraph compile_inference(const Graph& model, const CompileOptions& options) {
   CompiledGraph out;
   Graph forward = placed_forward(model, options, out.split);
-  out.graph = rebuild(partition(forward), model.batch_size);
+  out.graph = rebuild_graph(partition(forward), model.batch_size);
   if (options.fuse_activations) out.graph = fuse_activations(out.graph, options.fetched, options.kernel_label);
   if (options.blocked_layouts) choose_blocked_layouts(out.graph, options.kernel_label);
-  return out;
-}
-
-CompiledTraining compile_training(const Graph& model, const OptimizerSettings& optimizer,
-                                  const CompileOptions& options) {
-  CompiledTraining out;
-  Graph forward = placed_forward(model, options, out.split);
-  // The logits as the logical graph defines them (the split graph has gathers as extra outputs).
-  if (forward.training.logits().empty()) forward.training.set_logits(find_logits(model));
-  out.training = build_training_graph(forward, optimizer, options.ranks, options.replica_sum);
-  place(out.training.graph, options.devices, options.kernel_label);
-  out.training.graph = rebuild(partition(out.training.graph), model.batch_size);
-  out.training.graph = float32_weight_gradients(out.training.graph, options.kernel_label);
-  if (options.fuse_updates) fuse_momentum_updates(out.training, options.kernel_label);
-  if (options.fuse_activations) {
-    TrainingGraph& t = out.training;
-    std::set<std::string> fetched = options.fetched;
-    for (const std::string* name : {&t.data, &t.labels, &t.logits, &t.loss, &t.probabilities})
-      if (!name->empty()) fetched.insert(split_tensor_name(*name).first);
-    t.graph = fuse_activations(t.graph, fetched, options.kernel_label);
-  }
-  if (options.blocked_layouts) choose_blocked_layouts(out.training.graph, options.kernel_label);
   return out;
 }
 

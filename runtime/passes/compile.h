@@ -1,19 +1,19 @@
 // The passes between a loaded model and the executor, in order: split (when there is more
-// than one device), placement, [autodiff and the optimizer, for training], placement of what
-// they added, partition, [the SGD updates fused into one node per device, for training], the
-// activation fusion (runtime/passes/fuse_activations.h), the blocked layouts of CPU activations.
-// Autodiff runs on the split graph, so the backward of each gather is a Slice on the gathering
-// device and the gradient transfers mirror the forward ones.
+// than one device), placement, partition, the activation fusion (runtime/passes/
+// fuse_activations.h), the blocked layouts of CPU activations. Training runs the same passes
+// with autodiff and the optimizer between placement and partition
+// (runtime/train/compile_training.h, which builds on these).
 #pragma once
 
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/device.h"
 #include "core/graph.h"
-#include "runtime/devices/device.h"
+#include "runtime/passes/gradient_exchange.h"
+#include "runtime/passes/rank_exchange.h"
 #include "runtime/passes/split.h"
-#include "runtime/train/training_graph.h"
 
 namespace graphrun {
 
@@ -45,18 +45,14 @@ struct CompiledGraph {
   SplitInfo split;
 };
 
-struct CompiledTraining {
-  TrainingGraph training;  // its graph placed and partitioned
-  SplitInfo split;
-};
-
 // --devices "cpu:0,cpu:1" and --parallel "model|data|hybrid" as compile options.
 CompileOptions compile_options_for(const std::string& devices, const std::string& parallel);
 
 CompiledGraph compile_inference(const Graph& model, const CompileOptions& options);
 // Split and placed, before partition (what `graphrun dot --placement` draws).
 CompiledGraph compile_placed(const Graph& model, const CompileOptions& options);
-CompiledTraining compile_training(const Graph& model, const OptimizerSettings& optimizer,
-                                  const CompileOptions& options);
+
+// A graph file (a pass's output) built as IR at `batch_size`.
+Graph rebuild_graph(const proto::Graph& graph, int64_t batch_size);
 
 }  // namespace graphrun

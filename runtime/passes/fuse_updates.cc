@@ -18,7 +18,7 @@ namespace {
 using GroupKey = std::tuple<std::string, DType, double, double, std::string>;
 
 struct Group {
-  std::vector<int> members;  // ApplyMomentum nodes, in training.updates order
+  std::vector<int> members;  // ApplyMomentum nodes, in the order of `updates`
   std::string name;
 };
 
@@ -62,12 +62,11 @@ proto::Node fused_node(const Graph& graph, const Group& group) {
 
 }  // namespace
 
-void fuse_momentum_updates(TrainingGraph& training, const std::string& kernel_label) {
-  const Graph& graph = training.graph;
+void fuse_momentum_updates(Graph& graph, std::vector<std::string>& updates, const std::string& kernel_label) {
   std::vector<Group> groups;
   std::map<GroupKey, size_t> group_of_key;
   std::vector<std::string> kept;  // updates this pass leaves alone
-  for (const auto& update : training.updates) {
+  for (const auto& update : updates) {
     int i = graph.index(update);
     const Node& node = graph.nodes[i];
     if (node.op != "ApplyMomentum") {
@@ -129,16 +128,16 @@ void fuse_momentum_updates(TrainingGraph& training, const std::string& kernel_la
   }
   BuildOptions options;
   options.batch_size = graph.batch_size;
-  training.graph = build_graph(out, options);
+  graph = build_graph(out, options);
 
-  training.updates.clear();
+  updates.clear();
   for (const auto& group : groups) {
     // Built after placement: check the kernel here, as placement checks every other node's.
-    int i = training.graph.index(group.name);
-    KernelRegistry::global().select(make_node_info(training.graph, i, DeviceName{}), kernel_label);
-    training.updates.push_back(group.name);
+    int i = graph.index(group.name);
+    KernelRegistry::global().select(make_node_info(graph, i, DeviceName{}), kernel_label);
+    updates.push_back(group.name);
   }
-  training.updates.insert(training.updates.end(), kept.begin(), kept.end());
+  updates.insert(updates.end(), kept.begin(), kept.end());
 }
 
 }  // namespace graphrun

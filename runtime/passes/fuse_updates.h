@@ -6,17 +6,19 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
-#include "runtime/train/training_graph.h"
+#include "core/graph.h"
 
 namespace graphrun {
 
-// Groups the ApplyMomentum nodes among training.updates by (device, dtype, momentum,
-// weight_decay, learning-rate tensor) and replaces each group by one FusedApplyMomentum named
-// "sgd_update" (when there is one group) or "sgd_update/<device tag>", waiting for the union
-// of the group's control inputs; readers of an update's output read the fused node's output
-// instead. training.updates becomes the fused nodes (plus any update that was not an
-// ApplyMomentum). Each fused node is checked to have a kernel (of `kernel_label`, if set).
-void fuse_momentum_updates(TrainingGraph& training, const std::string& kernel_label = "");
+// Groups the ApplyMomentum nodes among `updates` (a training graph's, TrainingGraph::updates) by
+// (device, dtype, momentum, weight_decay, learning-rate tensor) and replaces each group in `graph`
+// by one FusedApplyMomentum named "sgd_update" (when there is one group) or
+// "sgd_update/<device tag>", waiting for the union of the group's control inputs; readers of an
+// update's output read the fused node's output instead. `updates` becomes the fused nodes (plus
+// any update that was not an ApplyMomentum). Each fused node is checked to have a kernel (of
+// `kernel_label`, if set).
+void fuse_momentum_updates(Graph& graph, std::vector<std::string>& updates, const std::string& kernel_label = "");
 
 }  // namespace graphrun

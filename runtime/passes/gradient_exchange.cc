@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 
 #include "core/attrs.h"
+#include "core/device.h"
 #include "core/kernel_registry.h"
 #include "core/variable_parts.h"
 #include "runtime/devices/cuda_info.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

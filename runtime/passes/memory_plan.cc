@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/device.h"
 #include "core/error.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

@@ -8,7 +8,6 @@
 #include "core/error.h"
 #include "runtime/devices/cpu_peak.h"
 #include "runtime/passes/builtin_kernel.h"
-#include "runtime/train/training_graph.h"
 
 namespace graphrun {
 

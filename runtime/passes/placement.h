@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "core/device.h"
 #include "core/graph.h"
 #include "core/kernel_registry.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include "core/attrs.h"
+#include "core/device.h"
 #include "core/kernel_registry.h"
 #include "core/variable_parts.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

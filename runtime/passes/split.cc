@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "core/error.h"
-#include "runtime/train/training_graph.h"
 
 namespace graphrun {
 

@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "core/device.h"
 #include "core/graph.h"
-#include "runtime/devices/device.h"
 
 namespace graphrun {
 

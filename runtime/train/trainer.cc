@@ -20,7 +20,7 @@
 #include "runtime/data/dataset.h"
 #include "core/variable_parts.h"
 #include "runtime/exec/executor.h"
-#include "runtime/passes/compile.h"
+#include "runtime/train/compile_training.h"
 #include "runtime/passes/float64.h"
 #include "runtime/passes/memory_plan.h"
 #include "runtime/passes/placement.h"

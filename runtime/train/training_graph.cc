@@ -35,18 +35,6 @@ std::string unique_name(const Graph& g, const std::string& base) {
 
 }  // namespace
 
-std::string find_logits(const Graph& model) {
-  if (!model.training.logits().empty()) return model.training.logits();
-  std::vector<int> sinks = model.sinks();
-  if (sinks.size() != 1)
-    fail("graph '{}' has {} outputs: name the logits in its training section (training {{ logits: \"fc8\" }})",
-         model.name, sinks.size());
-  const Node& out = model.nodes[sinks[0]];
-  if (out.op == "Softmax") return model.tensor_name(out.inputs[0]);
-  if (out.op == "SoftmaxCrossEntropy") return model.tensor_name(out.inputs[0]);
-  return out.name;
-}
-
 TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer, const RankExchange& ranks,
                                    ReplicaSum replica_sum) {
   TrainingGraph t;

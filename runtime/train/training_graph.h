@@ -2,8 +2,8 @@
 // the graph has its own), the backward nodes from autodiff, and one ApplyMomentum update per
 // trainable Variable with its momentum buffer. The updates wait (control inputs) for every
 // gradient, so no update overwrites a weight another node of the step still reads.
-// compile_training then fuses them into one FusedApplyMomentum per device
-// (runtime/passes/fuse_updates.h).
+// compile_training (runtime/train/compile_training.h) then fuses them into one
+// FusedApplyMomentum per device (runtime/passes/fuse_updates.h).
 #pragma once
 
 #include <map>
@@ -36,10 +36,6 @@ struct TrainingGraph {
   std::map<std::string, std::string> gradient_of;  // gradient tensor -> forward tensor (core/gradient.h)
   std::map<std::string, std::string> forward_of;   // backward node -> its forward node
 };
-
-// The logits of a model graph: training.logits if set, else the input of a final Softmax, else
-// its only output.
-std::string find_logits(const Graph& model);
 
 // `ranks`: the gradients' mean across processes (runtime/passes/rank_exchange.h) before the updates.
 // `replica_sum`: how replicated variables' gradients are summed (runtime/passes/gradient_exchange.h).

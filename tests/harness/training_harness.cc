@@ -10,7 +10,7 @@
 #include "core/random.h"
 #include "core/variable_parts.h"
 #include "runtime/exec/executor.h"
-#include "runtime/passes/compile.h"
+#include "runtime/train/compile_training.h"
 
 namespace graphrun::testing {
 

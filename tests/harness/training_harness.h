@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "core/device.h"
 #include "core/graph.h"
 #include "core/tensor.h"
 #include "core/variable_store.h"
-#include "runtime/devices/device.h"
 #include "runtime/exec/executor.h"
-#include "runtime/passes/compile.h"
+#include "runtime/train/compile_training.h"
 
 namespace graphrun::testing {
 

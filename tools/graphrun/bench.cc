@@ -14,9 +14,9 @@
 #include "runtime/distributed/rank_training.h"
 #include "runtime/exec/executor.h"
 #include "runtime/exec/profile.h"
-#include "runtime/passes/compile.h"
 #include "runtime/passes/memory_plan.h"
 #include "runtime/passes/placement.h"
+#include "runtime/train/compile_training.h"
 #include "tools/graphrun/cli_common.h"
 
 namespace graphrun::cli {

@@ -7,9 +7,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "runtime/passes/compile.h"
 #include "runtime/passes/placement.h"
 #include "runtime/passes/placement_report.h"
+#include "runtime/train/compile_training.h"
 #include "tools/graphrun/cli_common.h"
 
 namespace graphrun::cli {

@@ -1,14 +1,16 @@
 // The device interface: a type and ordinal, an allocator, an in-order stream and events.
 // Several logical devices may share one physical device (cpu:0 and cpu:1 in the tests, two
-// CUDA streams on one GPU), so a Device is a logical device.
+// CUDA streams on one GPU), so a Device is a logical device. It lives in core, beside the
+// device names, because the graph, the kernel registry and the rendezvous speak of devices;
+// the devices themselves are runtime's (runtime/devices/), each registered here by type.
 #pragma once
 
 #include <cstddef>
-
-#include "core/allocator.h"
 #include <functional>
 #include <memory>
 #include <string>
+
+#include "core/allocator.h"
 
 namespace graphrun {
 
@@ -29,6 +31,12 @@ class Event {
  public:
   virtual ~Event() = default;
   virtual void wait_host() = 0;  // block the calling thread until the event has happened
+};
+
+// The event of work done on return (a CPU stream, a host memcpy): nothing to wait for.
+class CompletedEvent final : public Event {
+ public:
+  void wait_host() override {}
 };
 
 class Device {
@@ -60,7 +68,14 @@ class Device {
   virtual MemorySpace memory_space() const;
 };
 
-// Logical devices by name, created on first use and alive for the process.
+// Makes the logical device `ordinal` of one type; throws Error when it cannot exist here.
+using DeviceFactory = std::unique_ptr<Device> (*)(int ordinal);
+// Each device type's file registers its factory at static initialization (as kernels register
+// themselves), so core creates devices without knowing them and no device file calls another.
+void register_device_factory(DeviceType type, DeviceFactory factory);
+
+// Logical devices by name, created on first use by their type's factory and alive for the
+// process.
 Device& get_device(const DeviceName& name);
 inline Device& get_device(std::string_view name) { return get_device(parse_device_name(name)); }
 
