@@ -1,51 +1,19 @@
-// Converters of the elementwise ONNX ops: Add and Mul (same shapes: graphrun does not
-// broadcast), LeakyRelu, Clip (bounds as attrs before opset 11, as inputs known at load time
-// from 11 on) and BatchNormalization in inference mode, whose statistics fold at load time
-// into a per-channel ScaleShift: scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
-#include <fmt/ranges.h>
-
+// ONNX's BatchNormalization in inference mode imports as a ScaleShift: its statistics fold at
+// load time into a per-channel scale = gamma / sqrt(var + eps) and shift = beta - mean * scale.
+// ScaleShift exports as BatchNormalization with mean 0, var 1 and epsilon 0, which is exactly
+// x * scale + shift (the schema puts no bound on epsilon, and the variance keeps the root positive).
 #include <cmath>
-#include <limits>
 
-#include "core/onnx/onnx_importer.h"
+#include "core/onnx/onnx_registry.h"
 #include "core/onnx/onnx_tensor.h"
 
-namespace graphrun::onnx_import {
+namespace graphrun {
 
-void convert_same_shape_binary(OnnxNode& n, const std::string& op) {
-  if (n.dims(0) != n.dims(1))
-    refuse("inputs of shapes [{}] and [{}]: graphrun's {} does not broadcast", fmt::join(n.dims(0), ", "),
-           fmt::join(n.dims(1), ", "), op);
-  n.emit(op, {n.data(0), n.data(1)});
-}
+namespace {
 
-void convert_leaky_relu(OnnxNode& n) {
-  proto::Node& node = n.emit("LeakyRelu", {n.data(0)});
-  add_attr(node, "alpha").set_f(n.f("alpha", 0.01f));
-}
+using namespace onnx_import;
 
-void convert_clip(OnnxNode& n) {
-  float bounds[2] = {std::numeric_limits<float>::lowest(), std::numeric_limits<float>::max()};
-  const char* names[2] = {"min", "max"};
-  for (int k = 0; k < 2; ++k) {
-    if (n.version() < 11) {
-      bounds[k] = n.f(names[k], bounds[k]);
-    } else if (n.has_input(k + 1)) {
-      const onnx::TensorProto* t = n.float_const(k + 1);
-      if (!t)
-        refuse("input {} '{}' ({}) is computed at run time; graphrun's Clip takes bounds known at load time "
-               "(an initializer or Constant)",
-               k + 1, n.proto().input(k + 1), names[k]);
-      bounds[k] = scalar_float(*t);
-    }
-  }
-  if (bounds[0] > bounds[1]) refuse("min {} is above max {}", bounds[0], bounds[1]);
-  proto::Node& clip = n.emit("Clip", {n.data(0)});
-  add_attr(clip, "min").set_f(bounds[0]);
-  add_attr(clip, "max").set_f(bounds[1]);
-}
-
-void convert_batch_normalization(OnnxNode& n) {
+void import_batch_normalization(OnnxNode& n) {
   if (n.version() < 9 && n.i("spatial", 1) != 1)
     refuse("attr 'spatial' = 0 (statistics per element, not per channel) is not supported");
   if (n.version() >= 14 && n.i("training_mode", 0) != 0)
@@ -80,4 +48,21 @@ void convert_batch_normalization(OnnxNode& n) {
   n.emit("ScaleShift", {n.data(0), s, b});
 }
 
-}  // namespace graphrun::onnx_import
+void export_scale_shift(onnx_export::ExportNode& x) {
+  const std::string& name = x.node().name;
+  const TensorInfo& in = x.input_info(0);
+  const int64_t channels = in.shape[1];
+  std::vector<std::string> inputs = x.inputs();
+  auto& n = x.add("BatchNormalization",
+                  {inputs[0], inputs[1], inputs[2],
+                   x.float_initializer(name + "/mean", in.dtype, {channels}, std::vector<double>(channels, 0.0)),
+                   x.float_initializer(name + "/var", in.dtype, {channels}, std::vector<double>(channels, 1.0))});
+  onnx_export::set_float(n, "epsilon", 0.0);
+}
+
+GR_ONNX_IMPORT("BatchNormalization", import_batch_normalization, 7, 9, 14, 15);
+GR_ONNX_EXPORT("ScaleShift", export_scale_shift);
+
+}  // namespace
+
+}  // namespace graphrun
