@@ -2,6 +2,8 @@
 // reference kernel and their ONNX declarations: hand-written converters and the declarative
 // mapping in a domain of their own) export to ONNX and import back equal, a plugin op does the
 // same in its plugin's domain, and a node without a converter keeps the importer's clear error.
+#include "core/onnx/onnx_registry.h"
+
 #include <doctest/doctest.h>
 #include <onnx/onnx_pb.h>
 
@@ -12,7 +14,6 @@
 #include "core/onnx/onnx_export.h"
 #include "core/onnx/onnx_import.h"
 #include "core/onnx/onnx_mapping.h"
-#include "core/onnx/onnx_registry.h"
 #include "core/plugin_host.h"
 #include "core/variable_store.h"
 #include "ops/common/elementwise_ref.h"

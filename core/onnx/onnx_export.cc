@@ -32,7 +32,7 @@ class Exporter {
   OnnxExportOptions options_;
   std::optional<Graph> other_;  // the graph at another batch size: which dims follow the batch
   onnx::GraphProto* out_ = nullptr;
-  std::map<TensorRef, std::string> alias_;  // tensors left out (Dropout) -> what they pass on
+  std::map<TensorRef, std::string> alias_;  // outputs of nodes left out -> what they pass on
   std::map<std::string, int> domains_;      // opset_import of other domains than ONNX's
   std::vector<std::string> problems_;
 

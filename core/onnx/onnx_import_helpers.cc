@@ -41,8 +41,8 @@ Dims symmetric_pads(const OnnxNode& n, const Dims& in_hw, const Dims& kernel, co
   Dims folded = n.folded_pads(0);  // a zero Pad upstream, folded in by the Pad converter
   for (size_t j = 0; j < folded.size(); ++j) pads[j] += folded[j];
   if (pads[0] != pads[2] || pads[1] != pads[3])
-    refuse("{}pads [{}] are asymmetric; graphrun pads both sides of an axis equally", auto_pad == "NOTSET" ? "" : "auto_pad " + auto_pad + " gives ",
-           fmt::join(pads, ", "));
+    refuse("{}pads [{}] are asymmetric; graphrun pads both sides of an axis equally",
+           auto_pad == "NOTSET" ? "" : "auto_pad " + auto_pad + " gives ", fmt::join(pads, ", "));
   return {pads[0], pads[1]};
 }
 

@@ -21,7 +21,9 @@ std::string attr_names(const OpDef& def) {
 void import_attr(const OpDef& def, const onnx::AttributeProto& a, proto::Node& node) {
   using onnx::AttributeProto;
   const AttrSpec* spec = def.find_attr(a.name());
-  if (!spec) onnx_import::refuse("attr '{}' is not an attr of graphrun's {} (its attrs: {})", a.name(), def.name, attr_names(def));
+  if (!spec)
+    onnx_import::refuse("attr '{}' is not an attr of graphrun's {} (its attrs: {})", a.name(), def.name,
+                        attr_names(def));
   auto expect = [&](AttributeProto::AttributeType type) {
     if (a.type() != type)
       onnx_import::refuse("attr '{}' is an ONNX {}; graphrun's {} takes a {} (an ONNX {})", a.name(),
@@ -30,10 +32,18 @@ void import_attr(const OpDef& def, const onnx::AttributeProto& a, proto::Node& n
   };
   proto::Attr& out = onnx_import::add_attr(node, a.name());
   switch (spec->type) {
-    case AttrType::kInt: expect(AttributeProto::INT), out.set_i(a.i()); break;
-    case AttrType::kBool: expect(AttributeProto::INT), out.set_b(a.i() != 0); break;
-    case AttrType::kFloat: expect(AttributeProto::FLOAT), out.set_f(a.f()); break;
-    case AttrType::kString: expect(AttributeProto::STRING), out.set_s(a.s()); break;
+    case AttrType::kInt:
+      expect(AttributeProto::INT), out.set_i(a.i());
+      break;
+    case AttrType::kBool:
+      expect(AttributeProto::INT), out.set_b(a.i() != 0);
+      break;
+    case AttrType::kFloat:
+      expect(AttributeProto::FLOAT), out.set_f(a.f());
+      break;
+    case AttrType::kString:
+      expect(AttributeProto::STRING), out.set_s(a.s());
+      break;
     case AttrType::kInts:
       expect(AttributeProto::INTS);
       for (int64_t v : a.ints()) out.mutable_ints()->add_v(v);
@@ -66,10 +76,18 @@ void export_attr(const Node& node, const std::string& name, onnx::NodeProto& n) 
   onnx::AttributeProto& out = *n.add_attribute();
   out.set_name(name);
   switch (a.value_case()) {
-    case proto::Attr::kI: out.set_type(onnx::AttributeProto::INT), out.set_i(a.i()); break;
-    case proto::Attr::kB: out.set_type(onnx::AttributeProto::INT), out.set_i(a.b() ? 1 : 0); break;
-    case proto::Attr::kF: out.set_type(onnx::AttributeProto::FLOAT), out.set_f(static_cast<float>(a.f())); break;
-    case proto::Attr::kS: out.set_type(onnx::AttributeProto::STRING), out.set_s(a.s()); break;
+    case proto::Attr::kI:
+      out.set_type(onnx::AttributeProto::INT), out.set_i(a.i());
+      break;
+    case proto::Attr::kB:
+      out.set_type(onnx::AttributeProto::INT), out.set_i(a.b() ? 1 : 0);
+      break;
+    case proto::Attr::kF:
+      out.set_type(onnx::AttributeProto::FLOAT), out.set_f(static_cast<float>(a.f()));
+      break;
+    case proto::Attr::kS:
+      out.set_type(onnx::AttributeProto::STRING), out.set_s(a.s());
+      break;
     case proto::Attr::kInts:
       out.set_type(onnx::AttributeProto::INTS);
       for (int64_t v : a.ints().v()) out.add_ints(v);
@@ -103,7 +121,8 @@ void check_onnx_mapping(const OnnxMapping& m) {
   const OnnxConverterRegistry& registry = OnnxConverterRegistry::global();
   if (m.since_versions.empty()) fail("op {}: its ONNX mapping to {} names no since-version", m.op, m.op_type);
   if (registry.find_import(m.domain, m.op_type))
-    fail("op {}: ONNX op {} of domain '{}' has an import converter already", m.op, m.op_type, onnx_domain_key(m.domain));
+    fail("op {}: ONNX op {} of domain '{}' has an import converter already", m.op, m.op_type,
+         onnx_domain_key(m.domain));
   if (registry.find_export(m.op)) fail("op {} has an ONNX export converter already", m.op);
 }
 

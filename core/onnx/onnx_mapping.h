@@ -34,6 +34,6 @@ struct OnnxMappingRegistrar {
 }  // namespace graphrun
 
 // GR_ONNX_MAPPING("Relu", "", "Relu", 6, 13, 14): graphrun's Relu is ONNX's Relu, attrs by name.
-#define GR_ONNX_MAPPING(op, domain, op_type, ...)                                                \
-  static const ::graphrun::OnnxMappingRegistrar GR_CONCAT(gr_onnx_mapping_, __COUNTER__)( \
-      ::graphrun::OnnxMapping{op, domain, op_type, {__VA_ARGS__}})
+#define GR_ONNX_MAPPING(op, domain, op_type, ...)          \
+  static const ::graphrun::OnnxMappingRegistrar GR_CONCAT( \
+      gr_onnx_mapping_, __COUNTER__)(::graphrun::OnnxMapping{op, domain, op_type, {__VA_ARGS__}})

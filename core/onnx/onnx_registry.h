@@ -113,13 +113,14 @@ struct OnnxExportRegistrar {
   OnnxExportRegistrar(const std::string& op, onnx_export::ExportConverter converter) {
     OnnxConverterRegistry::global().add_export(op, std::move(converter));
   }
-  OnnxExportRegistrar(const std::string& op, onnx_export::ExportFn convert) : OnnxExportRegistrar(op, onnx_export::ExportConverter{std::move(convert)}) {}
+  OnnxExportRegistrar(const std::string& op, onnx_export::ExportFn convert)
+      : OnnxExportRegistrar(op, onnx_export::ExportConverter{std::move(convert)}) {}
 };
 
 }  // namespace graphrun
 
 // GR_ONNX_IMPORT("Conv", convert_conv, 1, 11): ONNX's Conv (its since-versions 1 and 11).
-#define GR_ONNX_IMPORT(op_type, converter, ...)                                                        \
+#define GR_ONNX_IMPORT(op_type, converter, ...)                                                                    \
   static const ::graphrun::OnnxImportRegistrar GR_CONCAT(gr_onnx_import_, __COUNTER__)("", op_type, {__VA_ARGS__}, \
                                                                                        converter)
 // GR_ONNX_EXPORT("Conv2D", export_conv2d) or GR_ONNX_EXPORT("Variable", {.convert = ..., .source = true}).

@@ -12,7 +12,9 @@ void import_average_pool(OnnxNode& n) {
   // A folded Pad's zeros are elements of the window: counted, as the pool's own padding then must be.
   bool include_pad = n.i("count_include_pad", 0) != 0 || !n.folded_pads(0).empty();
   if (include_pad && n.i("ceil_mode", 0) != 0)
-    refuse("count_include_pad = 1 with ceil_mode = 1: the divisor of a window past the padding differs between frameworks");
+    refuse(
+        "count_include_pad = 1 with ceil_mode = 1: the divisor of a window past the padding differs between "
+        "frameworks");
   proto::Node& pool = pool::import_pool_window(n, "AvgPool");
   add_attr(pool, "count_include_pad").set_b(include_pad);
 }

@@ -20,9 +20,10 @@ void import_clip(OnnxNode& n) {
     } else if (n.has_input(k + 1)) {
       const onnx::TensorProto* t = n.float_const(k + 1);
       if (!t)
-        refuse("input {} '{}' ({}) is computed at run time; graphrun's Clip takes bounds known at load time "
-               "(an initializer or Constant)",
-               k + 1, n.proto().input(k + 1), names[k]);
+        refuse(
+            "input {} '{}' ({}) is computed at run time; graphrun's Clip takes bounds known at load time "
+            "(an initializer or Constant)",
+            k + 1, n.proto().input(k + 1), names[k]);
       bounds[k] = scalar_float(*t);
     }
   }

@@ -15,7 +15,8 @@ proto::Node& import_pool_window(OnnxNode& n, const std::string& op) {
   if (kernel.size() != 2) refuse("attr 'kernel_shape' must have 2 values (2-D pooling), got {}", kernel.size());
   Dims strides = n.ints("strides", {1, 1}), dilations = n.ints("dilations", {1, 1});
   if (strides.size() != 2) refuse("attr 'strides' must have 2 values");
-  if (dilations != Dims{1, 1}) refuse("attr 'dilations' = [{}]: graphrun pools without dilation", fmt::join(dilations, ", "));
+  if (dilations != Dims{1, 1})
+    refuse("attr 'dilations' = [{}]: graphrun pools without dilation", fmt::join(dilations, ", "));
   if (n.i("storage_order", 0) != 0) refuse("attr 'storage_order' = 1 (column-major indices) is not supported");
   Dims pad = symmetric_pads(n, hw, kernel, strides, dilations);
   bool ceil_mode = n.i("ceil_mode", 0) != 0;
@@ -27,9 +28,10 @@ proto::Node& import_pool_window(OnnxNode& n, const std::string& op) {
     int64_t onnx_out = (ceil_mode ? (span + strides[d] - 1) / strides[d] : span / strides[d]) + 1;
     int64_t ours = output_size(hw[d], kernel[d], strides[d], pad[d], ceil_mode);
     if (onnx_out != ours)
-      refuse("ceil_mode output size {} along axis {} is {} in ONNX but {} in graphrun (PyTorch's rule drops a last "
-             "window that starts in the padding)",
-             d + 2, d + 2, onnx_out, ours);
+      refuse(
+          "ceil_mode output size {} along axis {} is {} in ONNX but {} in graphrun (PyTorch's rule drops a last "
+          "window that starts in the padding)",
+          d + 2, d + 2, onnx_out, ours);
   }
   if (n.output_used(1)) refuse("output 1 (Indices) is used; graphrun's MaxPool has no indices output");
   proto::Node& pool = n.emit(op, {n.data(0)});

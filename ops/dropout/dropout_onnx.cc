@@ -19,7 +19,8 @@ bool scalar_bool(const onnx::TensorProto& t) {
 void import_dropout(OnnxNode& n) {
   if (n.output_used(1)) refuse("output 1 (mask) is used; graphrun's Dropout has no mask output");
   float ratio = 0.5f;
-  if (n.version() < 12) ratio = n.f("ratio", 0.5f);
+  if (n.version() < 12)
+    ratio = n.f("ratio", 0.5f);
   else if (n.has_input(1)) {
     const onnx::TensorProto* r = n.float_const(1);
     if (!r) refuse("the ratio (input 1) must be known at load time");

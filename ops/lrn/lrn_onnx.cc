@@ -15,9 +15,10 @@ using onnx_export::set_int;
 void import_lrn(OnnxNode& n) {
   int64_t size = n.i("size", 0);
   if (size <= 0 || size % 2 == 0)
-    refuse("attr 'size' = {}: graphrun's LRN takes an odd size (an even window is centred differently by ONNX and "
-           "PyTorch)",
-           size);
+    refuse(
+        "attr 'size' = {}: graphrun's LRN takes an odd size (an even window is centred differently by ONNX and "
+        "PyTorch)",
+        size);
   proto::Node& lrn = n.emit("LRN", {n.data(0)});
   add_attr(lrn, "size").set_i(size);
   add_attr(lrn, "alpha").set_f(n.f("alpha", 1e-4f));

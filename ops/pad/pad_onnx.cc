@@ -65,8 +65,8 @@ void import_pad(OnnxNode& n) {
   }
   const size_t rank = n.dims(0).size();
   if (pads.size() != 2 * rank)
-    refuse("pads [{}] have {} values; the input has rank {}, so {} are needed", fmt::join(pads, ", "), pads.size(), rank,
-           2 * rank);
+    refuse("pads [{}] have {} values; the input has rank {}, so {} are needed", fmt::join(pads, ", "), pads.size(),
+           rank, 2 * rank);
   for (int64_t p : pads)
     if (p < 0) refuse("negative pads [{}] (cropping) are not supported", fmt::join(pads, ", "));
   if (value == 0 && rank == 4 && pads[0] == 0 && pads[1] == 0 && pads[4] == 0 && pads[5] == 0) {

@@ -24,8 +24,10 @@ void import_flatten(OnnxNode& n) {
 void import_reshape(OnnxNode& n) {
   if (n.i("allowzero", 0) != 0) refuse("attr 'allowzero' = 1 is not supported");
   std::optional<IntConst> shape = n.int_const(1);
-  if (!shape) refuse("the shape (input 1) is computed at run time; graphrun folds only shapes known at load time "
-                     "(Constant, initializers, Shape/Gather/Unsqueeze/Concat of static shapes)");
+  if (!shape)
+    refuse(
+        "the shape (input 1) is computed at run time; graphrun folds only shapes known at load time "
+        "(Constant, initializers, Shape/Gather/Unsqueeze/Concat of static shapes)");
   if (std::optional<IntConst> data = n.int_const(0)) return fold_int_reshape(n, *data, shape->values);
   Dims x = n.dims(0), target;
   bool has_batch = false, has_infer = false;
@@ -45,7 +47,8 @@ void import_reshape(OnnxNode& n) {
       if (d != kBatch) known *= d;
     for (int64_t v : target)
       if (v != -1 && v != kBatchValue) rest *= v;
-    if (rest == 0 || known % rest != 0) refuse("shape [{}] does not divide the input's elements", fmt::join(target, ", "));
+    if (rest == 0 || known % rest != 0)
+      refuse("shape [{}] does not divide the input's elements", fmt::join(target, ", "));
     for (auto& v : target)
       if (v == -1) v = known / rest;
   }
@@ -66,7 +69,8 @@ void export_flatten(onnx_export::ExportNode& x) {
   const Node& node = x.node();
   int64_t rank = x.input_info(0).shape.rank(), axis = node.attrs.i("axis");
   if (axis < 0) axis += rank;
-  if (axis != 1 && axis + 1 != rank) fail("Flatten '{}': axis {} of a rank-{} input has no ONNX Flatten form", node.name, axis, rank);
+  if (axis != 1 && axis + 1 != rank)
+    fail("Flatten '{}': axis {} of a rank-{} input has no ONNX Flatten form", node.name, axis, rank);
   onnx_export::set_int(x.add("Flatten", x.inputs()), "axis", axis);
 }
 

@@ -17,8 +17,9 @@ void import_batch_normalization(OnnxNode& n) {
   if (n.version() < 9 && n.i("spatial", 1) != 1)
     refuse("attr 'spatial' = 0 (statistics per element, not per channel) is not supported");
   if (n.version() >= 14 && n.i("training_mode", 0) != 0)
-    refuse("attr 'training_mode' = 1 (batch statistics): graphrun imports BatchNormalization for inference, with "
-           "the running mean and variance");
+    refuse(
+        "attr 'training_mode' = 1 (batch statistics): graphrun imports BatchNormalization for inference, with "
+        "the running mean and variance");
   for (int k = 1; k < n.proto().output_size(); ++k)
     if (n.output_used(k)) refuse("output {} (a running statistic) is used; only the normalized output is supported", k);
   std::vector<int64_t> x = n.dims(0);
@@ -28,9 +29,10 @@ void import_batch_normalization(OnnxNode& n) {
   for (int k = 0; k < 4; ++k) {
     const onnx::TensorProto* t = n.float_const(k + 1);
     if (!t)
-      refuse("input {} '{}' ({}) is computed at run time; graphrun folds the statistics into a per-channel scale and "
-             "shift at load time, so it must be an initializer or Constant",
-             k + 1, n.has_input(k + 1) ? n.proto().input(k + 1) : "", names[k]);
+      refuse(
+          "input {} '{}' ({}) is computed at run time; graphrun folds the statistics into a per-channel scale and "
+          "shift at load time, so it must be an initializer or Constant",
+          k + 1, n.has_input(k + 1) ? n.proto().input(k + 1) : "", names[k]);
     p[k] = float_values(*t, n.proto().input(k + 1));
     if (static_cast<int64_t>(p[k].size()) != x[1])
       refuse("input {} ({}) has {} values, the input has {} channels", k + 1, names[k], p[k].size(), x[1]);

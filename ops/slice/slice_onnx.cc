@@ -17,7 +17,8 @@ void import_split(OnnxNode& n) {
   int64_t axis = normalized_axis(n.i("axis", 0), static_cast<int64_t>(x.size()));
   int64_t parts = n.proto().output_size();
   Dims split = n.version() < 13 ? n.ints("split") : (n.int_const(1) ? n.int_const(1)->values : Dims{});
-  if (n.version() >= 13 && n.has_input(1) && !n.int_const(1)) refuse("the split sizes (input 1) must be known at load time");
+  if (n.version() >= 13 && n.has_input(1) && !n.int_const(1))
+    refuse("the split sizes (input 1) must be known at load time");
   for (int64_t s : split)
     if (s != split[0]) refuse("unequal parts [{}]: graphrun's Split makes equal parts", fmt::join(split, ", "));
   if (x[axis] < 0 || x[axis] % parts != 0) refuse("{} outputs do not divide axis {} of size {}", parts, axis, x[axis]);

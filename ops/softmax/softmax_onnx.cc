@@ -12,9 +12,10 @@ void import_softmax(OnnxNode& n) {
   int64_t rank = static_cast<int64_t>(n.dims(0).size());
   int64_t axis = normalized_axis(n.i("axis", n.version() < 13 ? 1 : -1), rank);
   if (n.version() < 13 && axis != rank - 1)
-    refuse("Softmax-{} with axis {} on rank {} normalizes over all dimensions from the axis on; graphrun's Softmax "
-           "normalizes one axis (re-export at opset 13 or later)",
-           n.version(), axis, rank);
+    refuse(
+        "Softmax-{} with axis {} on rank {} normalizes over all dimensions from the axis on; graphrun's Softmax "
+        "normalizes one axis (re-export at opset 13 or later)",
+        n.version(), axis, rank);
   proto::Node& s = n.emit("Softmax", {n.data(0)});
   add_attr(s, "axis").set_i(axis);
 }
