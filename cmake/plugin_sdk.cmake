@@ -23,6 +23,12 @@ configure_package_config_file(${CMAKE_SOURCE_DIR}/cmake/graphrunConfig.cmake.in
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/graphrunConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 
 install(TARGETS graphrun RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
+# The installed plugin folder: a graph's plugin entries are looked up there (after
+# GRAPHRUN_PLUGIN_PATH) by an installed graphrun, which finds it from its own place.
+set(GRAPHRUN_INSTALL_PLUGINDIR ${CMAKE_INSTALL_LIBDIR}/graphrun/plugins)
+install(DIRECTORY DESTINATION ${GRAPHRUN_INSTALL_PLUGINDIR} COMPONENT runtime)
+set_source_files_properties(${CMAKE_SOURCE_DIR}/core/plugin_loader.cc PROPERTIES COMPILE_DEFINITIONS
+    "GRAPHRUN_INSTALL_BINDIR=\"${CMAKE_INSTALL_BINDIR}\";GRAPHRUN_INSTALL_PLUGINDIR=\"${GRAPHRUN_INSTALL_PLUGINDIR}\"")
 install(TARGETS graphrun_plugin EXPORT graphrunTargets COMPONENT sdk)
 install(FILES ${CMAKE_SOURCE_DIR}/core/include/graphrun/plugin.h ${CMAKE_SOURCE_DIR}/core/include/graphrun/plugin.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/graphrun COMPONENT sdk)

@@ -1,5 +1,8 @@
-// Loading plugin shared libraries: finding the file, checking it is a graphrun plugin built for
-// an ABI this graphrun speaks, then registering what it declares (core/plugin_api.cc).
+// Loading plugin shared libraries: finding the file where the user said plugins are, checking
+// it before dlopen (core/plugin_file_check.h), checking it is built for an ABI this graphrun
+// speaks, then registering what it declares (core/plugin_api.cc). A graph file only names the
+// plugins it needs: dlopen runs a library's constructors, so code that came with a model must
+// never be loaded because the model names it (docs/security.md).
 #include <dlfcn.h>
 
 #include <cstdlib>
@@ -9,7 +12,16 @@
 #include <fmt/ranges.h>
 
 #include "core/error.h"
+#include "core/plugin_file_check.h"
 #include "core/plugin_host.h"
+
+// Where an installed graphrun's plugin folder is, from the install prefix (cmake/plugin_sdk.cmake).
+#ifndef GRAPHRUN_INSTALL_BINDIR
+#define GRAPHRUN_INSTALL_BINDIR "bin"
+#endif
+#ifndef GRAPHRUN_INSTALL_PLUGINDIR
+#define GRAPHRUN_INSTALL_PLUGINDIR "lib/graphrun/plugins"
+#endif
 
 namespace graphrun {
 namespace {
@@ -24,6 +36,11 @@ std::mutex& loader_mutex() {
 std::vector<LoadedPlugin>& plugins() {
   static std::vector<LoadedPlugin> loaded;
   return loaded;
+}
+
+bool& trust_beside_graph() {
+  static bool trust = false;
+  return trust;
 }
 
 std::vector<std::string> plugin_path_dirs() {
@@ -53,6 +70,9 @@ const LoadedPlugin& load_locked(const std::string& given) {
   std::string path = fs::weakly_canonical(fs::absolute(given), ec).string();
   if (ec) path = fs::absolute(given).string();
   if (const LoadedPlugin* p = find_loaded(path)) return *p;
+  // dlopen runs the library's constructors: whatever can be checked without running it is
+  // checked first.
+  if (std::string problem = plugin_file_problem(path); !problem.empty()) throw Error(problem);
 
   // RTLD_LOCAL: one plugin's symbols never resolve another's. RTLD_NOW: a missing symbol is an
   // error here, not a crash in the middle of a training run.
@@ -119,6 +139,33 @@ std::string search_plugin(const fs::path& entry, const std::string& base_dir, st
   return "";
 }
 
+// The folders a graph's plugin entry is looked up in by its file name: the ones the user
+// chose (GRAPHRUN_PLUGIN_PATH), then the installed plugin folder.
+std::vector<std::string> trusted_dirs() {
+  std::vector<std::string> dirs = plugin_path_dirs();
+  if (std::string installed = installed_plugin_dir(); !installed.empty()) dirs.push_back(installed);
+  return dirs;
+}
+
+// The file named `name` in a trusted folder; "" if none. `tried` gets every place looked at.
+std::string search_trusted(const fs::path& name, std::vector<std::string>& tried) {
+  std::error_code ec;
+  for (const auto& dir : trusted_dirs()) {
+    fs::path full = fs::path(dir) / name;
+    tried.push_back(full.string());
+    if (fs::is_regular_file(full, ec)) return full.string();
+  }
+  return "";
+}
+
+// Where the graph file's entry points, as written (relative to the graph's folder); "" if no
+// file is there.
+std::string beside_graph(const fs::path& entry, const std::string& graph_dir) {
+  std::error_code ec;
+  fs::path full = entry.is_absolute() || graph_dir.empty() ? entry : fs::path(graph_dir) / entry;
+  return fs::is_regular_file(full, ec) ? full.string() : "";
+}
+
 // The path of a loaded plugin with this file name ("" if none).
 std::string loaded_with_file_name(const fs::path& entry) {
   std::lock_guard lock(loader_mutex());
@@ -133,6 +180,20 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
+
+std::string installed_plugin_dir() {
+  // <prefix>/bin/graphrun has <prefix>/lib/graphrun/plugins; a graphrun elsewhere (the build
+  // tree, the test binary) has none, so a build folder's stray libraries are never picked up.
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec || exe.parent_path().filename() != GRAPHRUN_INSTALL_BINDIR) return "";
+  return (exe.parent_path().parent_path() / GRAPHRUN_INSTALL_PLUGINDIR).string();
+}
+
+void set_trust_plugins_beside_graph(bool trust) {
+  std::lock_guard lock(loader_mutex());
+  trust_beside_graph() = trust;
+}
 
 std::string resolve_plugin(const std::string& entry, const std::string& base_dir) {
   if (entry.empty()) fail("empty plugin name");
@@ -150,28 +211,50 @@ const LoadedPlugin& load_plugin_arg(const std::string& path) { return load_plugi
 std::string resolve_graph_plugin(const std::string& entry, const std::string& graph_dir, std::string* note) {
   if (entry.empty()) fail("empty plugin name");
   fs::path p(entry);
+  fs::path name = p.filename();
+  if (name.empty()) fail("plugin entry '{}' names no file", entry);
+  bool trust = [] {
+    std::lock_guard lock(loader_mutex());
+    return trust_beside_graph();
+  }();
+  std::vector<std::string> tried;
+  std::string beside = beside_graph(p, graph_dir);
   // A plugin of this file name loaded already (with --plugin) provides the graph's ops: loading
   // a second copy found beside the graph or along the path would register every op twice.
-  if (std::string loaded = loaded_with_file_name(p); !loaded.empty()) {
-    std::vector<std::string> tried;
-    std::string other = p.is_absolute() ? (fs::exists(p) ? entry : "") : search_plugin(p, graph_dir, tried);
+  if (std::string loaded = loaded_with_file_name(name); !loaded.empty()) {
+    std::string other = trust && !beside.empty() ? beside : search_trusted(name, tried);
     if (note != nullptr && !other.empty() && !same_file(other, loaded))
       *note = fmt::format("plugin '{}': using {} (loaded with --plugin), not {}", entry, loaded, other);
     return loaded;
   }
-  return resolve_plugin(entry, graph_dir);
+  // The entry as written (beside the graph, or the path in it) only when the user said so for
+  // this run; else only its file name, in the folders the user chose.
+  if (trust && !beside.empty()) return beside;
+  if (std::string found = search_trusted(name, tried); !found.empty()) return found;
+  std::string where = tried.empty() ? "GRAPHRUN_PLUGIN_PATH is not set and this graphrun has no installed plugin folder"
+                                    : fmt::format("tried {}", fmt::join(tried, ", "));
+  std::string shipped = beside.empty() || trust ? ""
+                                                : fmt::format("; {} was not loaded: graphrun never loads a library "
+                                                              "because a graph file names it",
+                                                              beside);
+  fail("plugin '{}' not found ({}{}): load it with --plugin PATH, add its folder to GRAPHRUN_PLUGIN_PATH, or pass "
+       "--trust-plugins-beside-graph to load the file the graph names from its folder",
+       entry, where, shipped);
 }
 
 void load_graph_plugins(const proto::Graph& graph, const std::string& graph_path) {
   std::string dir = fs::path(graph_path).parent_path().string();
-  for (const auto& entry : graph.plugin()) {
-    try {
+  try {
+    // Every entry is found before any is loaded: a graph missing one of its plugins loads none.
+    std::vector<std::string> paths;
+    for (const auto& entry : graph.plugin()) {
       std::string note;
-      load_plugin(resolve_graph_plugin(entry, dir, &note));
+      paths.push_back(resolve_graph_plugin(entry, dir, &note));
       if (!note.empty()) fmt::print(stderr, "note: {}: {}\n", graph_path, note);
-    } catch (const Error& e) {
-      fail("{}: {}", graph_path, e.what());
     }
+    for (const auto& path : paths) load_plugin(path);
+  } catch (const Error& e) {
+    fail("{}: {}", graph_path, e.what());
   }
 }
 

@@ -84,15 +84,29 @@ TEST_CASE("plugin paths: a plugin loaded with --plugin satisfies a graph's entry
   fs::create_directories(dir);
   fs::copy_file(example("scaled_tanh"), dir / "libscaled_tanh.so", fs::copy_options::overwrite_existing);
   std::string note;
+  std::string want = fmt::format("plugin 'libscaled_tanh.so': using {} (loaded with --plugin), not {}", loaded.path,
+                                 (dir / "libscaled_tanh.so").string());
+  // The copy beside the graph is no candidate unless the user trusts it (issue 34)...
   CHECK(resolve_graph_plugin("libscaled_tanh.so", dir.string(), &note) == loaded.path);
-  CHECK(contains(note, fmt::format("plugin 'libscaled_tanh.so': using {} (loaded with --plugin), not {}", loaded.path,
-                                   (dir / "libscaled_tanh.so").string())));
+  CHECK(note.empty());
+  set_trust_plugins_beside_graph(true);
+  CHECK(resolve_graph_plugin("libscaled_tanh.so", dir.string(), &note) == loaded.path);
+  set_trust_plugins_beside_graph(false);
+  CHECK(contains(note, want));
+  // ...and one along GRAPHRUN_PLUGIN_PATH is passed over the same way.
+  note.clear();
+  setenv("GRAPHRUN_PLUGIN_PATH", dir.c_str(), 1);
+  CHECK(resolve_graph_plugin("libscaled_tanh.so", "/models", &note) == loaded.path);
+  unsetenv("GRAPHRUN_PLUGIN_PATH");
+  CHECK(contains(note, want));
   // Loading the graph's list then registers nothing twice.
   load_graph_plugins(parse_graph_text(R"(plugin: "libscaled_tanh.so" node { name: "x" op: "Placeholder" })"),
                      (dir / "g.pbtxt").string());
-  // The same file found beside the graph: no note.
+  // The same file found beside the graph (trusted): no note.
   note.clear();
+  set_trust_plugins_beside_graph(true);
   CHECK(resolve_graph_plugin("libscaled_tanh.so", GRAPHRUN_EXAMPLE_PLUGIN_DIR, &note) == loaded.path);
+  set_trust_plugins_beside_graph(false);
   CHECK(note.empty());
   fs::remove_all(dir);
 }

@@ -168,22 +168,47 @@ TEST_CASE("plugin loader: an exception in a plugin's kernel fails the step, nami
   }
 }
 
-TEST_CASE("plugin paths: a graph's plugin list resolves next to the graph, then along GRAPHRUN_PLUGIN_PATH") {
-  proto::Graph g = parse_graph_text(R"(plugin: "libscaled_tanh.so" node { name: "x" op: "Placeholder" })");
-  // Next to the graph file.
+TEST_CASE("plugin paths: --plugin paths as given; a graph's entries only along GRAPHRUN_PLUGIN_PATH unless trusted") {
+  // A path the user gives (--plugin): relative to its folder, then along the path variable
+  // (empty entries are skipped).
   CHECK(resolve_plugin("libscaled_tanh.so", GRAPHRUN_EXAMPLE_PLUGIN_DIR) == example("scaled_tanh"));
-  // Along the path variable (empty entries are skipped).
   setenv("GRAPHRUN_PLUGIN_PATH", (std::string("/nonexistent::") + GRAPHRUN_TEST_PLUGIN_DIR).c_str(), 1);
   CHECK(resolve_plugin("libc_negate.so", "/tmp") == fixture("c_negate"));
+  // A graph's entry: its file name along GRAPHRUN_PLUGIN_PATH, whatever path the entry gives.
+  // (libnewer_abi.so never loads, so no loaded plugin of that name answers instead.)
+  CHECK(resolve_graph_plugin("libnewer_abi.so", "/models", nullptr) == fixture("newer_abi"));
+  CHECK(resolve_graph_plugin("/elsewhere/libnewer_abi.so", "/models", nullptr) == fixture("newer_abi"));
+  CHECK(resolve_graph_plugin("../x/libnewer_abi.so", "/models", nullptr) == fixture("newer_abi"));
   unsetenv("GRAPHRUN_PLUGIN_PATH");
-  load_graph_plugins(g, std::string(GRAPHRUN_EXAMPLE_PLUGIN_DIR) + "/model.pbtxt");
-  CHECK(OpRegistry::global().find("ScaledTanh") != nullptr);
+  // Beside the graph file: not without the user's word for this run.
   std::string error;
+  try {
+    resolve_graph_plugin("libnewer_abi.so", GRAPHRUN_TEST_PLUGIN_DIR, nullptr);
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  INFO(error);
+  CHECK(contains(error, "plugin 'libnewer_abi.so' not found ("));
+  CHECK(contains(error, fixture("newer_abi") + " was not loaded: graphrun never loads a library because a graph file names it"));
+  CHECK(contains(error, "--trust-plugins-beside-graph"));
+  set_trust_plugins_beside_graph(true);
+  CHECK(resolve_graph_plugin("libnewer_abi.so", GRAPHRUN_TEST_PLUGIN_DIR, nullptr) == fixture("newer_abi"));
+  CHECK(resolve_graph_plugin("../lib/libnewer_abi.so", GRAPHRUN_TEST_PLUGIN_DIR, nullptr) ==
+        std::string(GRAPHRUN_TEST_PLUGIN_DIR) + "/../lib/libnewer_abi.so");
+  CHECK(resolve_graph_plugin(fixture("newer_abi"), "/models", nullptr) == fixture("newer_abi"));
+  set_trust_plugins_beside_graph(false);
+  // A graph's plugin list loads along the path variable.
+  setenv("GRAPHRUN_PLUGIN_PATH", GRAPHRUN_EXAMPLE_PLUGIN_DIR, 1);
+  load_graph_plugins(parse_graph_text(R"(plugin: "libscaled_tanh.so" node { name: "x" op: "Placeholder" })"),
+                     "/models/model.pbtxt");
+  unsetenv("GRAPHRUN_PLUGIN_PATH");
+  CHECK(OpRegistry::global().find("ScaledTanh") != nullptr);
+  error.clear();
   try {
     load_graph_plugins(parse_graph_text(R"(plugin: "libmissing.so")"), "/models/m.pbtxt");
   } catch (const Error& e) {
     error = e.what();
   }
-  CHECK(contains(error, "/models/m.pbtxt: plugin 'libmissing.so' not found (tried /models/libmissing.so"));
-  CHECK(contains(error, "GRAPHRUN_PLUGIN_PATH"));
+  CHECK(contains(error, "/models/m.pbtxt: plugin 'libmissing.so' not found (GRAPHRUN_PLUGIN_PATH is not set"));
+  CHECK(contains(error, "load it with --plugin PATH, add its folder to GRAPHRUN_PLUGIN_PATH"));
 }

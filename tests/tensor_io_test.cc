@@ -53,6 +53,24 @@ TEST_CASE("npz: truncated and corrupt files are refused naming the file") {
   std::filesystem::remove(cut);
 }
 
+TEST_CASE("npy: an object array and a header claiming 4e16 bytes are refused before anything is allocated") {
+  // A hostile .npz (docs/security.md): pickled objects are never unpickled, and the data size
+  // a header claims is checked against the file before a tensor is allocated.
+  auto npy = [](const std::string& header) {
+    std::string dict = header;
+    while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
+    std::string bytes = "\x93NUMPY\x01";
+    bytes += '\0';
+    bytes += static_cast<char>(dict.size() + 1);
+    bytes += static_cast<char>((dict.size() + 1) >> 8);
+    return bytes + dict + "\n" + std::string(16, '\0');
+  };
+  CHECK_THROWS_WITH(parse_npy(npy("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }"), "o.npy"),
+                    doctest::Contains("o.npy: unsupported array type '|O'"));
+  CHECK_THROWS_WITH(parse_npy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000000, 100000000), }"), "h.npy"),
+                    doctest::Contains("h.npy: truncated: shape"));
+}
+
 TEST_CASE("initializers: deterministic by (seed, name), with the requested statistics") {
   Tensor t(DType::kFloat64, Shape{100000});
   proto::Initializer init = attr_init_gaussian(0.01).init();

@@ -144,9 +144,10 @@ def check_plugin_flag_beats_another_copy(tmp):
     note = f"plugin 'libswish.so': using {EXAMPLES / 'libswish.so'} (loaded with --plugin), not {other / 'libswish.so'}"
     if p.returncode != 0 or note not in p.stderr:
         fail(f"--plugin with another copy on the path: exit {p.returncode}\n{p.stderr[-2000:]}")
-    # A copy beside the graph, too.
+    # A copy beside the graph, too (considered only when the user trusts it: issue 34).
     shutil.copy(SWISH_GRAPH, other / "g.pb")
-    p = subprocess.run([GRAPHRUN, "train", other / "g.pb", "--plugin", EXAMPLES / "libswish.so", "--data", "synthetic",
+    p = subprocess.run([GRAPHRUN, "train", other / "g.pb", "--plugin", EXAMPLES / "libswish.so",
+                        "--trust-plugins-beside-graph", "--data", "synthetic",
                         "--steps", "2", "--batch-size", "8", "--quiet"], capture_output=True, text=True, timeout=600)
     if p.returncode != 0 or "using" not in p.stderr:
         fail(f"train with --plugin and a copy beside the graph: exit {p.returncode}\n{p.stderr[-2000:]}")

@@ -33,11 +33,17 @@ int main(int argc, char** argv) {
   graphrun::cli::add_pictures(app);
   graphrun::cli::add_check_op(app);
   graphrun::cli::add_onnx_export(app);
-  // Every subcommand loads plugins, in the order given, before it runs.
+  // Every subcommand loads plugins, in the order given, before it runs. A graph file's plugin
+  // entries are loaded only from where the user said plugins are (docs/security.md).
   auto plugins = std::make_shared<std::vector<std::string>>();
-  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
     sub->add_option("--plugin", *plugins, "load an operator plugin (shared library); repeatable")
         ->each([](const std::string& path) { graphrun::load_plugin_arg(path); });
+    sub->add_flag_callback(
+        "--trust-plugins-beside-graph", [] { graphrun::set_trust_plugins_beside_graph(true); },
+        "load the plugins a graph file names from the graph's folder (or the path it gives): runs code that "
+        "came with the graph; by default only --plugin, GRAPHRUN_PLUGIN_PATH and the installed plugin folder");
+  }
   // Under mpirun every rank prints its own errors: each says whose it is.
   auto report = [](const char* what) {
     std::fprintf(stderr, "%serror: %s\n", graphrun::rank_prefix().c_str(), what);
