@@ -8,6 +8,7 @@
 
 #include "core/gradient.h"
 #include "core/kernel_registry.h"
+#include "core/onnx/onnx_mapping.h"
 #include "core/plugin_host.h"
 
 using graphrun::AttrMap;
@@ -28,6 +29,7 @@ struct GrRegistrar {
   std::vector<OpDef> ops;
   std::vector<KernelDef> kernels;
   std::vector<std::unique_ptr<GrOpBuilder>> open;  // begun, not finished
+  std::vector<graphrun::OnnxMapping> onnx;          // ABI 3: the finished ops' ONNX mappings
 };
 struct GrOpBuilder {
   GrRegistrar* registrar;
@@ -35,6 +37,7 @@ struct GrOpBuilder {
   std::string name;
   bool has_shape_fn = false;
   std::vector<int> no_gradient;
+  graphrun::OnnxMapping onnx;  // ABI 3: since_versions empty when the op declares none
 };
 struct GrShapeContext {
   InferenceContext* ctx;
@@ -279,6 +282,7 @@ GrStatus op_finish(GrOpBuilder* b) {
     def.library = r->library;
     for (const auto& other : r->ops)
       if (other.name == def.name) fail("op '{}' is declared twice by {}", def.name, r->library);
+    if (!owned->onnx.since_versions.empty()) r->onnx.push_back(owned->onnx);
     r->ops.push_back(std::move(def));
   });
 }
@@ -423,6 +427,22 @@ GrStatus grad_set_input(GrGradContext* c, int32_t i, const char* tensor) {
   return host_call([&] { check_input(c, i), c->g->set_grad_input(i, str(tensor)); });
 }
 
+// --- ABI version 3: ONNX ------------------------------------------------------------------------
+
+GrStatus op_onnx(GrOpBuilder* b, const char* domain, const char* op_type, int32_t since_version) {
+  return host_call([&] {
+    OnnxMapping& m = b->onnx;
+    std::string d = str(domain), type = str(op_type);
+    if (type.empty()) fail("op {}: op_onnx needs an ONNX op type", b->name);
+    if (since_version < 1) fail("op {}: ONNX since_version {} is not positive", b->name, since_version);
+    if (!m.since_versions.empty() && (m.domain != d || m.op_type != type))
+      fail("op {} is ONNX op {} of domain '{}' already: an op is one ONNX op (call op_onnx again per since-version)",
+           b->name, m.op_type, m.domain);
+    m = OnnxMapping{b->name, d, type, m.since_versions};
+    m.since_versions.push_back(since_version);
+  });
+}
+
 const char* last_error() { return last_error_message.c_str(); }
 
 GrHostApi make_host_api() {
@@ -480,6 +500,8 @@ GrHostApi make_host_api() {
   api.op_reuse_input = op_reuse_input;
   api.shape_num_outputs = shape_num_outputs;
   api.shape_output = shape_output;
+  // ABI version 3
+  api.op_onnx = op_onnx;
   return api;
 }
 
@@ -493,7 +515,7 @@ const GrHostApi& host_api() {
 void set_native_stream_provider(NativeStreamProvider provider) { stream_provider = provider; }
 
 LoadedPlugin register_through_abi(PluginInitFn init, const std::string& library) {
-  GrRegistrar registrar{library, {}, {}, {}};
+  GrRegistrar registrar{library, {}, {}, {}, {}};
   std::string error = call_plugin(
       [&](char* e, size_t n) { return init(&host_api(), GRAPHRUN_PLUGIN_ABI_VERSION, &registrar, e, n); });
   if (!error.empty()) fail("plugin {}: init failed: {}", library, error);
@@ -509,12 +531,14 @@ LoadedPlugin register_through_abi(PluginInitFn init, const std::string& library)
       fail("plugin {}: kernel '{}' is for op '{}', which neither it nor graphrun defines", library, kernel.label,
            kernel.op);
   }
+  for (const auto& mapping : registrar.onnx) check_onnx_mapping(mapping);
   LoadedPlugin loaded;
   loaded.path = library;
   for (auto& def : registrar.ops) {
     loaded.ops.push_back(def.name);
     ops.add(std::move(def));
   }
+  for (const auto& mapping : registrar.onnx) declare_onnx_mapping(mapping);
   for (auto& kernel : registrar.kernels) KernelRegistry::global().add(std::move(kernel));
   loaded.kernels = static_cast<int>(registrar.kernels.size());
   return loaded;

@@ -1,41 +1,23 @@
+// The export walk: the inference part of the graph (what the model's outputs need), each node
+// written by its op's export converter (ops/<op>/<op>_onnx.cc, found in OnnxConverterRegistry),
+// then ONNX's checker. Which nodes are graph inputs, initializers, left out at inference or
+// stand for their logits (a loss) the converters declare; this file names no op.
 #include "core/onnx/onnx_export.h"
 
 #include <fmt/ranges.h>
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
-#include <set>
+#include <optional>
 
 #include "core/graph_io.h"
-#include "ops/common/pool_geometry.h"
+#include "core/onnx/onnx_registry.h"
 
 namespace graphrun {
 
-namespace {
+namespace onnx_export {
 
 using Dims = std::vector<int64_t>;
-
-void set_ints(onnx::NodeProto& n, const std::string& name, const Dims& values) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INTS);
-  for (int64_t v : values) a->add_ints(v);
-}
-void set_int(onnx::NodeProto& n, const std::string& name, int64_t value) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INT);
-  a->set_i(value);
-}
-void set_float(onnx::NodeProto& n, const std::string& name, double value) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::FLOAT);
-  a->set_f(static_cast<float>(value));
-}
-onnx::TensorProto::DataType onnx_type(DType dtype) {
-  return dtype == DType::kFloat64 ? onnx::TensorProto::DOUBLE : onnx::TensorProto::FLOAT;
-}
 
 class Exporter {
  public:
@@ -44,31 +26,19 @@ class Exporter {
 
   int run(onnx::ModelProto& model);
 
- private:
+  // --- what ExportNode uses ---
   const Graph& g_;
   const VariableStore& weights_;
   OnnxExportOptions options_;
+  std::optional<Graph> other_;  // the graph at another batch size: which dims follow the batch
   onnx::GraphProto* out_ = nullptr;
-  std::map<TensorRef, std::string> alias_;  // tensors left out (Dropout) -> what they pass on
+  std::map<TensorRef, std::string> alias_;  // outputs of nodes left out -> what they pass on
+  std::map<std::string, int> domains_;      // opset_import of other domains than ONNX's
   std::vector<std::string> problems_;
 
   std::string tensor(TensorRef ref) const {
     auto it = alias_.find(ref);
     return it != alias_.end() ? it->second : g_.tensor_name(ref);
-  }
-  onnx::NodeProto& add(const Node& node, const std::string& op, std::vector<std::string> inputs,
-                       const std::string& name_suffix = "") {
-    onnx::NodeProto& n = *out_->add_node();
-    n.set_name(node.name + name_suffix);
-    n.set_op_type(op);
-    for (auto& in : inputs) n.add_input(in);
-    if (name_suffix.empty()) n.add_output(node.name);
-    return n;
-  }
-  std::vector<std::string> inputs_of(const Node& node) const {
-    std::vector<std::string> names;
-    for (const auto& ref : node.inputs) names.push_back(tensor(ref));
-    return names;
   }
   onnx::TensorProto& initializer(const std::string& name, onnx::TensorProto::DataType type, const Dims& dims) {
     onnx::TensorProto& t = *out_->add_initializer();
@@ -77,19 +47,13 @@ class Exporter {
     for (int64_t d : dims) t.add_dims(d);
     return t;
   }
-  std::string int64_initializer(const std::string& name, const Dims& values) {
-    onnx::TensorProto& t = initializer(name, onnx::TensorProto::INT64, {static_cast<int64_t>(values.size())});
-    for (int64_t v : values) t.add_int64_data(v);
-    return name;
+  // Which dims of a tensor follow the batch: those that change when it does.
+  Dims batched(TensorRef ref) const {
+    Dims dims;
+    for (int d = 0; d < g_.info(ref).shape.rank(); ++d)
+      if (g_.info(ref).shape[d] != other_->info(ref).shape[d]) dims.push_back(d);
+    return dims;
   }
-  // A constant input in the dtype of the tensor it meets (Clip's bounds, Pad's value, the
-  // statistics of a BatchNormalization), as raw data like the weights.
-  std::string float_initializer(const std::string& name, DType dtype, const Dims& dims, const std::vector<double>& values);
-  void pool_window(const Node& node, onnx::NodeProto& n);
-  void clip(const Node& node, const std::vector<std::string>& in);
-  void pad(const Node& node, const std::vector<std::string>& in);
-  void scale_shift(const Node& node, const std::vector<std::string>& in);
-  void convert(const Node& node, int index);
   void value_info(onnx::ValueInfoProto& info, const std::string& name, const TensorInfo& t, const Dims& batch_dims);
 };
 
@@ -106,9 +70,41 @@ void Exporter::value_info(onnx::ValueInfoProto& info, const std::string& name, c
   }
 }
 
-std::string Exporter::float_initializer(const std::string& name, DType dtype, const Dims& dims,
-                                        const std::vector<double>& values) {
-  onnx::TensorProto& t = initializer(name, onnx_type(dtype), dims);
+// --- ExportNode -------------------------------------------------------------------------------
+
+std::vector<std::string> ExportNode::inputs() const {
+  std::vector<std::string> names;
+  for (const auto& ref : node().inputs) names.push_back(x_.tensor(ref));
+  return names;
+}
+
+std::string ExportNode::output(int k) const { return g_.tensor_name({index_, k}); }
+
+onnx::NodeProto& ExportNode::add(const std::string& op_type, const std::vector<std::string>& inputs,
+                                 const std::string& name_suffix) {
+  onnx::NodeProto& n = *x_.out_->add_node();
+  n.set_name(node().name + name_suffix);
+  n.set_op_type(op_type);
+  for (auto& in : inputs) n.add_input(in);
+  if (name_suffix.empty()) n.add_output(node().name);
+  return n;
+}
+
+void ExportNode::use_domain(onnx::NodeProto& n, const std::string& domain, int version) {
+  n.set_domain(domain);
+  int& v = x_.domains_[domain];
+  v = std::max(v, version);
+}
+
+std::string ExportNode::int64_initializer(const std::string& name, const Dims& values) {
+  onnx::TensorProto& t = x_.initializer(name, onnx::TensorProto::INT64, {static_cast<int64_t>(values.size())});
+  for (int64_t v : values) t.add_int64_data(v);
+  return name;
+}
+
+std::string ExportNode::float_initializer(const std::string& name, DType dtype, const Dims& dims,
+                                          const std::vector<double>& values) {
+  onnx::TensorProto& t = x_.initializer(name, onnx_type(dtype), dims);
   if (dtype == DType::kFloat64) {
     t.set_raw_data(values.data(), values.size() * sizeof(double));
   } else {
@@ -118,138 +114,19 @@ std::string Exporter::float_initializer(const std::string& name, DType dtype, co
   return name;
 }
 
-// Clip-13: the bounds are inputs (from opset 11 on), scalars of the input's type.
-void Exporter::clip(const Node& node, const std::vector<std::string>& in) {
-  const DType dtype = g_.info(node.inputs[0]).dtype;
-  add(node, "Clip", {in[0], float_initializer(node.name + "/min", dtype, {}, {node.attrs.f("min")}),
-                     float_initializer(node.name + "/max", dtype, {}, {node.attrs.f("max")})});
+void ExportNode::pass_through(int input) { x_.alias_[{index_, 0}] = x_.tensor(node().inputs.at(input)); }
+
+void ExportNode::graph_input() {
+  x_.value_info(*x_.out_->add_input(), node().name, node().outputs[0], x_.batched({index_, 0}));
 }
 
-// Pad-13 in constant mode (its default): graphrun's pads already have ONNX's layout (all begins,
-// then all ends); they and the value are inputs. A zero value is written as -0.0, equal to it in
-// every comparison and sum: ONNX Runtime (1.17 to at least 1.31, its PadFusion) folds a Pad whose
-// value's bytes are all zero into the MaxPool after it, which changes the result where a window's
-// real values are all negative (a max pool's own padding is -inf, not 0).
-void Exporter::pad(const Node& node, const std::vector<std::string>& in) {
-  double value = node.attrs.f("value");
-  if (value == 0) value = -0.0;
-  add(node, "Pad", {in[0], int64_initializer(node.name + "/pads", node.attrs.ints("pads")),
-                    float_initializer(node.name + "/value", g_.info(node.inputs[0]).dtype, {}, {value})});
+void ExportNode::initializer() {
+  Tensor value = x_.weights_.logical_value(g_, node().name);
+  onnx::TensorProto& t = x_.initializer(node().name, onnx_type(value.dtype()), value.shape().dims());
+  t.set_raw_data(value.raw(), value.bytes());  // little-endian, as ONNX's raw_data
 }
 
-// ScaleShift (y = x * scale + shift per channel, axis 1) as BatchNormalization, which computes
-// (x - mean) / sqrt(var + epsilon) * scale + B: with mean 0, var 1 and epsilon 0 that is exactly
-// x * scale + B. The schema puts no bound on epsilon, and the variance keeps the root positive.
-void Exporter::scale_shift(const Node& node, const std::vector<std::string>& in) {
-  const TensorInfo& x = g_.info(node.inputs[0]);
-  const int64_t channels = x.shape[1];
-  auto& n = add(node, "BatchNormalization",
-                {in[0], in[1], in[2],
-                 float_initializer(node.name + "/mean", x.dtype, {channels}, std::vector<double>(channels, 0.0)),
-                 float_initializer(node.name + "/var", x.dtype, {channels}, std::vector<double>(channels, 1.0))});
-  set_float(n, "epsilon", 0.0);
-}
-
-void Exporter::pool_window(const Node& node, onnx::NodeProto& n) {
-  pool::Geometry geo = pool::geometry(node.attrs, g_.info(node.inputs[0]).shape);
-  for (int d = 0; d < 2; ++d) {
-    // ONNX 1.12's ceil rule keeps a last window that starts in the padding; graphrun's drops it.
-    int64_t span = geo.in[d] + 2 * geo.pad[d] - geo.kernel[d];
-    int64_t onnx_out = (geo.ceil_mode ? (span + geo.stride[d] - 1) / geo.stride[d] : span / geo.stride[d]) + 1;
-    if (onnx_out != geo.out[d])
-      fail("{} '{}': its ceil_mode output size {} differs from ONNX's {} (a last window starts in the padding)",
-           node.op, node.name, geo.out[d], onnx_out);
-  }
-  set_ints(n, "kernel_shape", {geo.kernel[0], geo.kernel[1]});
-  set_ints(n, "strides", {geo.stride[0], geo.stride[1]});
-  set_ints(n, "pads", {geo.pad[0], geo.pad[1], geo.pad[0], geo.pad[1]});
-  if (geo.ceil_mode) set_int(n, "ceil_mode", 1);
-}
-
-void Exporter::convert(const Node& node, int index) {
-  const std::string& op = node.op;
-  std::vector<std::string> in = inputs_of(node);
-  if (op == "Placeholder" || op == "Variable") return;  // graph inputs and initializers
-  if (op == "Dropout") {  // the identity at inference: left out
-    alias_[{index, 0}] = in[0];
-  } else if (op == "Conv2D") {
-    auto& n = add(node, "Conv", in);
-    Dims pad = node.attrs.ints("pad");
-    set_ints(n, "kernel_shape", node.attrs.ints("kernel"));
-    set_ints(n, "strides", node.attrs.ints("stride"));
-    set_ints(n, "pads", {pad[0], pad[1], pad[0], pad[1]});
-    set_ints(n, "dilations", node.attrs.ints("dilation"));
-    set_int(n, "group", node.attrs.i("groups"));
-  } else if (op == "Dense") {
-    auto& n = add(node, "Gemm", in);  // W is [out, in]: transB = 1
-    set_int(n, "transB", 1);
-  } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "Identity" || op == "Add" || op == "Mul" ||
-             op == "Concat" || op == "Softmax") {  // Add and Mul: same shapes, so ONNX's broadcast does nothing
-    auto& n = add(node, op, in);
-    if (op == "Concat" || op == "Softmax") set_int(n, "axis", node.attrs.i("axis"));
-  } else if (op == "LeakyRelu") {
-    set_float(add(node, "LeakyRelu", in), "alpha", node.attrs.f("alpha"));
-  } else if (op == "Clip") {
-    clip(node, in);
-  } else if (op == "Pad") {
-    pad(node, in);
-  } else if (op == "ScaleShift") {
-    scale_shift(node, in);
-  } else if (op == "StopGradient") {
-    add(node, "Identity", in);
-  } else if (op == "AddN") {
-    add(node, "Sum", in);
-  } else if (op == "MaxPool") {
-    pool_window(node, add(node, "MaxPool", in));
-  } else if (op == "AvgPool") {
-    auto& n = add(node, "AveragePool", in);
-    pool_window(node, n);
-    set_int(n, "count_include_pad", node.attrs.b("count_include_pad") ? 1 : 0);
-  } else if (op == "LRN") {
-    const int64_t groups = node.attrs.i("groups");
-    auto lrn = [&](onnx::NodeProto& n) {
-      set_int(n, "size", node.attrs.i("size"));
-      set_float(n, "alpha", node.attrs.f("alpha"));  // divided by size in both conventions
-      set_float(n, "beta", node.attrs.f("beta"));
-      set_float(n, "bias", node.attrs.f("bias"));
-    };
-    if (groups == 1) {
-      lrn(add(node, "LRN", in));
-    } else {  // ONNX's LRN has no channel groups: one LRN per group, joined again
-      auto& split = add(node, "Split", in, "/split");
-      set_int(split, "axis", 1);
-      std::vector<std::string> parts;
-      for (int64_t k = 0; k < groups; ++k) {
-        split.add_output(fmt::format("{}/split:{}", node.name, k));
-        auto& n = add(node, "LRN", {split.output(k)}, fmt::format("/lrn{}", k));
-        n.add_output(fmt::format("{}/lrn{}", node.name, k));
-        lrn(n);
-        parts.push_back(n.output(0));
-      }
-      auto& concat = *out_->add_node();
-      concat.set_name(node.name);
-      concat.set_op_type("Concat");
-      for (auto& p : parts) concat.add_input(p);
-      concat.add_output(node.name);
-      set_int(concat, "axis", 1);
-    }
-  } else if (op == "Flatten") {
-    int64_t rank = g_.info(node.inputs[0]).shape.rank(), axis = node.attrs.i("axis");
-    if (axis < 0) axis += rank;
-    if (axis != 1 && axis + 1 != rank) fail("Flatten '{}': axis {} of a rank-{} input has no ONNX Flatten form", node.name, axis, rank);
-    set_int(add(node, "Flatten", in), "axis", axis);
-  } else if (op == "Reshape") {
-    Shape target = node.attrs.shape("shape");
-    add(node, "Reshape", {in[0], int64_initializer(node.name + "/shape", target.dims())});
-  } else if (op == "Split") {
-    auto& n = add(node, "Split", in);
-    n.clear_output();
-    for (int k = 0; k < node.attrs.i("num_split"); ++k) n.add_output(g_.tensor_name({index, k}));
-    set_int(n, "axis", node.attrs.i("axis"));
-  } else {
-    problems_.push_back(fmt::format("'{}' ({})", node.name, op));
-  }
-}
+// --- the walk ---------------------------------------------------------------------------------
 
 int Exporter::run(onnx::ModelProto& model) {
   if (options_.opset < 13 || options_.opset > 17) fail("--opset {}: graphrun writes opsets 13 to 17", options_.opset);
@@ -261,47 +138,48 @@ int Exporter::run(onnx::ModelProto& model) {
   opset->set_version(options_.opset);
   out_ = model.mutable_graph();
   out_->set_name(g_.name);
+  const OnnxConverterRegistry& registry = OnnxConverterRegistry::global();
 
-  // The inference outputs: the graph's sinks but a loss (and what only it reads: the labels).
+  // The inference outputs: the graph's sinks, a loss standing for its logits (and what only it
+  // reads, the labels, left out), graph inputs and weights nothing reads not outputs.
   std::vector<int> outputs;
   for (int i : g_.sinks()) {
     const Node& n = g_.nodes[i];
-    if (n.op == "SoftmaxCrossEntropy") outputs.push_back(n.inputs[0].node);
-    else if (n.op != "Placeholder" && n.op != "Variable") outputs.push_back(i);
+    const onnx_export::ExportConverter* c = registry.find_export(n.op);
+    if (c && c->inference_output_from_input >= 0) outputs.push_back(n.inputs.at(c->inference_output_from_input).node);
+    else if (!c || !c->source) outputs.push_back(i);
   }
   if (outputs.empty()) fail("graph '{}' has no outputs to export", g_.name);
   std::vector<bool> needed = g_.ancestors_of_nodes(outputs);
-
-  // Which output dims follow the batch: those that change when it does.
-  Graph other = g_;
-  other.rebind_batch(g_.batch_size + 1);
-  auto batched = [&](TensorRef ref) {
-    Dims dims;
-    for (int d = 0; d < g_.info(ref).shape.rank(); ++d)
-      if (g_.info(ref).shape[d] != other.info(ref).shape[d]) dims.push_back(d);
-    return dims;
-  };
+  other_.emplace(g_);
+  other_->rebind_batch(g_.batch_size + 1);
 
   int written = 0;
   for (int i = 0; i < static_cast<int>(g_.nodes.size()); ++i) {
     if (!needed[i]) continue;
     const Node& node = g_.nodes[i];
-    if (node.op == "Placeholder") {
-      value_info(*out_->add_input(), node.name, node.outputs[0], batched({i, 0}));
-    } else if (node.op == "Variable") {
-      Tensor value = weights_.logical_value(g_, node.name);
-      onnx::TensorProto& t = initializer(node.name, onnx_type(value.dtype()), value.shape().dims());
-      t.set_raw_data(value.raw(), value.bytes());  // little-endian, as ONNX's raw_data
+    const onnx_export::ExportConverter* c = registry.find_export(node.op);
+    if (!c || !c->convert) {
+      problems_.push_back(fmt::format("'{}' ({})", node.name, node.op));
+      continue;
     }
     int before = out_->node_size();
-    convert(node, i);
+    ExportNode n(*this, g_, i);
+    c->convert(n);
     written += out_->node_size() - before;
   }
-  if (!problems_.empty())
-    fail("graph '{}': {} node{} without an ONNX equivalent in graphrun's exporter: {} (it writes Conv2D, Dense, Relu, "
-         "LeakyRelu, Sigmoid, Tanh, Clip, MaxPool, AvgPool, LRN, Flatten, Reshape, Pad, Softmax, Concat, Split, Add, "
-         "AddN, Mul, ScaleShift, Identity, StopGradient; Dropout is left out)",
-         g_.name, problems_.size(), problems_.size() == 1 ? "" : "s", fmt::join(problems_, ", "));
+  if (!problems_.empty()) {
+    std::vector<std::string> writes;
+    for (const std::string& op : registry.exported_ops())
+      if (!registry.find_export(op)->source && registry.find_export(op)->convert) writes.push_back(op);
+    fail("graph '{}': {} node{} without an ONNX equivalent in graphrun's exporter: {} (it exports {})", g_.name,
+         problems_.size(), problems_.size() == 1 ? "" : "s", fmt::join(problems_, ", "), fmt::join(writes, ", "));
+  }
+  for (const auto& [domain, version] : domains_) {
+    auto* other = model.add_opset_import();
+    other->set_domain(domain);
+    other->set_version(version);
+  }
   for (int i : outputs) {
     std::string name = tensor({i, 0});
     value_info(*out_->add_output(), name, g_.nodes[i].outputs[0], batched({i, 0}));
@@ -309,12 +187,12 @@ int Exporter::run(onnx::ModelProto& model) {
   return written;
 }
 
-}  // namespace
+}  // namespace onnx_export
 
 int export_onnx(const Graph& graph, const VariableStore& weights, const std::string& path,
                 const OnnxExportOptions& options) {
   onnx::ModelProto model;
-  int written = Exporter(graph, weights, options).run(model);
+  int written = onnx_export::Exporter(graph, weights, options).run(model);
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {

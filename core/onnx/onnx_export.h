@@ -1,8 +1,8 @@
 // Writing a graph and its weights as an ONNX model that ONNX Runtime loads: the inference part
-// only (a loss, its labels and Dropout are left out), graphrun's ops as their exact ONNX
-// equivalents (LRN with alpha in ONNX's divided-by-size convention and a channel-grouped LRN as
-// Split + LRN + Concat, Dense as Gemm with transB = 1), the batch as a symbolic dimension,
-// weights as raw-data initializers. The result passes ONNX's checker before it is written.
+// only (a loss and its labels, and ops that are the identity at inference, are left out),
+// graphrun's ops as their exact ONNX equivalents (each op folder's export converter,
+// ops/<op>/<op>_onnx.cc), the batch as a symbolic dimension, weights as raw-data initializers.
+// The result passes ONNX's checker before it is written.
 #pragma once
 
 #include <string>

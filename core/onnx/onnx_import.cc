@@ -1,8 +1,8 @@
 // Walks an ONNX model into a proto::Graph: the model is read (external data confined to the
 // model's folder), its opset checked, its shapes inferred by ONNX's own shape inference, every
 // node's op resolved to a version through ONNX's schema registry (as ONNX Runtime does), and
-// each node handed to its converter (onnx_ops.cc). Problems are collected over all nodes and
-// reported in one error.
+// each node handed to its converter (registered by its op's folder: core/onnx/onnx_registry.h).
+// Problems are collected over all nodes and reported in one error.
 #include "core/onnx/onnx_import.h"
 
 #include <fmt/ranges.h>
@@ -20,6 +20,7 @@
 
 #include "core/graph_io.h"
 #include "core/onnx/onnx_importer.h"
+#include "core/onnx/onnx_registry.h"
 #include "core/onnx/onnx_tensor.h"
 
 namespace graphrun {
@@ -57,6 +58,7 @@ class Importer {
   std::string path_;
   onnx::ModelProto model_;
   int opset_ = 0;
+  std::map<std::string, int> domain_versions_;  // opset_import of other domains than ONNX's
   std::map<std::string, onnx::TensorProto*> initializers_;
   std::map<std::string, const onnx::TensorProto*> float_consts_;  // initializers and Constant nodes
   std::map<std::string, IntConst> int_consts_;
@@ -91,7 +93,48 @@ class Importer {
   void record_dims(const onnx::ValueInfoProto& info);
   bool materialize_folded_inputs(onnx::NodeProto& node);
   std::string node_name(const onnx::NodeProto& node, int index) const;
+  bool resolve(const onnx::NodeProto& node, const std::string& domain, std::string& where, int& version,
+               const OpSupport*& support, std::vector<std::string>& problems) const;
 };
+
+// The node's op version and converter: ONNX's own ops resolve through ONNX's schema registry (as
+// ONNX Runtime does); another domain's (a plugin op's) to the newest since-version its converter
+// declares at the model's version of that domain. Says why not into `problems`.
+bool Importer::resolve(const onnx::NodeProto& node, const std::string& domain, std::string& where, int& version,
+                       const OpSupport*& support, std::vector<std::string>& problems) const {
+  const OnnxConverterRegistry& registry = OnnxConverterRegistry::global();
+  if (domain == "ai.onnx") {
+    const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(node.op_type(), opset_, "");
+    if (!schema) {
+      problems.push_back(fmt::format("{}, model opset {}): not an ONNX op at this opset", where, opset_));
+      return false;
+    }
+    version = schema->since_version();
+    where += fmt::format(", model opset {} resolves to {}-{})", opset_, node.op_type(), version);
+  } else {
+    auto imported = domain_versions_.find(domain);
+    if (!registry.knows_domain(domain) || imported == domain_versions_.end()) {
+      problems.push_back(fmt::format("{}, model opset {}): unknown domain", where, opset_));
+      return false;
+    }
+    const OpSupport* s = registry.find_import(domain, node.op_type());
+    for (int v : s ? s->versions : std::vector<int>{})
+      if (v <= imported->second) version = std::max(version, v);
+    where += s ? fmt::format(", domain version {} resolves to {}-{})", imported->second, node.op_type(), version)
+               : fmt::format(", domain version {})", imported->second);
+  }
+  support = registry.find_import(domain, node.op_type());
+  if (!support) {
+    problems.push_back(where + ": graphrun has no equivalent of this op");
+    return false;
+  }
+  if (std::find(support->versions.begin(), support->versions.end(), version) == support->versions.end()) {
+    problems.push_back(fmt::format("{}: version {} is not supported (supported: {})", where, version,
+                                   fmt::join(support->versions, ", ")));
+    return false;
+  }
+  return true;
+}
 
 void Importer::read_model() {
   // Parsed straight from the file: no copy of its bytes beside the model (VGG-16's is 553 MB).
@@ -108,6 +151,7 @@ void Importer::read_model() {
   bool found = false;
   for (const auto& op : model_.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = static_cast<int>(op.version()), found = true;
+    else domain_versions_[op.domain()] = static_cast<int>(op.version());
   if (!found) opset_ = 1;  // ONNX's rule: no default-domain import means opset 1
   if (opset_ < kMinOpset || opset_ > kMaxOpset)
     fail("{}: the model's opset is {}; graphrun reads opsets {} to {} (re-export at an opset in that window, or "
@@ -239,6 +283,8 @@ std::string Importer::add_variable(const std::string& wanted_name, proto::Tensor
   return var.name();
 }
 
+const std::map<std::string, OpSupport>& converters() { return OnnxConverterRegistry::global().imports(""); }
+
 std::string supported_list() { return fmt::format("{}", fmt::join(onnx_supported_ops(), " ")); }
 
 proto::Graph Importer::run() {
@@ -289,25 +335,9 @@ proto::Graph Importer::run() {
     }};
     std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
     std::string where = fmt::format("node {} '{}' ({}, domain {}", index, node.name(), node.op_type(), domain);
-    const onnx::OpSchema* schema =
-        domain == "ai.onnx" ? onnx::OpSchemaRegistry::Schema(node.op_type(), opset_, "") : nullptr;
-    if (!schema) {
-      problems.push_back(fmt::format("{}, model opset {}): {}", where, opset_,
-                                     domain == "ai.onnx" ? "not an ONNX op at this opset" : "unknown domain"));
-      continue;
-    }
-    int version = schema->since_version();
-    where += fmt::format(", model opset {} resolves to {}-{})", opset_, node.op_type(), version);
-    auto it = converters().find(node.op_type());
-    if (it == converters().end()) {
-      problems.push_back(where + ": graphrun has no equivalent of this op");
-      continue;
-    }
-    if (std::find(it->second.versions.begin(), it->second.versions.end(), version) == it->second.versions.end()) {
-      problems.push_back(fmt::format("{}: version {} is not supported (supported: {})", where, version,
-                                     fmt::join(it->second.versions, ", ")));
-      continue;
-    }
+    int version = 0;
+    const OpSupport* support = nullptr;
+    if (!resolve(node, domain, where, version, support, problems)) continue;
     if (downstream) {
       poison();
       continue;
@@ -318,7 +348,7 @@ proto::Graph Importer::run() {
     emitted_ = 0;
     try {
       OnnxNode n(*this, node, version);
-      it->second.convert(n);
+      support->convert(n);
     } catch (const Error& e) {
       problems.push_back(fmt::format("{}: {}", where, e.what()));
     }
@@ -519,7 +549,9 @@ std::map<std::string, Tensor> take_initial_values(proto::Graph& graph) {
 
 std::vector<std::string> onnx_supported_ops() {
   std::vector<std::string> out;
-  for (const auto& [op, support] : converters()) out.push_back(fmt::format("{}-{}", op, fmt::join(support.versions, ",")));
+  for (const auto& [domain, ops] : OnnxConverterRegistry::global().all_imports())
+    for (const auto& [op, support] : ops)
+      out.push_back(fmt::format("{}{}-{}", domain.empty() ? "" : domain + ".", op, fmt::join(support.versions, ",")));
   return out;
 }
 

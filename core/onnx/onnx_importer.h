@@ -1,8 +1,8 @@
 // The ONNX importer's inside, shared by the model walk (onnx_import.cc) and the per-op
-// converters (onnx_ops.cc). One converter per ONNX op maps a node to graphrun nodes; it reads
-// the node through OnnxNode, which knows the tensors converted so far, the values folded at
-// load time (initializers, Constant, Shape arithmetic) and the shapes ONNX's own shape
-// inference gave.
+// converters (ops/<op>/<op>_onnx.cc; the shape arithmetic in onnx_fold.cc). One converter
+// per ONNX op maps a node to graphrun nodes; it reads the node through OnnxNode, which knows
+// the tensors converted so far, the values folded at load time (initializers, Constant, Shape
+// arithmetic) and the shapes ONNX's own shape inference gave.
 #pragma once
 
 #include <onnx/onnx_pb.h>
@@ -117,24 +117,34 @@ struct OpSupport {
   std::vector<int> versions;  // the since-versions of the op's schemas this converter handles
   Converter convert;
 };
-// Converters by ONNX op type (default domain); defined in onnx_ops.cc.
+// The converters of ONNX's own domain, by op type (each op folder registers its own:
+// core/onnx/onnx_registry.h).
 const std::map<std::string, OpSupport>& converters();
 
 // graphrun attr helpers for converters.
 proto::Attr& add_attr(proto::Node& node, const std::string& name);
 proto::Attr& ints_attr(proto::Node& node, const std::string& name, const std::vector<int64_t>& values);
 
-// Converters of onnx_ops_elementwise.cc, onnx_ops_pad.cc and onnx_ops_fold.cc, for the table
-// in onnx_ops.cc.
-void convert_same_shape_binary(OnnxNode& n, const std::string& op);  // Add, Mul
-void convert_leaky_relu(OnnxNode& n);
-void convert_clip(OnnxNode& n);
-void convert_batch_normalization(OnnxNode& n);
-void convert_pad(OnnxNode& n);
-void convert_constant_of_shape(OnnxNode& n);
-void convert_slice(OnnxNode& n);
-void convert_transpose(OnnxNode& n);
-void convert_cast(OnnxNode& n);
+// Helpers several op folders' converters share (onnx_import_helpers.cc).
+// `axis` in [0, rank) from ONNX's [-rank, rank), refused out of range.
+int64_t normalized_axis(int64_t axis, int64_t rank);
+// [H, W] of a 4-D [N, C, H, W] input, refused unless known.
+std::vector<int64_t> hw_of(const std::vector<int64_t>& x);
+// ONNX's explicit or automatic 2-D padding (with a zero Pad folded in upstream) as graphrun's
+// symmetric [ph, pw]; refused when asymmetric.
+std::vector<int64_t> symmetric_pads(const OnnxNode& n, const std::vector<int64_t>& in_hw,
+                                    const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
+                                    const std::vector<int64_t>& dilations);
+// An elementwise op of two inputs of one shape (graphrun does not broadcast): `op` on both.
+void convert_same_shape_binary(OnnxNode& n, const std::string& op);
+// Whether every input is an integer known at load time (shape arithmetic, to fold).
+bool all_inputs_int_const(const OnnxNode& n);
+
+// Folds of shape arithmetic (onnx_fold.cc) that op folders register for ONNX ops whose only
+// form graphrun takes is on integers known at load time.
+// Reshape of an integer tensor known at load time: the same values, new dims.
 void fold_int_reshape(OnnxNode& n, const IntConst& data, const std::vector<int64_t>& shape);
+void fold_int_slice(OnnxNode& n);
+void fold_int_cast(OnnxNode& n);
 
 }  // namespace graphrun::onnx_import

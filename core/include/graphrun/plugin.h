@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GRAPHRUN_PLUGIN_ABI_VERSION 2u
+#define GRAPHRUN_PLUGIN_ABI_VERSION 3u
 
 #if defined(_WIN32)
 #define GRAPHRUN_PLUGIN_EXPORT __declspec(dllexport)
@@ -115,7 +115,7 @@ typedef struct GrCost {
  * function ran, outputs: shape_output) and fills *cost. */
 typedef GrStatus (*GrCostFn)(GrShapeContext* ctx, void* user_data, GrCost* cost, char* error, size_t error_size);
 
-/* The host's functions. ABI version 1, then the members version 2 appended. New versions append
+/* The host's functions. ABI version 1, then the members versions 2 and 3 appended. New versions append
  * members; never reorder. */
 typedef struct GrHostApi {
   uint32_t struct_size; /* sizeof(GrHostApi) in the host */
@@ -205,6 +205,14 @@ typedef struct GrHostApi {
   /* In a cost function: the outputs the shape function set. */
   int32_t (*shape_num_outputs)(const GrShapeContext* ctx);
   GrStatus (*shape_output)(const GrShapeContext* ctx, int32_t i, GrTensorInfo* info);
+
+  /* --- ABI version 3: ONNX (a plugin built for version 1 or 2 never reads below here) --- */
+  /* The op is one ONNX node of `domain` ("" for ONNX's own ops) and `op_type`: its inputs and
+   * outputs in order, its attrs the op's by name (int, float, string, bool as an ONNX int, ints,
+   * floats). Importing an ONNX model (with the plugin loaded) makes such a node this op; exporting
+   * writes the op as that node and lists the domain in the model's opset_import at the newest
+   * since_version declared. Call once per since-version of the ONNX op it handles. */
+  GrStatus (*op_onnx)(GrOpBuilder* op, const char* domain, const char* op_type, int32_t since_version);
 } GrHostApi;
 
 /* The plugin's entry points (declared here so a plugin's definitions are checked). */

@@ -443,6 +443,11 @@ class OpBuilder {
   OpBuilder& reuse_input(int output, int input) { return call(detail::host().op_reuse_input(op_, output, input)); }
   OpBuilder& no_gradient(int input) { return call(detail::host().op_no_gradient(op_, input)); }
   OpBuilder& split(Split rule) { return call(detail::host().op_split_rule(op_, static_cast<GrSplitRule>(rule))); }
+  // ABI 3: the op is ONNX op `op_type` of `domain` ("" for ONNX's own) from `since_version` on,
+  // attrs by name: ONNX import and export take it (GrHostApi::op_onnx).
+  OpBuilder& onnx(const std::string& domain, const std::string& op_type, int since_version) {
+    return call(detail::host().op_onnx(op_, domain.c_str(), op_type.c_str(), since_version));
+  }
   void finish() {
     GrOpBuilder* op = op_;
     op_ = nullptr;

@@ -2,13 +2,15 @@
 // Reshape and Pad. PyTorch writes F.pad (ZeroPad2d, ...) from opset 11 on as
 // Constant -> ConstantOfShape -> Concat -> Reshape -> Slice (reversed) -> Transpose -> Reshape ->
 // Cast -> Pad: every value is a constant, so graphrun computes them here, as it does
-// Shape / Gather / Unsqueeze / Concat, and the Pad (or Reshape) gets plain numbers. These ops on
-// data computed at run time are refused by name.
+// Constant / Shape / Gather / Unsqueeze, and the Pad (or Reshape) gets plain numbers. These ops on
+// data computed at run time are refused by name. ONNX ops that share a name with a graphrun op
+// are registered from that op's folder, with these folds (ops/slice, ops/cast, ops/reshape).
 #include <fmt/ranges.h>
 
 #include <cstring>
 
 #include "core/onnx/onnx_importer.h"
+#include "core/onnx/onnx_registry.h"
 #include "core/onnx/onnx_tensor.h"
 
 namespace graphrun::onnx_import {
@@ -42,8 +44,6 @@ IntConst pick(const IntConst& in, const std::vector<Dims>& index) {
   return out;
 }
 
-}  // namespace
-
 void convert_constant_of_shape(OnnxNode& n) {
   IntConst shape = folded_input(n, 0);
   int64_t count = 1;
@@ -65,7 +65,9 @@ void convert_constant_of_shape(OnnxNode& n) {
   n.set_int_output(0, IntConst{shape.values, Dims(count, ints->second[0])});
 }
 
-void convert_slice(OnnxNode& n) {
+}  // namespace
+
+void fold_int_slice(OnnxNode& n) {
   IntConst data = folded_input(n, 0);
   const int64_t rank = static_cast<int64_t>(data.dims.size());
   Dims starts, ends, axes, steps;
@@ -100,6 +102,8 @@ void convert_slice(OnnxNode& n) {
   n.set_int_output(0, pick(data, index));
 }
 
+namespace {
+
 void convert_transpose(OnnxNode& n) {
   IntConst data = folded_input(n, 0);
   const int64_t rank = static_cast<int64_t>(data.dims.size());
@@ -125,7 +129,96 @@ void convert_transpose(OnnxNode& n) {
   n.set_int_output(0, out);
 }
 
-void convert_cast(OnnxNode& n) {
+void convert_constant(OnnxNode& n) {
+  onnx::TensorProto value;
+  if (const onnx::TensorProto* t = n.tensor_attr("value")) {
+    value = *t;
+  } else if (n.has_attr("value_float")) {
+    value.set_data_type(onnx::TensorProto::FLOAT);
+    value.add_float_data(n.f("value_float", 0));
+  } else if (n.has_attr("value_floats")) {
+    refuse("attr 'value_floats' is not supported");
+  } else if (n.has_attr("value_int")) {
+    n.set_int_output(0, IntConst{{}, {n.i("value_int", 0)}});
+    return;
+  } else if (n.has_attr("value_ints")) {
+    Dims v = n.ints("value_ints");
+    n.set_int_output(0, IntConst{{static_cast<int64_t>(v.size())}, v});
+    return;
+  } else {
+    refuse("only 'value', 'value_float', 'value_int' and 'value_ints' constants are supported");
+  }
+  value.set_name(n.proto().output(0));
+  if (auto ints = decode_ints(value)) {
+    n.set_int_output(0, IntConst{ints->first, ints->second});
+    return;
+  }
+  if (value.data_type() != onnx::TensorProto::FLOAT && value.data_type() != onnx::TensorProto::DOUBLE &&
+      value.data_type() != onnx::TensorProto::BOOL)
+    refuse("a constant of element type {} is not supported",
+           onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(value.data_type())));
+  n.set_tensor_output(0, value);
+}
+
+void convert_shape(OnnxNode& n) {
+  Dims x = n.dims(0);
+  IntConst out;
+  for (size_t j = 0; j < x.size(); ++j) {
+    if (x[j] == kUnknown) refuse("dimension {} of '{}' is not known at load time", j, n.proto().input(0));
+    out.values.push_back(x[j] == kBatch ? kBatchValue : x[j]);
+  }
+  int64_t rank = static_cast<int64_t>(x.size());
+  int64_t start = n.i("start", 0), end = n.i("end", rank);  // Shape-15
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  start = std::clamp<int64_t>(start, 0, rank), end = std::clamp<int64_t>(end, start, rank);
+  out.values = Dims(out.values.begin() + start, out.values.begin() + end);
+  out.dims = {static_cast<int64_t>(out.values.size())};
+  n.set_int_output(0, out);
+}
+
+void convert_gather(OnnxNode& n) {
+  auto data = n.int_const(0), indices = n.int_const(1);
+  if (!data || !indices) refuse("only Gather of integer values known at load time (shape arithmetic) is supported");
+  if (data->dims.size() != 1 || n.i("axis", 0) != 0) refuse("only Gather from a 1-D integer tensor is folded");
+  IntConst out{indices->dims, {}};
+  const int64_t size = static_cast<int64_t>(data->values.size());
+  for (int64_t i : indices->values) {
+    if (i < 0) i += size;
+    if (i < 0 || i >= size) refuse("index {} is out of range for {} values", i, size);
+    out.values.push_back(data->values[i]);
+  }
+  n.set_int_output(0, out);
+}
+
+void convert_unsqueeze(OnnxNode& n) {
+  auto data = n.int_const(0);
+  if (!data) refuse("only Unsqueeze of integer values known at load time (shape arithmetic) is supported");
+  Dims axes = n.version() < 13 ? n.ints("axes") : (n.int_const(1) ? n.int_const(1)->values : Dims{});
+  if (axes.empty()) refuse("the axes must be known at load time");
+  IntConst out = *data;
+  const int64_t rank = static_cast<int64_t>(out.dims.size() + axes.size());
+  for (int64_t& a : axes) a = a < 0 ? a + rank : a;
+  std::sort(axes.begin(), axes.end());
+  for (int64_t a : axes) {
+    if (a < 0 || a > static_cast<int64_t>(out.dims.size())) refuse("axis {} is out of range", a);
+    out.dims.insert(out.dims.begin() + a, 1);
+  }
+  n.set_int_output(0, out);
+}
+
+// Versions: every since-version of the op that opsets 7 to 17 resolve to (onnx_import_test
+// checks them against ONNX's schema registry).
+GR_ONNX_IMPORT("Constant", convert_constant, 1, 9, 11, 12, 13);
+GR_ONNX_IMPORT("ConstantOfShape", convert_constant_of_shape, 9);
+GR_ONNX_IMPORT("Gather", convert_gather, 1, 11, 13);
+GR_ONNX_IMPORT("Shape", convert_shape, 1, 13, 15);
+GR_ONNX_IMPORT("Transpose", convert_transpose, 1, 13);
+GR_ONNX_IMPORT("Unsqueeze", convert_unsqueeze, 1, 11, 13);
+
+}  // namespace
+
+void fold_int_cast(OnnxNode& n) {
   const int64_t to = n.i("to", 0);
   if (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32)
     refuse("only casts of integer values known at load time to int32 / int64 (shape arithmetic) are folded; "

@@ -1,14 +1,16 @@
-// The Pad converter. Constant mode only (reflect and edge are refused by name); pads as an attr
-// before opset 11, as an input known at load time from 11 on. A zero padding of the height and
-// width whose only reader is a Conv or AveragePool folds into that window's own padding, as
-// PyTorch's exporter writes them (an AvgPool with count_include_pad becomes Pad + AveragePool):
-// one node fewer and no padded copy. Otherwise it becomes graphrun's Pad.
+// Pad as ONNX's Pad, both ways. Constant mode only (reflect and edge are refused by name); pads
+// as an attr before opset 11, as an input known at load time from 11 on. A zero padding of the
+// height and width whose only reader is a Conv or AveragePool folds into that window's own
+// padding, as PyTorch's exporter writes them (an AvgPool with count_include_pad becomes Pad +
+// AveragePool): one node fewer and no padded copy.
 #include <fmt/ranges.h>
 
-#include "core/onnx/onnx_importer.h"
+#include "core/onnx/onnx_registry.h"
 #include "core/onnx/onnx_tensor.h"
 
-namespace graphrun::onnx_import {
+namespace graphrun {
+
+using namespace onnx_import;
 
 namespace {
 
@@ -42,9 +44,7 @@ bool window_takes_pads(const OnnxNode& reader, const std::string& tensor, const 
   return true;
 }
 
-}  // namespace
-
-void convert_pad(OnnxNode& n) {
+void import_pad(OnnxNode& n) {
   std::string mode = n.s("mode", "constant");
   if (mode != "constant") refuse("attr 'mode' = {}: graphrun pads with a constant only", mode);
   Dims pads;
@@ -65,8 +65,8 @@ void convert_pad(OnnxNode& n) {
   }
   const size_t rank = n.dims(0).size();
   if (pads.size() != 2 * rank)
-    refuse("pads [{}] have {} values; the input has rank {}, so {} are needed", fmt::join(pads, ", "), pads.size(), rank,
-           2 * rank);
+    refuse("pads [{}] have {} values; the input has rank {}, so {} are needed", fmt::join(pads, ", "), pads.size(),
+           rank, 2 * rank);
   for (int64_t p : pads)
     if (p < 0) refuse("negative pads [{}] (cropping) are not supported", fmt::join(pads, ", "));
   if (value == 0 && rank == 4 && pads[0] == 0 && pads[1] == 0 && pads[4] == 0 && pads[5] == 0) {
@@ -82,4 +82,22 @@ void convert_pad(OnnxNode& n) {
   add_attr(pad, "value").set_f(value);
 }
 
-}  // namespace graphrun::onnx_import
+// Pad-13 in constant mode (its default): graphrun's pads already have ONNX's layout (all begins,
+// then all ends); they and the value are inputs. A zero value is written as -0.0, equal to it in
+// every comparison and sum: ONNX Runtime (1.17 to at least 1.31, its PadFusion) folds a Pad whose
+// value's bytes are all zero into the MaxPool after it, which changes the result where a window's
+// real values are all negative (a max pool's own padding is -inf, not 0).
+void export_pad(onnx_export::ExportNode& x) {
+  const Node& node = x.node();
+  double value = node.attrs.f("value");
+  if (value == 0) value = -0.0;
+  x.add("Pad", {x.inputs()[0], x.int64_initializer(node.name + "/pads", node.attrs.ints("pads")),
+                x.float_initializer(node.name + "/value", x.input_info(0).dtype, {}, {value})});
+}
+
+GR_ONNX_IMPORT("Pad", import_pad, 2, 11, 13);
+GR_ONNX_EXPORT("Pad", export_pad);
+
+}  // namespace
+
+}  // namespace graphrun
