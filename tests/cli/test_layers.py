@@ -26,8 +26,6 @@ from cli_util import fail
 # this list once those branches are merged. A new violation is never added here: fix it. An entry
 # that no longer matches anything fails the test, so the list cannot outlive its reason.
 KNOWN_EXCEPTIONS = [
-    # branch `onnx` moves the pooling converters into ops/max_pool, ops/avg_pool.
-    ("core/onnx/*.cc", "ops/common/pool_geometry.h"),
     # branch `traits` moves the LRN condition into ops/lrn.
     ("runtime/passes/blocked_layout.cc", "ops/lrn/lrn_view.h"),
 ]
