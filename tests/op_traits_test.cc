@@ -14,35 +14,28 @@ using namespace graphrun;
 
 namespace {
 
-// y = factor * x, elementwise, so its kernel computes the same on a blocked x.
-template <typename T>
-class ScaleKernel final : public OpKernel {
+// y = factor * x (or max(factor * x, 0): TraitsTestScale with a Relu fused into it), elementwise,
+// so the kernel computes the same on a blocked x.
+template <typename T, bool kRelu>
+class ScaleKernelOf final : public OpKernel {
  public:
-  explicit ScaleKernel(const NodeInfo& node) : factor_(static_cast<T>(node.attrs.f("factor"))) {}
+  explicit ScaleKernelOf(const NodeInfo& node) : factor_(static_cast<T>(node.attrs.f("factor"))) {}
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
-    for (int64_t i = 0; i < y.num_elements(); ++i) y.data<T>()[i] = factor_ * x.data<T>()[i];
+    for (int64_t i = 0; i < y.num_elements(); ++i) {
+      const T v = factor_ * x.data<T>()[i];
+      y.data<T>()[i] = kRelu ? std::max(v, T(0)) : v;
+    }
   }
 
  private:
   T factor_;
 };
-
-// max(factor * x, 0): TraitsTestScale with a Relu fused into it.
 template <typename T>
-class ScaleReluKernel final : public OpKernel {
- public:
-  explicit ScaleReluKernel(const NodeInfo& node) : factor_(static_cast<T>(node.attrs.f("factor"))) {}
-  void compute(KernelContext& ctx) override {
-    const Tensor& x = ctx.input(0);
-    Tensor& y = ctx.output(0);
-    for (int64_t i = 0; i < y.num_elements(); ++i) y.data<T>()[i] = std::max(factor_ * x.data<T>()[i], T(0));
-  }
-
- private:
-  T factor_;
-};
+using ScaleKernel = ScaleKernelOf<T, false>;
+template <typename T>
+using ScaleReluKernel = ScaleKernelOf<T, true>;
 
 void factor_attr(OpDefBuilder& op) { op.attr("factor", AttrType::kFloat, attr_float(2.0), "the scale"); }
 
@@ -79,7 +72,8 @@ GR_REGISTER_KERNEL(KernelBuilder("TraitsTestScale", DeviceType::kCPU, "traits_te
                        .any_layout({0}, {0})
                        .fuses_activation("Relu", "TraitsTestScaleRelu")
                        .float_types<ScaleKernel>());
-GR_REGISTER_KERNEL(KernelBuilder("TraitsTestScaleRelu", DeviceType::kCPU, "traits_test", 1).float_types<ScaleReluKernel>());
+GR_REGISTER_KERNEL(
+    KernelBuilder("TraitsTestScaleRelu", DeviceType::kCPU, "traits_test", 1).float_types<ScaleReluKernel>());
 GR_REGISTER_KERNEL(KernelBuilder("TraitsTestProduct", DeviceType::kCPU, "reference").float_types<ScaleKernel>());
 
 // TraitsTestScale again, but a kernel of higher priority that declares no layout outranks the one
@@ -146,7 +140,8 @@ TEST_CASE("op traits: a test op's kernel that reads and writes any layout keeps 
 
 TEST_CASE("op traits: a kernel that outranks the declaring one and declares nothing gets plain tensors") {
   const Graph g =
-      compile_inference(traits_graph(replaced(kGraph, "\"TraitsTestScale\"", "\"TraitsTestPlainScale\"")), unfused()).graph;
+      compile_inference(traits_graph(replaced(kGraph, "\"TraitsTestScale\"", "\"TraitsTestPlainScale\"")), unfused())
+          .graph;
   for (const char* t : {"conv", "scale", "product"}) {  // product is in scale's elementwise group
     INFO(t);
     CHECK(layout_of(g, t) == MemoryLayout::kPlain);
@@ -178,8 +173,8 @@ TEST_CASE("op traits: test ops compute in bfloat16 or follow into it as they dec
     CHECK(mixed.node(name).outputs[0].dtype == DType::kBFloat16);
   }
   CHECK(mixed.node("scale").op == "TraitsTestScale");  // no cast between the conv and the scale
-  const Graph refused = to_mixed_bfloat16(traits_graph(replaced(kGraph, "input: \"scale\" }",
-                                                                 "input: \"scale\" attr { name: \"bf16\" b: false } }")));
+  const Graph refused = to_mixed_bfloat16(
+      traits_graph(replaced(kGraph, "input: \"scale\" }", "input: \"scale\" attr { name: \"bf16\" b: false } }")));
   CHECK(refused.node("product").outputs[0].dtype == DType::kFloat32);
   CHECK(refused.node("scale").outputs[0].dtype == DType::kBFloat16);
 }

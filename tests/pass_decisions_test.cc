@@ -42,9 +42,10 @@ std::string node_decisions(const Graph& graph) {
   return out;
 }
 
-std::string training_decisions(const std::string& file, const std::string& devices, bool fuse_updates) {
+std::string training_decisions(const std::string& file, const std::string& devices, bool fuse_updates,
+                               const std::string& parallel = "model") {
   const Graph model = testing::load(file, 4);
-  CompileOptions options = compile_options_for(devices, "model");
+  CompileOptions options = compile_options_for(devices, parallel);
   options.fuse_updates = fuse_updates;
   CompiledTraining compiled = compile_training(model, {}, options);
   const TrainingGraph& t = compiled.training;
@@ -73,20 +74,30 @@ void check_decisions(const std::string& what, const std::string& decisions, uint
 }  // namespace
 
 TEST_CASE("pass decisions: fp32 training and inference as when the passes named their ops") {
-  check_decisions("alexnet cpu:0", training_decisions("alexnet.pbtxt", "cpu:0", true), 0);
-  check_decisions("alexnet cpu:0,cpu:1", training_decisions("alexnet.pbtxt", "cpu:0,cpu:1", true), 0);
-  check_decisions("alexnet cpu:0,cpu:1 unfused updates", training_decisions("alexnet.pbtxt", "cpu:0,cpu:1", false), 0);
-  check_decisions("vgg11 cpu:0", training_decisions("vgg11.pbtxt", "cpu:0", true), 0);
-  check_decisions("vgg_mini cpu:0", training_decisions("vgg_mini.pbtxt", "cpu:0", false), 0);
-  check_decisions("alexnet_mini cpu:0,cpu:1", training_decisions("alexnet_mini.pbtxt", "cpu:0,cpu:1", true), 0);
-  check_decisions("alexnet inference", inference_decisions("alexnet.pbtxt"), 0);
+  check_decisions("alexnet cpu:0", training_decisions("alexnet.pbtxt", "cpu:0", true), 0xddaf65a1d45aea6eull);
+  check_decisions("alexnet cpu:0,cpu:1", training_decisions("alexnet.pbtxt", "cpu:0,cpu:1", true),
+                  0x7f4e1e5591980cadull);
+  check_decisions("alexnet cpu:0,cpu:1 unfused updates", training_decisions("alexnet.pbtxt", "cpu:0,cpu:1", false),
+                  0x28b0efd460f46b0eull);
+  check_decisions("vgg11 cpu:0", training_decisions("vgg11.pbtxt", "cpu:0", true), 0xdb339d35c5fd69f4ull);
+  check_decisions("vgg_mini cpu:0", training_decisions("vgg_mini.pbtxt", "cpu:0", false), 0xb586e893e9dc9377ull);
+  check_decisions("alexnet_mini cpu:0,cpu:1", training_decisions("alexnet_mini.pbtxt", "cpu:0,cpu:1", true),
+                  0x667c8ac0e97f470full);
+  check_decisions("alexnet_mini data", training_decisions("alexnet_mini.pbtxt", "cpu:0,cpu:1", true, "data"),
+                  0x4ec17ed7a8268deaull);
+  check_decisions("alexnet_mini data unfused updates",
+                  training_decisions("alexnet_mini.pbtxt", "cpu:0,cpu:1", false, "data"), 0x357002f800bd7693ull);
+  check_decisions("alexnet hybrid", training_decisions("alexnet.pbtxt", "cpu:0,cpu:1", true, "hybrid"),
+                  0x7d369a7674bf3766ull);
+  check_decisions("alexnet inference", inference_decisions("alexnet.pbtxt"), 0xd902be9c6245525full);
 }
 
 TEST_CASE("pass decisions: bf16 training and inference as when the passes named their ops") {
   if (!testing::bfloat16_cpu()) return;  // compiling for bf16 asks for AVX512_BF16
   testing::PrecisionScope scope(MathPrecision::kBFloat16);
-  check_decisions("bf16 alexnet cpu:0", training_decisions("alexnet.pbtxt", "cpu:0", true), 0);
-  check_decisions("bf16 vgg11 cpu:0", training_decisions("vgg11.pbtxt", "cpu:0", false), 0);
-  check_decisions("bf16 alexnet_mini cpu:0", training_decisions("alexnet_mini.pbtxt", "cpu:0", true), 0);
-  check_decisions("bf16 alexnet inference", inference_decisions("alexnet.pbtxt"), 0);
+  check_decisions("bf16 alexnet cpu:0", training_decisions("alexnet.pbtxt", "cpu:0", true), 0x504d646e6a5a3041ull);
+  check_decisions("bf16 vgg11 cpu:0", training_decisions("vgg11.pbtxt", "cpu:0", false), 0x97b030365294b92dull);
+  check_decisions("bf16 alexnet_mini cpu:0", training_decisions("alexnet_mini.pbtxt", "cpu:0", true),
+                  0xd52f927444a2e1d5ull);
+  check_decisions("bf16 alexnet inference", inference_decisions("alexnet.pbtxt"), 0x05bce0ac4a948cf1ull);
 }

@@ -23,7 +23,8 @@ node { name: "x" op: "Placeholder" attr { name: "shape" shape { dim: [-1, 16, 8,
 node { name: "conv" op: "Conv2D" input: "x" attr { name: "filters" i: 16 } attr { name: "kernel" i: 3 } }
 node { name: "scale" op: "PluginTraitsScale" input: "conv" attr { name: "factor" f: 3 } }
 node { name: "act" op: "Relu" input: "scale" }
-node { name: "product" op: "PluginTraitsProduct" input: "act" )" + product_attrs + R"( }
+node { name: "product" op: "PluginTraitsProduct" input: "act" )" +
+                                      product_attrs + R"( }
 node { name: "conv2" op: "Conv2D" input: "product" attr { name: "filters" i: 16 } attr { name: "kernel" i: 3 } }
 node { name: "flat" op: "Flatten" input: "conv2" }
 )"),

@@ -2,9 +2,8 @@
 // and writes any layout and absorbs a Relu into PluginTraitsScaleRelu; PluginTraitsProduct is
 // elementwise and computes in bfloat16 where its attr `bf16` says so. tests/plugin_traits_test.cc
 // runs graphrun's passes on them.
-#include <graphrun/plugin.hpp>
-
 #include <algorithm>
+#include <graphrun/plugin.hpp>
 
 namespace gp = graphrun::plugin;
 
@@ -15,16 +14,25 @@ void scale(gp::KernelContext& ctx) {  // elementwise, so right in any layout
   const float factor = static_cast<float>(ctx.attrs().f("factor"));
   const float* x = ctx.input(0).data<float>();
   gp::Tensor y = ctx.output(0);
-  for (int64_t i = 0; i < y.num_elements(); ++i) y.data<float>()[i] = kRelu ? std::max(factor * x[i], 0.0f) : factor * x[i];
+  for (int64_t i = 0; i < y.num_elements(); ++i)
+    y.data<float>()[i] = kRelu ? std::max(factor * x[i], 0.0f) : factor * x[i];
 }
 
 }  // namespace
 
 GRAPHRUN_PLUGIN(reg) {
-  reg.op("PluginTraitsScale").input("x").output("y").attr("factor", 2.0).shape(gp::same_shape_as_input)
+  reg.op("PluginTraitsScale")
+      .input("x")
+      .output("y")
+      .attr("factor", 2.0)
+      .shape(gp::same_shape_as_input)
       .bfloat16(gp::BFloat16::kFollows);
   reg.op("PluginTraitsScaleRelu").input("x").output("y").attr("factor", 2.0).shape(gp::same_shape_as_input);
-  reg.op("PluginTraitsProduct").input("x").output("y").attr("factor", 2.0).attr("bf16", true)
+  reg.op("PluginTraitsProduct")
+      .input("x")
+      .output("y")
+      .attr("factor", 2.0)
+      .attr("bf16", true)
       .shape(gp::same_shape_as_input)
       .elementwise()
       .bfloat16(gp::BFloat16::kComputes, [](gp::ShapeContext& ctx) { return ctx.attrs().b("bf16"); });
