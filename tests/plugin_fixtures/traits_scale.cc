@@ -18,6 +18,9 @@ void scale(gp::KernelContext& ctx) {  // elementwise, so right in any layout
     y.data<float>()[i] = kRelu ? std::max(factor * x[i], 0.0f) : factor * x[i];
 }
 
+// y like x, float32 or bfloat16 (gp::same_shape_as_input takes float32 and float64 only).
+void like_input(gp::ShapeContext& ctx) { ctx.set_output(0, ctx.input(0)); }
+
 }  // namespace
 
 GRAPHRUN_PLUGIN(reg) {
@@ -25,15 +28,15 @@ GRAPHRUN_PLUGIN(reg) {
       .input("x")
       .output("y")
       .attr("factor", 2.0)
-      .shape(gp::same_shape_as_input)
+      .shape(like_input)
       .bfloat16(gp::BFloat16::kFollows);
-  reg.op("PluginTraitsScaleRelu").input("x").output("y").attr("factor", 2.0).shape(gp::same_shape_as_input);
+  reg.op("PluginTraitsScaleRelu").input("x").output("y").attr("factor", 2.0).shape(like_input);
   reg.op("PluginTraitsProduct")
       .input("x")
       .output("y")
       .attr("factor", 2.0)
       .attr("bf16", true)
-      .shape(gp::same_shape_as_input)
+      .shape(like_input)
       .elementwise()
       .bfloat16(gp::BFloat16::kComputes, [](gp::ShapeContext& ctx) { return ctx.attrs().b("bf16"); });
   reg.kernel("PluginTraitsScale", gp::Device::kCPU, gp::DType::kFloat32, scale<false>, "traits", 1)
