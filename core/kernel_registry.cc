@@ -121,8 +121,8 @@ KernelBuilder& KernelBuilder::fuses_activation(std::string activation, std::stri
 }
 
 KernelBuilder& KernelBuilder::add_one(DType dtype, std::function<std::unique_ptr<OpKernel>(const NodeInfo&)> create) {
-  defs_.push_back(KernelDef{op_, device_, dtype, priority_, label_, "builtin", supports_, std::move(create), any_layout_,
-                            fusions_});
+  defs_.push_back(KernelDef{op_, device_, dtype, priority_, label_, "builtin", supports_, std::move(create),
+                            any_layout_, fusions_});
   return *this;
 }
 

@@ -139,8 +139,7 @@ OpDef OpDefBuilder::build() && {
     if (spec == nullptr || spec->type != AttrType::kBool)
       fail("op {}: float32_gradients_attr '{}' is not a bool attr of the op", def_.name, traits.float32_gradients_attr);
   }
-  if (traits.first_aliased_input >= static_cast<int>(def_.inputs.size()) ||
-      traits.first_aliased_input < -1)
+  if (traits.first_aliased_input >= static_cast<int>(def_.inputs.size()) || traits.first_aliased_input < -1)
     fail("op {}: output_aliases_input({}): it has {} inputs", def_.name, traits.first_aliased_input,
          def_.inputs.size());
   return std::move(def_);

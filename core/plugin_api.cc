@@ -453,7 +453,8 @@ GrStatus op_bfloat16(GrOpBuilder* b, GrBFloat16 behaviour, GrNodeConditionFn whe
   return host_call([&] {
     if (behaviour < GR_BF16_KEEPS_FLOAT32 || behaviour > GR_BF16_FOLLOWS)
       fail("op {}: unknown bfloat16 behaviour {}", b->name, behaviour);
-    b->builder.bfloat16(static_cast<BFloat16Behaviour>(behaviour), node_condition(when, user_data, b->registrar->library));
+    b->builder.bfloat16(static_cast<BFloat16Behaviour>(behaviour),
+                        node_condition(when, user_data, b->registrar->library));
   });
 }
 GrStatus op_float32_gradients_attr(GrOpBuilder* b, const char* bool_attr) {

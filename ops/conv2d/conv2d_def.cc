@@ -145,8 +145,9 @@ GR_REGISTER_OP("Conv2D")
 // Conv2D followed by Relu as one node, the way TF's grappler remapper makes _FusedConv2D and
 // oneDNN runs it: the ReLU is a post-op applied while each output block is still in registers,
 // so the convolution's output is never written and read back by a separate pass. Made only by
-// runtime/passes/fuse_activations.h (conv2d_cpu.cc's kernel declares it absorbs a Relu), after autodiff (so it needs no gradient: the backward reads
-// the Relu's output, which this node now produces), on CPU nodes, with its parameters as inputs.
+// runtime/passes/fuse_activations.h (conv2d_cpu.cc's oneDNN kernel declares that it absorbs a
+// Relu), after autodiff (so it needs no gradient: the backward reads the Relu's output, which this
+// node now produces), on CPU nodes, with its parameters as inputs.
 GR_REGISTER_OP("Conv2DRelu")
     .doc("Conv2D then Relu in one kernel (made by the activation-fusion pass; inputs x, weight[, bias]).")
     .input("x", "input [N, C, H, W]")

@@ -83,7 +83,9 @@ class BlockedLayout {
            (info.dtype == DType::kFloat32 || info.dtype == DType::kBFloat16) && can_block(info);
   }
 
-  static bool contains(const std::vector<int>& list, int k) { return std::find(list.begin(), list.end(), k) != list.end(); }
+  static bool contains(const std::vector<int>& list, int k) {
+    return std::find(list.begin(), list.end(), k) != list.end();
+  }
 
   // What the kernel that will run node i reads and writes in any layout (KernelLayouts), when it
   // declares that for this node: a plugin's kernel of higher priority that declares nothing, or

@@ -20,7 +20,8 @@ const ActivationFusion* fusion_of(const Graph& graph, int a) {
   const ActivationFusion* fusion = producer_kernel != nullptr ? producer_kernel->fusion_with(activation.op) : nullptr;
   if (fusion == nullptr) return nullptr;
   const KernelDef* activation_kernel = kernels.runs(make_node_info(graph, a, DeviceName{}));
-  if (activation_kernel == nullptr || activation.def == nullptr || activation_kernel->library != activation.def->library)
+  if (activation_kernel == nullptr || activation.def == nullptr ||
+      activation_kernel->library != activation.def->library)
     return nullptr;
   NodeInfo fused = producer;
   fused.op = fusion->fused_op;

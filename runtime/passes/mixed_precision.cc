@@ -57,15 +57,12 @@ class MixedPrecision {
     if (node.def == nullptr) return false;
     const OpTraits& traits = node.def->traits;
     bool candidate = false;
-    switch (traits.bfloat16) {
-      case BFloat16Behaviour::kKeepsFloat32: return false;
-      case BFloat16Behaviour::kComputes:
-        candidate = std::all_of(node.inputs.begin(), node.inputs.end(), [&](const TensorRef& ref) {
-          return graph_.info(ref).dtype == DType::kFloat32 || bf16_[ref.node];
-        });
-        break;
-      case BFloat16Behaviour::kFollows: candidate = !node.inputs.empty() && bf16_[node.inputs[0].node]; break;
-    }
+    if (traits.bfloat16 == BFloat16Behaviour::kComputes)
+      candidate = std::all_of(node.inputs.begin(), node.inputs.end(), [&](const TensorRef& ref) {
+        return graph_.info(ref).dtype == DType::kFloat32 || bf16_[ref.node];
+      });
+    else if (traits.bfloat16 == BFloat16Behaviour::kFollows)
+      candidate = !node.inputs.empty() && bf16_[node.inputs[0].node];
     return candidate &&
            (traits.bfloat16_when == nullptr || traits.bfloat16_when(make_node_info(graph_, i, DeviceName{})));
   }

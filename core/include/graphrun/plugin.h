@@ -46,8 +46,8 @@ enum { GR_OK = 0, GR_ERROR = 1 };
 
 /* Element types; the numbers are graphrun's (and graph.proto's DataType). */
 typedef int32_t GrDType;
-enum { GR_INVALID = 0, GR_FLOAT32 = 1, GR_FLOAT64 = 2, GR_INT32 = 3, GR_INT64 = 4, GR_UINT8 = 5, GR_BOOL = 6,
-       GR_BFLOAT16 = 7 /* ABI 3: kernels for --precision bf16 (uint16 bits: the float32's upper half) */ };
+enum { GR_INVALID = 0, GR_FLOAT32 = 1, GR_FLOAT64 = 2, GR_INT32 = 3, GR_INT64 = 4, GR_UINT8 = 5, GR_BOOL = 6 };
+enum { GR_BFLOAT16 = 7 }; /* ABI 3: kernels for --precision bf16 (uint16 bits: a float32's upper half) */
 
 typedef int32_t GrDeviceType;
 enum { GR_DEVICE_CPU = 0, GR_DEVICE_CUDA = 1 };
@@ -133,7 +133,7 @@ enum {
 typedef GrStatus (*GrNodeConditionFn)(GrShapeContext* ctx, void* user_data, int32_t* holds, char* error,
                                       size_t error_size);
 
-/* The host's functions. ABI version 1, then the members versions 2 and 3 appended. New versions append
+/* The host's functions. ABI version 1, then the members version 2 appended. New versions append
  * members; never reorder. */
 typedef struct GrHostApi {
   uint32_t struct_size; /* sizeof(GrHostApi) in the host */
