@@ -72,7 +72,7 @@ def check_refusals(tmp):
     problems += expect_error(GRAPHRUN, ["ops", "--plugin", tmp / "nope.so"], "nope.so' not found")
     problems += expect_error(GRAPHRUN, ["ops", "--plugin", FIXTURES / "libnot_a_plugin.so"], "is not a graphrun plugin")
     problems += expect_error(GRAPHRUN, ["ops", "--plugin", FIXTURES / "libnewer_abi.so"],
-                             "was built for plugin ABI version 3, newer than this graphrun's (2")
+                             "was built for plugin ABI version 4, newer than this graphrun's (3")
     problems += expect_error(GRAPHRUN, ["ops", "--plugin", SWISH, "--plugin", FIXTURES / "libdup_swish.so"],
                              f"op 'Swish' is registered twice: by {SWISH} and by {FIXTURES / 'libdup_swish.so'}")
     graph = tmp / "explode.pbtxt"
