@@ -3,12 +3,17 @@
 // layout, bfloat16 and activation fusion from the passes, which name no op.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include "core/graph_io.h"
 #include "core/kernel_registry.h"
+#include "core/variable_store.h"
 #include "ops/common/shape_fns.h"
+#include "runtime/exec/executor.h"
 #include "runtime/passes/compile.h"
 #include "runtime/passes/fuse_activations.h"
 #include "runtime/passes/mixed_precision.h"
+#include "tests/harness/training_harness.h"
 
 using namespace graphrun;
 
@@ -37,34 +42,29 @@ using ScaleKernel = ScaleKernelOf<T, false>;
 template <typename T>
 using ScaleReluKernel = ScaleKernelOf<T, true>;
 
-void factor_attr(OpDefBuilder& op) { op.attr("factor", AttrType::kFloat, attr_float(2.0), "the scale"); }
+// What every test op here declares: y like x, scaled by `factor`.
+void scale_op(OpDefBuilder& op) {
+  op.input("x")
+      .output("y")
+      .attr("factor", AttrType::kFloat, attr_float(2.0), "the scale")
+      .shape_fn(shape_fns::same_as_input);
+}
 
 // Follows a product into bfloat16; its kernel reads and writes any layout and absorbs a Relu.
 GR_REGISTER_OP("TraitsTestScale")
     .doc("y = factor * x (op_traits_test.cc)")
-    .input("x")
-    .output("y")
-    .with(factor_attr)
+    .with(scale_op)
     .attr("note", AttrType::kString, attr_string(""), "an attr the fused op does not declare")
-    .shape_fn(shape_fns::same_as_input)
     .bfloat16(BFloat16Behaviour::kFollows);
 
-GR_REGISTER_OP("TraitsTestScaleRelu")
-    .doc("max(factor * x, 0) (op_traits_test.cc)")
-    .input("x")
-    .output("y")
-    .with(factor_attr)
-    .shape_fn(shape_fns::same_as_input);
+GR_REGISTER_OP("TraitsTestScaleRelu").doc("max(factor * x, 0) (op_traits_test.cc)").with(scale_op);
 
 // Elementwise (the same in any layout whatever kernel runs it); a product in bfloat16 when its
 // attr says so, as Conv2D is one only with enough channels a group.
 GR_REGISTER_OP("TraitsTestProduct")
     .doc("y = factor * x, a stand-in for a heavy product (op_traits_test.cc)")
-    .input("x")
-    .output("y")
-    .with(factor_attr)
+    .with(scale_op)
     .attr("bf16", AttrType::kBool, attr_bool(true), "whether it may run in bfloat16")
-    .shape_fn(shape_fns::same_as_input)
     .elementwise()
     .bfloat16(BFloat16Behaviour::kComputes, [](const NodeInfo& node) { return node.attrs.b("bf16"); });
 
@@ -78,12 +78,7 @@ GR_REGISTER_KERNEL(KernelBuilder("TraitsTestProduct", DeviceType::kCPU, "referen
 
 // TraitsTestScale again, but a kernel of higher priority that declares no layout outranks the one
 // that does (as a plugin's outranks graphrun's oneDNN kernel).
-GR_REGISTER_OP("TraitsTestPlainScale")
-    .input("x")
-    .output("y")
-    .with(factor_attr)
-    .attr("note", AttrType::kString, attr_string(""), "")
-    .shape_fn(shape_fns::same_as_input);
+GR_REGISTER_OP("TraitsTestPlainScale").with(scale_op).attr("note", AttrType::kString, attr_string(""), "");
 GR_REGISTER_KERNEL(
     KernelBuilder("TraitsTestPlainScale", DeviceType::kCPU, "low", 0).any_layout({0}, {0}).float_types<ScaleKernel>());
 GR_REGISTER_KERNEL(KernelBuilder("TraitsTestPlainScale", DeviceType::kCPU, "high", 5).float_types<ScaleKernel>());
@@ -136,6 +131,22 @@ TEST_CASE("op traits: a test op's kernel that reads and writes any layout keeps 
     INFO(t);
     CHECK(layout_of(g, t) == MemoryLayout::kPlain);
   }
+}
+
+TEST_CASE("op traits: the test ops compute the same blocked and fused as plain and unfused") {
+  const Graph model = traits_graph();
+  const Tensor x = testing::random_images(model.node("x").outputs[0], 5);
+  auto run = [&](bool blocked, bool fused) {
+    CompileOptions options;
+    options.blocked_layouts = blocked;
+    options.fuse_activations = fused;
+    VariableStore variables;
+    Executor executor(compile_inference(model, options).graph, variables, {.seed = 3});
+    return executor.run({{"x", x}}, {"flat"})[0];
+  };
+  const Tensor plain = run(false, false), blocked = run(true, true);
+  REQUIRE(plain.num_elements() == blocked.num_elements());
+  CHECK(std::memcmp(plain.raw(), blocked.raw(), plain.num_elements() * sizeof(float)) == 0);
 }
 
 TEST_CASE("op traits: a kernel that outranks the declaring one and declares nothing gets plain tensors") {
