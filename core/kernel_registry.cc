@@ -70,6 +70,18 @@ std::vector<const KernelDef*> KernelRegistry::find(const std::string& op, Device
   return result;
 }
 
+const ActivationFusion* KernelDef::fusion_with(const std::string& activation) const {
+  for (const ActivationFusion& fusion : fusions)
+    if (fusion.activation == activation) return &fusion;
+  return nullptr;
+}
+
+const KernelDef* KernelRegistry::runs(const NodeInfo& node) const {
+  for (const KernelDef* def : find(node.op, node.device.type, node.kernel_dtype()))
+    if (!def->supports || def->supports(node).empty()) return def;
+  return nullptr;
+}
+
 const KernelDef& KernelRegistry::select(const NodeInfo& node, const std::string& label) const {
   std::vector<std::string> refusals;
   for (const KernelDef* def : find(node.op, node.device.type, node.kernel_dtype())) {
@@ -96,8 +108,21 @@ KernelBuilder& KernelBuilder::supports(std::function<std::string(const NodeInfo&
   return *this;
 }
 
+KernelBuilder& KernelBuilder::any_layout(std::vector<int> inputs, std::vector<int> outputs, NodeCondition when) {
+  any_layout_ = KernelLayouts{std::move(inputs), std::move(outputs), std::move(when)};
+  for (auto& def : defs_) def.any_layout = any_layout_;
+  return *this;
+}
+
+KernelBuilder& KernelBuilder::fuses_activation(std::string activation, std::string fused_op) {
+  fusions_.push_back(ActivationFusion{std::move(activation), std::move(fused_op)});
+  for (auto& def : defs_) def.fusions = fusions_;
+  return *this;
+}
+
 KernelBuilder& KernelBuilder::add_one(DType dtype, std::function<std::unique_ptr<OpKernel>(const NodeInfo&)> create) {
-  defs_.push_back(KernelDef{op_, device_, dtype, priority_, label_, "builtin", supports_, std::move(create)});
+  defs_.push_back(KernelDef{op_, device_, dtype, priority_, label_, "builtin", supports_, std::move(create),
+                            any_layout_, fusions_});
   return *this;
 }
 

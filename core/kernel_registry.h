@@ -100,6 +100,24 @@ class OpKernel {
   void compute_and_wait(KernelContext& ctx);
 };
 
+// Which tensors a kernel reads and writes in whatever layout they lie in (plain, or channel-blocked:
+// core/layout.h), and, where that depends on the node, when. The blocked-layout pass reads it off
+// the kernel that will run a node, so a kernel that outranks one declaring it (a plugin's) and
+// declares nothing gets plain tensors. Empty: plain tensors only.
+struct KernelLayouts {
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  NodeCondition when;  // null: always
+  bool any() const { return !inputs.empty() || !outputs.empty(); }
+};
+
+// An activation the kernel applies to its output as it writes it: a node of the kernel's op read
+// only by an `activation` node becomes, with it, one `fused_op` node (runtime/passes/fuse_activations.h).
+struct ActivationFusion {
+  std::string activation;
+  std::string fused_op;
+};
+
 struct KernelDef {
   std::string op;
   DeviceType device = DeviceType::kCPU;
@@ -110,6 +128,11 @@ struct KernelDef {
   // "" when the kernel can run this node, else the reason it cannot.
   std::function<std::string(const NodeInfo&)> supports;
   std::function<std::unique_ptr<OpKernel>(const NodeInfo&)> create;
+  KernelLayouts any_layout;
+  std::vector<ActivationFusion> fusions;
+
+  // The fused op an `activation` node reading this kernel's output becomes part of, or nullptr.
+  const ActivationFusion* fusion_with(const std::string& activation) const;
 };
 
 class KernelRegistry {
@@ -119,6 +142,9 @@ class KernelRegistry {
   // All kernels for (op, device type, dtype), highest priority first.
   std::vector<const KernelDef*> find(const std::string& op, DeviceType device, DType dtype) const;
   std::vector<const KernelDef*> for_op(const std::string& op) const;
+  // The kernel that runs the node on its device: the highest-priority one whose supports()
+  // accepts it; nullptr if none does.
+  const KernelDef* runs(const NodeInfo& node) const;
   // The best kernel for the node on its device; throws Error listing the kernels there are and
   // why each refused. `label` (if not empty) forces a kernel by label ("reference").
   const KernelDef& select(const NodeInfo& node, const std::string& label = "") const;
@@ -133,6 +159,9 @@ class KernelBuilder {
  public:
   KernelBuilder(std::string op, DeviceType device, std::string label, int priority = 0);
   KernelBuilder& supports(std::function<std::string(const NodeInfo&)> fn);
+  // Traits the graph passes read (KernelLayouts, ActivationFusion), for every dtype registered.
+  KernelBuilder& any_layout(std::vector<int> inputs, std::vector<int> outputs, NodeCondition when = nullptr);
+  KernelBuilder& fuses_activation(std::string activation, std::string fused_op);
   template <template <typename> class Kernel>
   KernelBuilder& float_types() {
     add<float, Kernel>();
@@ -169,6 +198,8 @@ class KernelBuilder {
   std::string label_;
   int priority_;
   std::function<std::string(const NodeInfo&)> supports_;
+  KernelLayouts any_layout_;
+  std::vector<ActivationFusion> fusions_;
   std::vector<KernelDef> defs_;
 };
 

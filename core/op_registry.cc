@@ -99,6 +99,28 @@ OpDefBuilder& OpDefBuilder::stateful() {
   return *this;
 }
 
+OpDefBuilder& OpDefBuilder::elementwise() {
+  def_.traits.elementwise = true;
+  return *this;
+}
+OpDefBuilder& OpDefBuilder::bfloat16(BFloat16Behaviour behaviour, NodeCondition when) {
+  def_.traits.bfloat16 = behaviour;
+  def_.traits.bfloat16_when = std::move(when);
+  return *this;
+}
+OpDefBuilder& OpDefBuilder::float32_gradients_attr(std::string bool_attr) {
+  def_.traits.float32_gradients_attr = std::move(bool_attr);
+  return *this;
+}
+OpDefBuilder& OpDefBuilder::output_aliases_input(int first_input) {
+  def_.traits.first_aliased_input = first_input;
+  return *this;
+}
+OpDefBuilder& OpDefBuilder::optimizer_update() {
+  def_.traits.optimizer_update = true;
+  return *this;
+}
+
 OpDefBuilder& OpDefBuilder::split(SplitFn fn) {
   def_.split_fn = std::move(fn);
   return *this;
@@ -111,6 +133,15 @@ OpDef OpDefBuilder::build() && {
         input >= static_cast<int>(def_.inputs.size()))
       fail("op {}: output {} cannot reuse input {}: it has {} outputs and {} inputs", def_.name, output, input,
            def_.outputs.size(), def_.inputs.size());
+  const OpTraits& traits = def_.traits;
+  if (!traits.float32_gradients_attr.empty()) {
+    const AttrSpec* spec = def_.find_attr(traits.float32_gradients_attr);
+    if (spec == nullptr || spec->type != AttrType::kBool)
+      fail("op {}: float32_gradients_attr '{}' is not a bool attr of the op", def_.name, traits.float32_gradients_attr);
+  }
+  if (traits.first_aliased_input >= static_cast<int>(def_.inputs.size()) || traits.first_aliased_input < -1)
+    fail("op {}: output_aliases_input({}): it has {} inputs", def_.name, traits.first_aliased_input,
+         def_.inputs.size());
   return std::move(def_);
 }
 

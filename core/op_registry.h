@@ -97,6 +97,37 @@ using ShapeFn = std::function<void(InferenceContext&)>;
 using GradFn = std::function<void(GradContext&)>;
 using CostFn = std::function<Cost(const InferenceContext&)>;
 
+struct NodeInfo;  // core/kernel_registry.h: one node at its inferred shapes, as kernels see it
+// Whether a trait that depends on the node (its attrs, shapes, dtypes) holds for it.
+using NodeCondition = std::function<bool(const NodeInfo&)>;
+
+// How the mixed-precision pass (--precision bf16, runtime/passes/mixed_precision.h) treats the op.
+enum class BFloat16Behaviour : uint8_t {
+  kKeepsFloat32,  // the default: runs in float32, a bfloat16 input cast back first
+  kComputes,      // runs in bfloat16 whenever its inputs are float32 or bfloat16: the heavy products
+  kFollows,       // runs in bfloat16 when its data input (input 0) arrives in bfloat16, so no cast
+                  // separates a product from the activation, pooling or reshape after it
+};
+
+// What the graph passes read about an op, declared by the op's own folder (DESIGN.md, "What else
+// an op folder declares"), so the passes keep only generic code. Traits of the kernel that will
+// run a node (the layouts it reads and writes, the activations it absorbs) are KernelDef's.
+struct OpTraits {
+  // Output 0 is computed element by element from inputs of its own shape, so it comes out the
+  // same in any layout; the blocked-layout pass lets such a node's tensors lie blocked together.
+  bool elementwise = false;
+  BFloat16Behaviour bfloat16 = BFloat16Behaviour::kKeepsFloat32;
+  NodeCondition bfloat16_when;  // null: always (Conv2D: only with 16 input channels a group or more)
+  // A weight-gradient op's bool attr that makes it write float32 gradients from bfloat16 inputs
+  // (runtime/passes/mixed_precision.h: float32_weight_gradients); "" if it has none.
+  std::string float32_gradients_attr;
+  // Output k IS input first_aliased_input + k: a view (Reshape), a transfer's source (Send), a
+  // variable updated in place (ApplyMomentum). -1: outputs have buffers of their own (or reuse
+  // an input's only when nothing else reads it: reuse_input).
+  int first_aliased_input = -1;
+  bool optimizer_update = false;  // updates variables in place: the step's last work on them
+};
+
 struct OpDef {
   std::string name;
   std::string doc;
@@ -116,6 +147,7 @@ struct OpDef {
   // and the memory plan both honour it.
   std::vector<std::pair<int, int>> reuse_input;
   bool stateful = false;         // holds state across runs (Variable)
+  OpTraits traits;
   std::string library = "builtin";  // which library registered it
 
   const AttrSpec* find_attr(const std::string& attr_name) const;
@@ -146,6 +178,12 @@ class OpDefBuilder {
   OpDefBuilder& split(SplitFn fn);
   // Output `output` may reuse input `input`'s buffer (OpDef::reuse_input).
   OpDefBuilder& reuse_input(int output, int input);
+  // Traits the graph passes read (OpTraits).
+  OpDefBuilder& elementwise();
+  OpDefBuilder& bfloat16(BFloat16Behaviour behaviour, NodeCondition when = nullptr);
+  OpDefBuilder& float32_gradients_attr(std::string bool_attr);
+  OpDefBuilder& output_aliases_input(int first_input = 0);
+  OpDefBuilder& optimizer_update();
   // Applies a shared group of declarations (the attrs a forward op and its backward op share).
   OpDefBuilder& with(const std::function<void(OpDefBuilder&)>& declarations);
   OpDef build() &&;

@@ -100,7 +100,7 @@ std::string call_plugin(Fn&& fn) {
 const char* str(const char* s) { return s != nullptr ? s : ""; }
 
 DType to_dtype(GrDType dtype) {
-  if (dtype < GR_FLOAT32 || dtype > GR_BOOL) fail("invalid dtype {}", dtype);
+  if (dtype < GR_FLOAT32 || dtype > GR_BFLOAT16) fail("invalid dtype {}", dtype);
   return static_cast<DType>(dtype);
 }
 
@@ -443,6 +443,70 @@ GrStatus op_onnx(GrOpBuilder* b, const char* domain, const char* op_type, int32_
   });
 }
 
+// --- ABI version 3: traits the graph passes read ---------------------------------------------
+
+// A plugin's condition as a trait's NodeCondition: it reads the node through a read-only shape
+// context, as a cost function does (the batch size it sees is 0).
+NodeCondition node_condition(GrNodeConditionFn fn, void* user_data, const std::string& library) {
+  if (fn == nullptr) return nullptr;
+  return [fn, user_data, library](const NodeInfo& node) {
+    InferenceContext ctx(node.op, node.name, node.attrs, node.inputs, 0);
+    for (int k = 0; k < static_cast<int>(node.outputs.size()); ++k)
+      ctx.set_output(k, node.outputs[k].dtype, node.outputs[k].shape);
+    GrShapeContext c{&ctx, true};
+    int32_t holds = 0;
+    std::string error = call_plugin([&](char* e, size_t n) { return fn(&c, user_data, &holds, e, n); });
+    if (!error.empty()) fail("{} '{}': trait condition of plugin {} failed: {}", node.op, node.name, library, error);
+    return holds != 0;
+  };
+}
+
+KernelDef& last_kernel(GrRegistrar* r) {
+  if (r->kernels.empty()) fail("plugin {}: a kernel trait before any kernel_register", r->library);
+  return r->kernels.back();
+}
+
+GrStatus op_elementwise(GrOpBuilder* b) {
+  return host_call([&] { b->builder.elementwise(); });
+}
+GrStatus op_bfloat16(GrOpBuilder* b, GrBFloat16 behaviour, GrNodeConditionFn when, void* user_data) {
+  return host_call([&] {
+    if (behaviour < GR_BF16_KEEPS_FLOAT32 || behaviour > GR_BF16_FOLLOWS)
+      fail("op {}: unknown bfloat16 behaviour {}", b->name, behaviour);
+    b->builder.bfloat16(static_cast<BFloat16Behaviour>(behaviour),
+                        node_condition(when, user_data, b->registrar->library));
+  });
+}
+GrStatus op_float32_gradients_attr(GrOpBuilder* b, const char* bool_attr) {
+  return host_call([&] { b->builder.float32_gradients_attr(str(bool_attr)); });  // checked when the op is built
+}
+GrStatus kernel_any_layout(GrRegistrar* r, const int32_t* inputs, int32_t num_inputs, const int32_t* outputs,
+                           int32_t num_outputs, GrNodeConditionFn when, void* user_data) {
+  return host_call([&] {
+    KernelDef& kernel = last_kernel(r);
+    if (num_inputs < 0 || num_outputs < 0 || (num_inputs > 0 && inputs == nullptr) ||
+        (num_outputs > 0 && outputs == nullptr))
+      fail("kernel '{}' of op '{}': invalid input or output list", kernel.label, kernel.op);
+    kernel.any_layout = KernelLayouts{std::vector<int>(inputs, inputs + num_inputs),
+                                      std::vector<int>(outputs, outputs + num_outputs),
+                                      node_condition(when, user_data, r->library)};
+  });
+}
+GrStatus kernel_fuses_activation(GrRegistrar* r, const char* activation, const char* fused_op) {
+  return host_call([&] {
+    KernelDef& kernel = last_kernel(r);
+    if (*str(activation) == '\0' || *str(fused_op) == '\0')
+      fail("kernel '{}' of op '{}': fuses_activation needs an activation and a fused op", kernel.label, kernel.op);
+    kernel.fusions.push_back(ActivationFusion{str(activation), str(fused_op)});
+  });
+}
+GrLayout layout_of(const std::vector<TensorInfo>& tensors, int32_t i) {
+  if (i < 0 || i >= static_cast<int32_t>(tensors.size())) return GR_LAYOUT_PLAIN;
+  return tensors[i].layout == MemoryLayout::kBlocked16 ? GR_LAYOUT_BLOCKED16 : GR_LAYOUT_PLAIN;
+}
+GrLayout kernel_input_layout(const GrKernelContext* c, int32_t i) { return layout_of(c->ctx->node().inputs, i); }
+GrLayout kernel_output_layout(const GrKernelContext* c, int32_t i) { return layout_of(c->ctx->node().outputs, i); }
+
 const char* last_error() { return last_error_message.c_str(); }
 
 GrHostApi make_host_api() {
@@ -502,6 +566,13 @@ GrHostApi make_host_api() {
   api.shape_output = shape_output;
   // ABI version 3
   api.op_onnx = op_onnx;
+  api.op_elementwise = op_elementwise;
+  api.op_bfloat16 = op_bfloat16;
+  api.op_float32_gradients_attr = op_float32_gradients_attr;
+  api.kernel_any_layout = kernel_any_layout;
+  api.kernel_fuses_activation = kernel_fuses_activation;
+  api.kernel_input_layout = kernel_input_layout;
+  api.kernel_output_layout = kernel_output_layout;
   return api;
 }
 

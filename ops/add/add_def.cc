@@ -15,6 +15,7 @@ GR_REGISTER_OP("Add")
     .shape_fn(shape_fns::same_shape_binary)
     .cost_fn(shape_fns::elementwise_cost(1))
     .split(split_rules::elementwise)
+    .elementwise()
     .grad([](GradContext& g) {
       g.set_grad_input(0, g.grad_output(0));
       g.set_grad_input(1, g.grad_output(0));
@@ -26,6 +27,7 @@ GR_REGISTER_OP("AddN")
     .output("sum")
     .shape_fn(shape_fns::same_as_input)
     .split(split_rules::elementwise)
+    .elementwise()
     .cost_fn([](const InferenceContext& ctx) {
       double adds = static_cast<double>(ctx.num_inputs() - 1) * static_cast<double>(ctx.output(0).shape.num_elements());
       return Cost{adds, shape_fns::io_bytes(ctx)};

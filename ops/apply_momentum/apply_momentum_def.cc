@@ -23,6 +23,8 @@ GR_REGISTER_OP("ApplyMomentum")
     .attr("lr_mult", AttrType::kFloat, attr_float(1.0), "learning-rate multiplier of this variable")
     .attr("decay_mult", AttrType::kFloat, attr_float(1.0), "weight-decay multiplier of this variable")
     .stateful()
+    .output_aliases_input()  // the variable, updated in place
+    .optimizer_update()
     .shape_fn([](InferenceContext& ctx) {
       DType dtype = ctx.input_dtype(0);
       if (!is_floating(dtype)) ctx.error("var must be float32 or float64, got {}", dtype_name(dtype));

@@ -61,6 +61,8 @@ GR_REGISTER_OP("FusedApplyMomentum")
     .attr("lr_mults", AttrType::kFloats, "learning-rate multiplier of each variable")
     .attr("decay_mults", AttrType::kFloats, "weight-decay multiplier of each variable")
     .stateful()
+    .output_aliases_input(1)  // updated_k is var_k, updated in place
+    .optimizer_update()
     .shape_fn(fused_momentum_shape)
     .cost_fn(fused_momentum_cost);
 

@@ -46,10 +46,15 @@ class Conv2DOneDnn final : public OpKernel {
   memory::desc bias_desc_;
 };
 
+// x and y in either layout (the primitive reorders what is not in its own). A Relu reading y
+// becomes a post-op of the convolution: the two nodes become one Conv2DRelu.
 GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2D")
+                       .any_layout({0}, {0})
+                       .fuses_activation("Relu", "Conv2DRelu")
                        .add_class<Conv2DOneDnn>(DType::kFloat32)
                        .add_class<Conv2DOneDnn>(DType::kBFloat16));
 GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2DRelu")
+                       .any_layout({0}, {0})
                        .add_class<Conv2DOneDnn>(DType::kFloat32)
                        .add_class<Conv2DOneDnn>(DType::kBFloat16));
 

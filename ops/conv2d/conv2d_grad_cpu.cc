@@ -95,10 +95,14 @@ class Conv2DBackpropFilterOneDnn final : public OpKernel {
   Staged x_, dy_, dweight_, dbias_;
 };
 
+// dy in either layout, and x too (only its shape is read); dx written in either.
 GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2DBackpropInput")
+                       .any_layout({0, 2}, {0})
                        .add_class<Conv2DBackpropInputOneDnn>(DType::kFloat32)
                        .add_class<Conv2DBackpropInputOneDnn>(DType::kBFloat16));
+// x and dy in either layout; the weight gradients are plain (the optimizer reads them).
 GR_REGISTER_KERNEL(onednn::kernel_builder("Conv2DBackpropFilter")
+                       .any_layout({0, 2}, {})
                        .add_class<Conv2DBackpropFilterOneDnn>(DType::kFloat32)
                        .add_class<Conv2DBackpropFilterOneDnn>(DType::kBFloat16));
 

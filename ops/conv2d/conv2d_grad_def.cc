@@ -110,6 +110,7 @@ GR_REGISTER_OP("Conv2DBackpropFilter")
     .attr("groups", AttrType::kInt, attr_int(1), "the Conv2D's channel groups", checks::positive())
     .attr("float32_gradients", AttrType::kBool, attr_bool(false),
           "with bfloat16 inputs, dweight and dbias in float32 (accumulated in float32, not rounded)")
+    .float32_gradients_attr("float32_gradients")
     .shape_fn(backprop_filter_shape)
     .cost_fn([](const InferenceContext& ctx) {
       double dy = static_cast<double>(ctx.input_shape(2).num_elements());  // the bias sum

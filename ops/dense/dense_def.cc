@@ -58,6 +58,7 @@ GR_REGISTER_OP("Dense")
     .shape_fn(dense_shape)
     .split(split_rules::per_sample(
         [](const SplitContext& ctx) { return split_rules::gather_then_split_features(ctx, "units"); }))
+    .bfloat16(BFloat16Behaviour::kComputes)
     .cost_fn([](const InferenceContext& ctx) {
       const Shape& x = ctx.input_shape(0);
       double flops =

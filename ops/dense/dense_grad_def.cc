@@ -65,6 +65,7 @@ GR_REGISTER_OP("DenseBackpropWeight")
     .output("dbias", "[units]")
     .attr("float32_gradients", AttrType::kBool, attr_bool(false),
           "with bfloat16 inputs, dweight and dbias in float32 (accumulated in float32, not rounded)")
+    .float32_gradients_attr("float32_gradients")
     .shape_fn([](InferenceContext& ctx) {
       auto [batch, in, units] = dense_backprop_dims(ctx);
       const DType dtype = shape_fns::weight_gradient_dtype(ctx);

@@ -14,6 +14,7 @@ GR_REGISTER_OP("Identity")
       return Cost{0, 0};
     })
     .split(split_rules::elementwise)
+    .output_aliases_input()
     .grad([](GradContext& g) { g.set_grad_input(0, g.grad_output(0)); });
 
 }  // namespace graphrun

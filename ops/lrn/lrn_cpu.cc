@@ -43,6 +43,7 @@ class LrnOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("LRN")
+                       .any_layout({0}, {0}, lrn::node_groups_fit_blocks)
                        .add_class<LrnOneDnn>(DType::kFloat32)
                        .add_class<LrnOneDnn>(DType::kBFloat16));
 

@@ -76,6 +76,7 @@ GR_REGISTER_OP("LRN")
     .with(lrn_attrs)
     .shape_fn(lrn_shape)
     .cost_fn(lrn_cost)
+    .bfloat16(BFloat16Behaviour::kFollows)
     // Within channel groups, a split that cuts only between groups needs no neighbour's channels.
     .split(split_rules::per_sample([](const SplitContext& ctx) {
       int64_t groups = ctx.attrs.i("groups");

@@ -106,6 +106,7 @@ class LrnGradOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("LRNGrad")
+                       .any_layout({0, 1}, {0}, lrn::node_groups_fit_blocks)
                        .add_class<LrnGradOneDnn>(DType::kFloat32)
                        .add_class<LrnGradOneDnn>(DType::kBFloat16));
 

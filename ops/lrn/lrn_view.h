@@ -5,8 +5,8 @@
 // is the blocked tensor of the view. The blocked-layout pass blocks LRN tensors only then.
 #pragma once
 
+#include "core/kernel_registry.h"
 #include "core/layout.h"
-#include "core/op_registry.h"
 
 namespace graphrun::lrn {
 
@@ -20,6 +20,11 @@ inline TensorInfo group_view(const TensorInfo& tensor, int64_t groups, int64_t i
 // Whether the view keeps the blocked layout: whole blocks of 16 channels in every group.
 inline bool groups_fit_blocks(int64_t channels, int64_t groups) {
   return groups > 0 && channels % groups == 0 && (channels / groups) % kChannelBlock == 0;
+}
+
+// When the oneDNN LRN kernels take their tensors in any layout (KernelLayouts::when).
+inline bool node_groups_fit_blocks(const NodeInfo& node) {
+  return groups_fit_blocks(node.outputs[0].shape[1], node.attrs.i("groups"));
 }
 
 }  // namespace graphrun::lrn

@@ -37,6 +37,7 @@ class MaxPoolOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("MaxPool")
+                       .any_layout({0}, {0})
                        .add_class<MaxPoolOneDnn>(DType::kFloat32)
                        .add_class<MaxPoolOneDnn>(DType::kBFloat16));
 

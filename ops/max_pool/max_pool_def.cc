@@ -23,6 +23,7 @@ GR_REGISTER_OP("MaxPool")
     .shape_fn(pool::infer_shape)
     .cost_fn(pool::cost)
     .split(split_rules::per_sample(split_rules::channels))
+    .bfloat16(BFloat16Behaviour::kFollows)
     .grad([](GradContext& g) {
       g.set_grad_input(0, g.add("max_pool", "MaxPoolGrad", {g.grad_output(0), g.input(0)},
                                 g.forward_attrs({"kernel", "stride", "pad", "ceil_mode"})));

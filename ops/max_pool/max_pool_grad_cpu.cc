@@ -56,6 +56,7 @@ class MaxPoolGradOneDnn final : public OpKernel {
 };
 
 GR_REGISTER_KERNEL(onednn::kernel_builder("MaxPoolGrad")
+                       .any_layout({0, 1}, {0})
                        .add_class<MaxPoolGradOneDnn>(DType::kFloat32)
                        .add_class<MaxPoolGradOneDnn>(DType::kBFloat16));
 

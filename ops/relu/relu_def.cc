@@ -16,6 +16,8 @@ GR_REGISTER_OP("Relu")
     .shape_fn(shape_fns::same_as_input)
     .cost_fn(shape_fns::elementwise_cost(1))
     .split(split_rules::elementwise)
+    .elementwise()
+    .bfloat16(BFloat16Behaviour::kFollows)
     .grad([](GradContext& g) { g.set_grad_input(0, g.add("relu", "ReluGrad", {g.grad_output(0), g.output(0)})); });
 
 // ReluGrad: dx = dy where x > 0, else 0 (x: the Relu's input or, equally, its output).
@@ -25,6 +27,7 @@ GR_REGISTER_OP("ReluGrad")
     .input("x", "the Relu's output (autodiff passes it) or input")
     .output("dx")
     .shape_fn(shape_fns::same_as_input)
-    .cost_fn(shape_fns::elementwise_cost(1));
+    .cost_fn(shape_fns::elementwise_cost(1))
+    .elementwise();
 
 }  // namespace graphrun

@@ -73,6 +73,8 @@ GR_REGISTER_OP("Reshape")
     .attr("shape", AttrType::kShape, "target shape; at most one -1, inferred from the element count")
     .shape_fn(reshape_shape)
     .cost_fn(free)
+    .output_aliases_input()
+    .bfloat16(BFloat16Behaviour::kFollows)
     .grad(reshape_grad);
 
 GR_REGISTER_OP("Flatten")
@@ -82,6 +84,8 @@ GR_REGISTER_OP("Flatten")
     .attr("axis", AttrType::kInt, attr_int(1), "first dimension to merge; negative counts from the end")
     .shape_fn(flatten_shape)
     .cost_fn(free)
+    .output_aliases_input()
+    .bfloat16(BFloat16Behaviour::kFollows)
     // Flattening from axis 1 keeps channel-major order, so a channel split stays a feature split.
     // Flattening from axis 1 or later keeps each sample's elements together (a batch split stays).
     .split([](const SplitContext& ctx) {
@@ -100,6 +104,7 @@ GR_REGISTER_OP("ReshapeLike")
     .no_gradient({1})
     .shape_fn(reshape_like_shape)
     .cost_fn(free)
+    .output_aliases_input()
     .grad(reshape_grad);
 
 }  // namespace graphrun

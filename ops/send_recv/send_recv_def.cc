@@ -18,7 +18,8 @@ GR_REGISTER_OP("Send")
     .output("y", "x, unchanged")
     .attr("to", AttrType::kString, "the device that receives it")
     .shape_fn(same_shape)
-    .cost_fn([](const InferenceContext&) { return Cost{0, 0}; });
+    .cost_fn([](const InferenceContext&) { return Cost{0, 0}; })
+    .output_aliases_input();
 
 GR_REGISTER_OP("Recv")
     .doc("A copy, on this node's device, of the tensor its Send (input 0) marked ready on device `from`.")

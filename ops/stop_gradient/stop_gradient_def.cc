@@ -14,6 +14,7 @@ GR_REGISTER_OP("StopGradient")
     .grad([](GradContext&) {})
     .shape_fn([](InferenceContext& ctx) { ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0)); })
     .cost_fn(shape_fns::elementwise_cost(0))
-    .split(split_rules::elementwise);
+    .split(split_rules::elementwise)
+    .output_aliases_input();
 
 }  // namespace graphrun

@@ -1,49 +1,21 @@
 #include "runtime/passes/blocked_layout.h"
 
-#include <map>
+#include <algorithm>
 #include <numeric>
-#include <set>
 
 #include "core/device.h"
 #include "core/kernel_registry.h"
-#include "ops/lrn/lrn_view.h"
+#include "runtime/passes/placement.h"
 
 namespace graphrun {
 
 namespace {
 
-// The layout-aware kernels: which inputs they read and which outputs they write in whatever
-// layout the tensor lies in, and, where that depends on attrs, when. Conv2DBackpropInput's input 0
-// (x) is among them because it reads only x's shape.
-struct AwareOp {
-  std::set<int> reads;
-  std::set<int> writes;
-  bool (*applies)(const Node& node) = nullptr;  // null: always
-};
-
-// LRN computes on a view of channel groups, blocked only when each group is whole blocks (ops/lrn/lrn_view.h).
-bool lrn_groups_fit_blocks(const Node& node) {
-  return lrn::groups_fit_blocks(node.outputs[0].shape[1], node.attrs.i("groups"));
-}
-
-const std::map<std::string, AwareOp>& aware_ops() {
-  static const std::map<std::string, AwareOp> ops = {
-      {"Conv2D", {{0}, {0}}},
-      {"Conv2DRelu", {{0}, {0}}},
-      {"Conv2DBackpropInput", {{0, 2}, {0}}},
-      {"Conv2DBackpropFilter", {{0, 2}, {}}},
-      {"MaxPool", {{0}, {0}}},
-      {"MaxPoolGrad", {{0, 1}, {0}}},
-      {"LRN", {{0}, {0}, lrn_groups_fit_blocks}},
-      {"LRNGrad", {{0, 1}, {0}, lrn_groups_fit_blocks}},
-  };
-  return ops;
-}
-
+// An elementwise op (OpTraits::elementwise) of inputs of its output's shape: with broadcasting the
+// layouts would not line up.
 bool elementwise(const Graph& graph, const Node& node) {
-  if (node.op == "Relu" || node.op == "ReluGrad") return true;
-  if (node.op != "Add" && node.op != "AddN") return false;
-  for (const TensorRef& ref : node.inputs)  // no broadcasting: then the layouts would not line up
+  if (node.def == nullptr || !node.def->traits.elementwise || node.outputs.empty()) return false;
+  for (const TensorRef& ref : node.inputs)
     if (!(graph.info(ref).shape == node.outputs[0].shape)) return false;
   return true;
 }
@@ -78,14 +50,14 @@ class BlockedLayout {
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       const Node& node = graph_.nodes[i];
       const bool ew = elementwise(graph_, node);
-      const AwareOp* aware = aware_kernel(node);
+      const KernelLayouts* aware = ew ? nullptr : aware_kernel(static_cast<int>(i));
       for (int k = 0; k < static_cast<int>(node.outputs.size()); ++k) {
         const TensorRef out{static_cast<int>(i), k};
-        const bool writes = ew ? k == 0 : aware != nullptr && aware->writes.contains(k);
+        const bool writes = ew ? k == 0 : aware != nullptr && contains(aware->outputs, k);
         if (!writes || !suitable(node, node.outputs[k])) veto(out);
       }
       for (int k = 0; k < static_cast<int>(node.inputs.size()); ++k) {
-        const bool reads = ew || (aware != nullptr && aware->reads.contains(k));
+        const bool reads = ew || (aware != nullptr && contains(aware->inputs, k));
         if (!reads) veto(node.inputs[k]);
       }
     }
@@ -111,18 +83,20 @@ class BlockedLayout {
            (info.dtype == DType::kFloat32 || info.dtype == DType::kBFloat16) && can_block(info);
   }
 
-  // The op's layout-aware entry when the kernel that will run the node is graphrun's oneDNN one:
-  // a plugin's kernel of higher priority, or a dtype without a oneDNN kernel, reads plain only.
-  const AwareOp* aware_kernel(const Node& node) const {
-    auto it = aware_ops().find(node.op);
-    if (it == aware_ops().end() || node.outputs.empty()) return nullptr;
-    if (it->second.applies != nullptr && !it->second.applies(node)) return nullptr;
-    const DeviceName device = parse_device_name(node.device);
-    if (device.type != DeviceType::kCPU) return nullptr;
-    const DType dtype = node.inputs.empty() ? node.outputs[0].dtype : graph_.info(node.inputs[0]).dtype;
-    const std::vector<const KernelDef*> kernels = KernelRegistry::global().find(node.op, device.type, dtype);
-    if (kernels.empty() || kernels[0]->label != "onednn" || kernels[0]->library != "builtin") return nullptr;
-    return &it->second;
+  static bool contains(const std::vector<int>& list, int k) {
+    return std::find(list.begin(), list.end(), k) != list.end();
+  }
+
+  // What the kernel that will run node i reads and writes in any layout (KernelLayouts), when it
+  // declares that for this node: a plugin's kernel of higher priority that declares nothing, or
+  // a dtype with no such kernel, reads plain only.
+  const KernelLayouts* aware_kernel(int i) const {
+    if (graph_.nodes[i].outputs.empty()) return nullptr;
+    const NodeInfo info = make_node_info(graph_, i, DeviceName{});
+    const KernelDef* kernel = KernelRegistry::global().runs(info);
+    if (kernel == nullptr || !kernel->any_layout.any()) return nullptr;
+    if (kernel->any_layout.when != nullptr && !kernel->any_layout.when(info)) return nullptr;
+    return &kernel->any_layout;
   }
 
   Graph& graph_;

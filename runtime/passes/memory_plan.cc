@@ -10,12 +10,9 @@
 
 namespace graphrun {
 
-bool output_aliases_input(const std::string& op) {
-  // Views (the alias kernel, ops/common/alias_kernel.h), a Send's output (the tensor it sends),
-  // and the optimizer's updates, whose outputs are the variables they update in place.
-  static const std::set<std::string> ops = {"Identity", "Reshape",       "Flatten",          "ReshapeLike",
-                                            "Send",     "StopGradient",  "ApplyMomentum",    "FusedApplyMomentum"};
-  return ops.count(op) != 0;
+int aliased_input(const Node& node, int output) {
+  if (node.def == nullptr || node.def->traits.first_aliased_input < 0 || node.inputs.empty()) return -1;
+  return std::min(node.def->traits.first_aliased_input + output, static_cast<int>(node.inputs.size()) - 1);
 }
 
 std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const std::vector<bool>& needed,
@@ -102,10 +99,8 @@ std::map<std::string, DeviceMemoryPlan> plan_memory(const Graph& graph, const st
         ++buffers[b].holders;  // the input's buffer, taken over (the executor's reuse_inputs)
         buffer_of[i][k] = b;
         continue;
-      } else if (output_aliases_input(node.op) && !node.inputs.empty()) {
-        // An update's k-th output is its k-th variable (input 1 + k of a fused update).
-        size_t from = node.op == "FusedApplyMomentum" ? 1 + k : 0;
-        const TensorRef& source = node.inputs.at(std::min(from, node.inputs.size() - 1));
+      } else if (int from = aliased_input(node, static_cast<int>(k)); from >= 0) {
+        const TensorRef& source = node.inputs[from];
         int b = buffer_of[source.node][source.output];
         if (b >= 0) ++buffers[b].holders;
         buffer_of[i][k] = b;

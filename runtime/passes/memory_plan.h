@@ -41,7 +41,9 @@ std::map<std::string, DeviceMemoryPlan> plan_step_memory(const Graph& graph, con
 // the OOM killer.
 void check_memory_fits(const std::map<std::string, DeviceMemoryPlan>& plans, const std::string& what);
 
-// Ops whose outputs are (a view of) an input's buffer or a variable's: they allocate nothing.
-bool output_aliases_input(const std::string& op);
+// The input whose buffer output `output` of the node is, as its op declares (OpTraits::
+// first_aliased_input: a view, a Send's tensor, a variable updated in place), or -1 when the
+// output has a buffer of its own.
+int aliased_input(const Node& node, int output);
 
 }  // namespace graphrun

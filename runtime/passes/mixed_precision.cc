@@ -6,23 +6,13 @@
 
 #include "core/attrs.h"
 #include "core/error.h"
+#include "core/kernel_registry.h"
 #include "runtime/devices/cpu_peak.h"
-#include "runtime/passes/builtin_kernel.h"
+#include "runtime/passes/placement.h"
 
 namespace graphrun {
 
 namespace {
-
-// Ops the pass moves to bfloat16 whenever their inputs are float32: the heavy ones.
-const std::set<std::string> kComputeOps = {"Conv2D", "Dense"};
-// oneDNN's bf16 convolution blocks input channels by 16 (in pairs for vdpbf16ps): with fewer per
-// group most of each block is padding, and AlexNet's conv1 (3 channels) took 60 ms in bf16
-// against 14 ms in fp32 (batch 16, 2 cores). Such convolutions stay float32.
-constexpr int64_t kMinBFloat16ChannelsPerGroup = 16;
-// Ops that run in bfloat16 when their data input arrives in bfloat16, so no cast separates a
-// convolution from its activation and pooling. Each has a bfloat16 CPU kernel and gradient ops
-// that do too.
-const std::set<std::string> kFollowerOps = {"Relu", "MaxPool", "LRN", "Flatten", "Reshape"};
 
 std::string tensor_string(const std::string& node, int output) {
   return output == 0 ? node : node + ":" + std::to_string(output);
@@ -33,7 +23,7 @@ class MixedPrecision {
   explicit MixedPrecision(const Graph& graph) : graph_(graph), bf16_(graph.nodes.size(), false) {}
 
   Graph run() {
-    for (size_t i = 0; i < graph_.nodes.size(); ++i) bf16_[i] = runs_in_bfloat16(graph_.nodes[i]);
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) bf16_[i] = runs_in_bfloat16(static_cast<int>(i));
     std::vector<bool> outputs = graph_outputs();
     const proto::Graph in = to_proto(graph_);
     out_ = in;
@@ -59,17 +49,21 @@ class MixedPrecision {
   }
 
  private:
-  bool runs_in_bfloat16(const Node& node) const {
-    auto float32 = [&](const TensorRef& ref) { return graph_.info(ref).dtype == DType::kFloat32; };
-    if (node.op == "Conv2D" &&
-        graph_.info(node.inputs[0]).shape[1] / node.attrs.i("groups") < kMinBFloat16ChannelsPerGroup)
-      return false;
-    if (kComputeOps.contains(node.op)) {
-      for (const TensorRef& ref : node.inputs)
-        if (!float32(ref) && !bf16_[ref.node]) return false;
-      return true;
-    }
-    return kFollowerOps.contains(node.op) && !node.inputs.empty() && bf16_[node.inputs[0].node];
+  // As the op declares (OpTraits::bfloat16): the products whenever their inputs are float32 (or
+  // bfloat16 already), the ops that follow them when their data input arrives in bfloat16.
+  bool runs_in_bfloat16(int i) const {
+    const Node& node = graph_.nodes[i];
+    if (node.def == nullptr) return false;
+    const OpTraits& traits = node.def->traits;
+    bool candidate = false;
+    if (traits.bfloat16 == BFloat16Behaviour::kComputes)
+      candidate = std::all_of(node.inputs.begin(), node.inputs.end(), [&](const TensorRef& ref) {
+        return graph_.info(ref).dtype == DType::kFloat32 || bf16_[ref.node];
+      });
+    else if (traits.bfloat16 == BFloat16Behaviour::kFollows)
+      candidate = !node.inputs.empty() && bf16_[node.inputs[0].node];
+    return candidate &&
+           (traits.bfloat16_when == nullptr || traits.bfloat16_when(make_node_info(graph_, i, DeviceName{})));
   }
 
   // Sinks and the logits (the trainer's loss and the evaluation read them): the tensors a caller
@@ -122,6 +116,17 @@ class MixedPrecision {
 
 Graph to_mixed_bfloat16(const Graph& forward) { return MixedPrecision(forward).run(); }
 
+namespace {
+
+// Whether the kernel that will run node i comes from the library that defined its op, and so
+// knows the op's float32-gradients attr: a plugin's kernel that outranks it may predate the attr.
+bool kernel_knows_attrs(const Graph& graph, int i) {
+  const KernelDef* kernel = KernelRegistry::global().runs(make_node_info(graph, i, DeviceName{}));
+  return kernel != nullptr && kernel->library == graph.nodes[i].def->library;
+}
+
+}  // namespace
+
 Graph float32_weight_gradients(const Graph& training, const std::string& kernel_label, int* rewritten) {
   if (rewritten != nullptr) *rewritten = 0;
   if (!kernel_label.empty()) return training;
@@ -137,8 +142,8 @@ Graph float32_weight_gradients(const Graph& training, const std::string& kernel_
   std::set<int> producers, casts;
   for (size_t p = 0; p < training.nodes.size(); ++p) {
     const Node& node = training.nodes[p];
-    if ((node.op != "Conv2DBackpropFilter" && node.op != "DenseBackpropWeight") || readers[p].empty() ||
-        training.info(node.inputs[0]).dtype != DType::kBFloat16 || !runs_builtin_onednn(node, node.op, DType::kBFloat16) ||
+    if (node.def == nullptr || node.def->traits.float32_gradients_attr.empty() || readers[p].empty() ||
+        training.info(node.inputs[0]).dtype != DType::kBFloat16 || !kernel_knows_attrs(training, static_cast<int>(p)) ||
         !std::all_of(readers[p].begin(), readers[p].end(), cast_to_float32))
       continue;
     producers.insert(static_cast<int>(p));
@@ -147,12 +152,14 @@ Graph float32_weight_gradients(const Graph& training, const std::string& kernel_
   if (rewritten != nullptr) *rewritten = static_cast<int>(producers.size());
   if (producers.empty()) return training;
   proto::Graph out = to_proto(training);
-  for (int p : producers)
+  for (int p : producers) {
+    const std::string& name = training.nodes[p].def->traits.float32_gradients_attr;
     for (proto::Attr& attr : *out.mutable_node(p)->mutable_attr())  // to_proto writes every attr, defaults too
-      if (attr.name() == "float32_gradients") {
+      if (attr.name() == name) {
         attr = attr_bool(true);
-        attr.set_name("float32_gradients");
+        attr.set_name(name);
       }
+  }
   for (int c : casts) {
     out.mutable_node(c)->set_op("Identity");
     out.mutable_node(c)->clear_attr();

@@ -10,7 +10,7 @@ namespace graphrun {
 namespace {
 
 // The optimizer's updates: per variable, or fused per device (runtime/passes/fuse_updates.h).
-bool is_update(const std::string& op) { return op == "ApplyMomentum" || op == "FusedApplyMomentum"; }
+bool is_update(const Node& node) { return node.def != nullptr && node.def->traits.optimizer_update; }
 
 class ConsumerNames {
  public:
@@ -113,7 +113,7 @@ PlacementReport report_placement(const Graph& graph, const std::vector<std::stri
     } else {
       std::set<std::string> readers = consumers.of(static_cast<int>(i));
       bool update = true;
-      for (const auto& r : readers) update = update && graph.find(r) >= 0 && is_update(graph.node(r).op);
+      for (const auto& r : readers) update = update && graph.find(r) >= 0 && is_update(graph.node(r));
       t.pass = update && !readers.empty() ? "update" : "forward";
       for (const auto& r : readers) t.consumer += (t.consumer.empty() ? "" : ",") + r;
     }

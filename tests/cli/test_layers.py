@@ -14,7 +14,6 @@ Every #include in core/, runtime/, ops/ and plugins/ is resolved (beside the inc
 then from the source root, then core/include) and checked; a violation fails the test naming
 the file, the line and the rule. A planted tree proves the check catches each rule.
 usage: test_layers.py GRAPHRUN (unused: the check reads the sources, not the binary)"""
-import fnmatch
 import pathlib
 import re
 import sys
@@ -22,13 +21,6 @@ import tempfile
 
 from cli_util import fail
 
-# TEMPORARY known violations, each removed by another branch of issue 29; the integrator deletes
-# this list once those branches are merged. A new violation is never added here: fix it. An entry
-# that no longer matches anything fails the test, so the list cannot outlive its reason.
-KNOWN_EXCEPTIONS = [
-    # branch `traits` moves the LRN condition into ops/lrn.
-    ("runtime/passes/blocked_layout.cc", "ops/lrn/lrn_view.h"),
-]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 SOURCE_SUFFIXES = {".h", ".hpp", ".cc", ".cpp", ".c", ".cu", ".cuh"}
@@ -106,10 +98,6 @@ def violations(root):
     return found
 
 
-def is_known(includer, included):
-    return any(fnmatch.fnmatch(includer, f) and included == i for f, i in KNOWN_EXCEPTIONS)
-
-
 def check_planted():
     """Each rule, broken once in a small tree, is reported with its file, line and rule."""
     plants = {
@@ -156,16 +144,10 @@ def check_planted():
 def main():
     check_planted()
     found = violations(ROOT)
-    new = [v for v in found if not is_known(v[0], v[2])]
-    stale = [(f, i) for f, i in KNOWN_EXCEPTIONS if not any(fnmatch.fnmatch(v[0], f) and v[2] == i for v in found)]
-    problems = [f"{f}:{line}: #include \"{inc}\": {rule}" for f, line, inc, rule in new]
-    problems += [f"KNOWN_EXCEPTIONS ({f}, {i}) no longer occurs: delete it from tests/cli/test_layers.py"
-                 for f, i in stale]
-    if problems:
-        fail("includes that run back up the layers (core < runtime < ops < tools):\n" + "\n".join(problems))
-    print(f"ok: every include in core/, runtime/, ops/, plugins/ keeps to its layer "
-          f"({len(found)} include(s) still covered by KNOWN_EXCEPTIONS)")
-
+    if found:
+        fail("includes that run back up the layers (core < runtime < ops < tools):\n" +
+             "\n".join(f"{f}:{line}: #include \"{inc}\": {rule}" for f, line, inc, rule in found))
+    print("ok: every include in core/, runtime/, ops/, plugins/ keeps to its layer")
 
 if __name__ == "__main__":
     main()

@@ -47,6 +47,7 @@ enum { GR_OK = 0, GR_ERROR = 1 };
 /* Element types; the numbers are graphrun's (and graph.proto's DataType). */
 typedef int32_t GrDType;
 enum { GR_INVALID = 0, GR_FLOAT32 = 1, GR_FLOAT64 = 2, GR_INT32 = 3, GR_INT64 = 4, GR_UINT8 = 5, GR_BOOL = 6 };
+enum { GR_BFLOAT16 = 7 }; /* ABI 3: kernels for --precision bf16 (uint16 bits: a float32's upper half) */
 
 typedef int32_t GrDeviceType;
 enum { GR_DEVICE_CPU = 0, GR_DEVICE_CUDA = 1 };
@@ -115,7 +116,24 @@ typedef struct GrCost {
  * function ran, outputs: shape_output) and fills *cost. */
 typedef GrStatus (*GrCostFn)(GrShapeContext* ctx, void* user_data, GrCost* cost, char* error, size_t error_size);
 
-/* The host's functions. ABI version 1, then the members versions 2 and 3 appended. New versions append
+/* ABI version 3: traits the graph passes read (docs/plugins.md, "Traits"). */
+typedef int32_t GrBFloat16; /* how --precision bf16 treats an op */
+enum {
+  GR_BF16_KEEPS_FLOAT32 = 0, /* default: float32 */
+  GR_BF16_COMPUTES = 1,      /* bfloat16 whenever its inputs are float32 or bfloat16 (the products) */
+  GR_BF16_FOLLOWS = 2        /* bfloat16 when input 0 arrives in bfloat16 (activations after a product) */
+};
+typedef int32_t GrLayout; /* how a 4-D float CPU tensor lies in memory */
+enum {
+  GR_LAYOUT_PLAIN = 0,    /* row-major NCHW */
+  GR_LAYOUT_BLOCKED16 = 1 /* oneDNN's nChw16c: per image and group of 16 channels, H x W vectors of 16 */
+};
+/* Whether a trait holds for one node: reads the node through the shape context (attrs, inputs,
+ * and outputs with shape_output, as a cost function does) and sets *holds to 1 or 0. */
+typedef GrStatus (*GrNodeConditionFn)(GrShapeContext* ctx, void* user_data, int32_t* holds, char* error,
+                                      size_t error_size);
+
+/* The host's functions. ABI version 1, then the members of versions 2 and 3 appended. New versions append
  * members; never reorder. */
 typedef struct GrHostApi {
   uint32_t struct_size; /* sizeof(GrHostApi) in the host */
@@ -213,6 +231,27 @@ typedef struct GrHostApi {
    * writes the op as that node and lists the domain in the model's opset_import at the newest
    * since_version declared. Call once per since-version of the ONNX op it handles. */
   GrStatus (*op_onnx)(GrOpBuilder* op, const char* domain, const char* op_type, int32_t since_version);
+  /* ABI version 3, continued: traits the graph passes read. */
+  /* Output 0 is computed element by element from inputs of its own shape, so its kernels compute
+   * the same in any layout: the blocked-layout pass may hand them blocked tensors. */
+  GrStatus (*op_elementwise)(GrOpBuilder* op);
+  /* How --precision bf16 treats the op; `when` (NULL: always) narrows it to some nodes. The op
+   * needs GR_BFLOAT16 kernels then. */
+  GrStatus (*op_bfloat16)(GrOpBuilder* op, GrBFloat16 behaviour, GrNodeConditionFn when, void* user_data);
+  /* A weight-gradient op's bool attr that makes its kernels write float32 gradients from
+   * bfloat16 inputs (graphrun sets it where only casts to float32 read those gradients). */
+  GrStatus (*op_float32_gradients_attr)(GrOpBuilder* op, const char* bool_attr);
+  /* Traits of the kernel this registrar registered last (kernel_register): it reads inputs
+   * `inputs` and writes outputs `outputs` in whatever layout they lie in (kernel_input_layout and
+   * kernel_output_layout say which), for the nodes `when` accepts (NULL: all). */
+  GrStatus (*kernel_any_layout)(GrRegistrar* registrar, const int32_t* inputs, int32_t num_inputs,
+                                const int32_t* outputs, int32_t num_outputs, GrNodeConditionFn when, void* user_data);
+  /* ... and it applies `activation` to its output 0 itself: a node of its op read only by an
+   * `activation` node becomes with it one `fused_op` node (the node's attrs that fused_op declares
+   * are copied; its inputs are the node's). fused_op needs a kernel there. */
+  GrStatus (*kernel_fuses_activation)(GrRegistrar* registrar, const char* activation, const char* fused_op);
+  GrLayout (*kernel_input_layout)(const GrKernelContext* ctx, int32_t i);
+  GrLayout (*kernel_output_layout)(const GrKernelContext* ctx, int32_t i);
 } GrHostApi;
 
 /* The plugin's entry points (declared here so a plugin's definitions are checked). */

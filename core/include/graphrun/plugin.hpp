@@ -36,8 +36,16 @@ enum class DType : GrDType {
   kInt32 = GR_INT32,
   kInt64 = GR_INT64,
   kUInt8 = GR_UINT8,
-  kBool = GR_BOOL
+  kBool = GR_BOOL,
+  kBFloat16 = GR_BFLOAT16  // ABI 3
 };
+// ABI 3: how --precision bf16 treats an op, and how a CPU tensor lies (graphrun/plugin.h).
+enum class BFloat16 : GrBFloat16 {
+  kKeepsFloat32 = GR_BF16_KEEPS_FLOAT32,
+  kComputes = GR_BF16_COMPUTES,
+  kFollows = GR_BF16_FOLLOWS
+};
+enum class Layout : GrLayout { kPlain = GR_LAYOUT_PLAIN, kBlocked16 = GR_LAYOUT_BLOCKED16 };
 enum class Device : GrDeviceType { kCPU = GR_DEVICE_CPU, kCUDA = GR_DEVICE_CUDA };
 enum class Split : GrSplitRule { kWhole = GR_SPLIT_WHOLE, kElementwise = GR_SPLIT_ELEMENTWISE };
 enum class AttrType : GrAttrType {
@@ -208,6 +216,7 @@ inline int64_t dtype_size(DType dtype) {
     case DType::kFloat64:
     case DType::kInt64: return 8;
     case DType::kUInt8: return 1;
+    case DType::kBFloat16: return 2;
     default: return 4;
   }
 }
@@ -258,6 +267,9 @@ class KernelContext {
     detail::check(detail::host().kernel_input(ctx_, i, &t));
     return Tensor(t);
   }
+  // ABI 3: how input or output i lies (blocked only where the kernel declared any_layout).
+  Layout input_layout(int i) const { return static_cast<Layout>(detail::host().kernel_input_layout(ctx_, i)); }
+  Layout output_layout(int i) const { return static_cast<Layout>(detail::host().kernel_output_layout(ctx_, i)); }
   Tensor output(int i) {
     GrTensor t{};
     detail::check(detail::host().kernel_output(ctx_, i, &t));
@@ -348,6 +360,8 @@ using ShapeFn = std::function<void(ShapeContext&)>;
 using KernelFn = std::function<void(KernelContext&)>;
 using GradFn = std::function<void(GradContext&)>;
 using CostFn = std::function<Cost(ShapeContext&)>;
+// ABI 3: whether a trait holds for a node (read through the context as a cost function reads it).
+using NodeCondition = std::function<bool(ShapeContext&)>;
 
 namespace detail {
 // Callbacks live as long as the plugin (plugins are never unloaded), so the host may call
@@ -370,6 +384,13 @@ inline GrStatus kernel_trampoline(GrKernelContext* c, void* fn, char* error, siz
     (*static_cast<KernelFn*>(fn))(ctx);
   });
 }
+inline GrStatus condition_trampoline(GrShapeContext* c, void* fn, int32_t* holds, char* error, size_t size) {
+  return guard(error, size, [&] {
+    ShapeContext ctx(c);
+    *holds = (*static_cast<NodeCondition*>(fn))(ctx) ? 1 : 0;
+  });
+}
+inline void* kept_condition(NodeCondition when) { return when ? keep(std::move(when)) : nullptr; }
 inline GrStatus cost_trampoline(GrShapeContext* c, void* fn, GrCost* cost, char* error, size_t size) {
   return guard(error, size, [&] {
     ShapeContext ctx(c);
@@ -441,6 +462,18 @@ class OpBuilder {
   // ABI 2: output `output` may be written into input `input`'s buffer when nothing else reads it
   // afterwards; the kernel must be correct with both the same memory.
   OpBuilder& reuse_input(int output, int input) { return call(detail::host().op_reuse_input(op_, output, input)); }
+  // ABI 3, traits the graph passes read (docs/plugins.md, "Traits"): output 0 elementwise in
+  // inputs of its shape (any layout gives the same values), the op's bfloat16 behaviour, and a
+  // weight-gradient op's bool attr that asks for float32 gradients.
+  OpBuilder& elementwise() { return call(detail::host().op_elementwise(op_)); }
+  OpBuilder& bfloat16(BFloat16 behaviour, NodeCondition when = nullptr) {
+    GrNodeConditionFn fn = when ? detail::condition_trampoline : nullptr;
+    return call(detail::host().op_bfloat16(op_, static_cast<GrBFloat16>(behaviour), fn,
+                                           detail::kept_condition(std::move(when))));
+  }
+  OpBuilder& float32_gradients_attr(const std::string& bool_attr) {
+    return call(detail::host().op_float32_gradients_attr(op_, bool_attr.c_str()));
+  }
   OpBuilder& no_gradient(int input) { return call(detail::host().op_no_gradient(op_, input)); }
   OpBuilder& split(Split rule) { return call(detail::host().op_split_rule(op_, static_cast<GrSplitRule>(rule))); }
   // ABI 3: the op is ONNX op `op_type` of `domain` ("" for ONNX's own) from `since_version` on,
@@ -479,6 +512,20 @@ class Registrar {
     detail::check(detail::host().kernel_register(registrar_, op.c_str(), static_cast<GrDeviceType>(device),
                                                  static_cast<GrDType>(dtype), l.c_str(), priority,
                                                  detail::kernel_trampoline, detail::keep(std::move(fn))));
+    return *this;
+  }
+  // ABI 3, traits of the kernel registered last: the inputs it reads and outputs it writes in any
+  // layout (for the nodes `when` accepts), and an activation it applies to its output itself.
+  Registrar& any_layout(const std::vector<int32_t>& inputs, const std::vector<int32_t>& outputs,
+                        NodeCondition when = nullptr) {
+    GrNodeConditionFn fn = when ? detail::condition_trampoline : nullptr;
+    detail::check(detail::host().kernel_any_layout(registrar_, inputs.data(), static_cast<int32_t>(inputs.size()),
+                                                   outputs.data(), static_cast<int32_t>(outputs.size()), fn,
+                                                   detail::kept_condition(std::move(when))));
+    return *this;
+  }
+  Registrar& fuses_activation(const std::string& activation, const std::string& fused_op) {
+    detail::check(detail::host().kernel_fuses_activation(registrar_, activation.c_str(), fused_op.c_str()));
     return *this;
   }
   // Ends every op declaration (called after the plugin's registration function).
