@@ -68,7 +68,7 @@ TrainSummary train(const TrainConfig& config) {
   run.start_executor();
   run.agree_with_ranks();
   run.open_outputs();
-  StopSignals stop_signals;
+  StopSignals stop_signals;  // from here Ctrl-C stops at the next step boundary, with a checkpoint
   run.start_input_pipeline();
   run.write_classify_files();
   run.announce();
