@@ -7,25 +7,13 @@
 # SDK headers. Its symbols are hidden except the two entry points, so two plugins (or two
 # versions of plugin.hpp) loaded into one graphrun never interpose each other's code.
 
-# Enables the CUDA language when GRAPHRUN_PLUGIN_CUDA is ON, or AUTO and nvcc is found. A macro:
-# enable_language must run at directory scope.
+include(${CMAKE_CURRENT_LIST_DIR}/graphrunCuda.cmake)
+
+# Enables the CUDA language when GRAPHRUN_PLUGIN_CUDA is ON, or AUTO and nvcc is found
+# (graphrunCuda.cmake). A macro: enable_language must run at directory scope.
 macro(graphrun_plugin_cuda)
   set(GRAPHRUN_PLUGIN_CUDA AUTO CACHE STRING "Build plugins' CUDA kernels: AUTO (when nvcc is found), ON or OFF")
-  if(NOT GRAPHRUN_PLUGIN_CUDA STREQUAL "OFF")
-    if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
-      set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
-    endif()
-    include(CheckLanguage)
-    check_language(CUDA)
-    if(CMAKE_CUDA_COMPILER)
-      if(NOT CMAKE_CUDA_ARCHITECTURES)
-        set(CMAKE_CUDA_ARCHITECTURES 90)
-      endif()
-      enable_language(CUDA)
-    elseif(GRAPHRUN_PLUGIN_CUDA STREQUAL "ON")
-      message(FATAL_ERROR "GRAPHRUN_PLUGIN_CUDA=ON but no CUDA compiler (nvcc) was found")
-    endif()
-  endif()
+  graphrun_enable_cuda(GRAPHRUN_PLUGIN_CUDA GRAPHRUN_PLUGIN_WITH_CUDA)
 endmacro()
 
 # A plugin is built optimised unless told otherwise: with no CMAKE_BUILD_TYPE (single-config

@@ -34,7 +34,7 @@ install(FILES ${CMAKE_SOURCE_DIR}/core/include/graphrun/plugin.h ${CMAKE_SOURCE_
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/graphrun COMPONENT sdk)
 install(EXPORT graphrunTargets NAMESPACE graphrun:: DESTINATION ${config_dir} COMPONENT sdk)
 install(FILES ${CMAKE_BINARY_DIR}/graphrunConfig.cmake ${CMAKE_BINARY_DIR}/graphrunConfigVersion.cmake
-              ${CMAKE_SOURCE_DIR}/cmake/graphrunPlugin.cmake
+              ${CMAKE_SOURCE_DIR}/cmake/graphrunPlugin.cmake ${CMAKE_SOURCE_DIR}/cmake/graphrunCuda.cmake
         DESTINATION ${config_dir} COMPONENT sdk)
 # The example plugins' sources (docs/plugins.md points to them): each folder builds on its own
 # against the installed SDK, as the docs say; c_negate.c is a plugin in C on the ABI alone.
@@ -51,7 +51,8 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} --install ${CMAKE_BINARY_DIR} --component sdk --prefix ${GRAPHRUN_SDK_DIR}
   COMMAND ${CMAKE_COMMAND} -E touch ${sdk_stamp}
   DEPENDS ${CMAKE_SOURCE_DIR}/core/include/graphrun/plugin.h ${CMAKE_SOURCE_DIR}/core/include/graphrun/plugin.hpp
-          ${CMAKE_SOURCE_DIR}/cmake/graphrunPlugin.cmake ${CMAKE_BINARY_DIR}/graphrunConfig.cmake ${example_sources}
+          ${CMAKE_SOURCE_DIR}/cmake/graphrunPlugin.cmake ${CMAKE_SOURCE_DIR}/cmake/graphrunCuda.cmake
+          ${CMAKE_BINARY_DIR}/graphrunConfig.cmake ${example_sources}
   COMMENT "cmake --install (component sdk) into ${GRAPHRUN_SDK_DIR}")
 add_custom_target(graphrun_sdk DEPENDS ${sdk_stamp})
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ops/apply_momentum/apply_momentum_cuda.h"
-#include "ops/apply_momentum/apply_momentum_fused.h"
+#include "ops/apply_momentum/momentum_kernel.h"
 #include "runtime/devices/cuda_device.h"
 
 namespace graphrun {
@@ -20,23 +20,19 @@ void check_on_device(const KernelContext& ctx, const Tensor& var, const Tensor& 
 template <typename T>
 class ApplyMomentumCuda final : public OpKernel {
  public:
-  explicit ApplyMomentumCuda(const NodeInfo& node)
-      : momentum_(node.attrs.f("momentum")),
-        weight_decay_(node.attrs.f("weight_decay")),
-        lr_mult_(node.attrs.f("lr_mult")),
-        decay_mult_(node.attrs.f("decay_mult")) {}
+  explicit ApplyMomentumCuda(const NodeInfo& node) : attrs_(node) {}
   void compute(KernelContext& ctx) override {
     const Tensor& var = ctx.input(0);
     check_on_device(ctx, var, ctx.input(1));
     cuda::MomentumSegment<T> segment{static_cast<T*>(var.raw()), static_cast<T*>(ctx.input(1).raw()),
-                                     ctx.input(2).data<T>(), var.num_elements(), lr_mult_, decay_mult_};
-    cuda::apply_momentum(&segment, 1, ctx.input(3).raw(), ctx.input(3).dtype() == DType::kFloat64, momentum_,
-                         weight_decay_, cuda_stream(ctx.device()));
+                                     ctx.input(2).data<T>(), var.num_elements(), attrs_.lr_mult, attrs_.decay_mult};
+    cuda::apply_momentum(&segment, 1, ctx.input(3).raw(), ctx.input(3).dtype() == DType::kFloat64, attrs_.momentum,
+                         attrs_.weight_decay, cuda_stream(ctx.device()));
     ctx.set_output(0, var);
   }
 
  private:
-  double momentum_, weight_decay_, lr_mult_, decay_mult_;
+  momentum::Attrs attrs_;
 };
 
 template <typename T>

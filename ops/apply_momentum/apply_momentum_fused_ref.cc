@@ -1,5 +1,5 @@
 // Reference FusedApplyMomentum: ApplyMomentum's reference loop over each variable in turn.
-#include "ops/apply_momentum/apply_momentum_fused.h"
+#include "ops/apply_momentum/momentum_kernel.h"
 #include "ops/apply_momentum/momentum_update_cpu.h"
 
 namespace graphrun {

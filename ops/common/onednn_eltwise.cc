@@ -5,7 +5,7 @@ namespace graphrun::onednn {
 namespace {
 
 dnnl::memory::desc flat_desc(const NodeInfo& node) {
-  return plain_desc(DType::kFloat32, Shape{node.inputs[0].shape.num_elements()});
+  return plain_desc(node.kernel_dtype(), Shape{node.inputs[0].shape.num_elements()});
 }
 
 class EltwiseForward final : public OpKernel {
@@ -47,16 +47,24 @@ class EltwiseBackward final : public OpKernel {
 
 }  // namespace
 
-KernelBuilder eltwise_forward_kernel(const std::string& op, EltwiseAlgorithmFn algorithm) {
-  return std::move(kernel_builder(op).add_one(DType::kFloat32, [algorithm](const NodeInfo& node) {
-    return std::unique_ptr<OpKernel>(std::make_unique<EltwiseForward>(node, algorithm(node.attrs)));
-  }));
+KernelBuilder eltwise_forward_kernel(const std::string& op, EltwiseAlgorithmFn algorithm,
+                                     std::initializer_list<DType> dtypes) {
+  KernelBuilder builder = kernel_builder(op);
+  for (DType dtype : dtypes)
+    builder.add_one(dtype, [algorithm](const NodeInfo& node) {
+      return std::unique_ptr<OpKernel>(std::make_unique<EltwiseForward>(node, algorithm(node.attrs)));
+    });
+  return builder;
 }
 
-KernelBuilder eltwise_backward_kernel(const std::string& op, EltwiseAlgorithmFn algorithm, bool data_is_output) {
-  return std::move(kernel_builder(op).add_one(DType::kFloat32, [algorithm, data_is_output](const NodeInfo& node) {
-    return std::unique_ptr<OpKernel>(std::make_unique<EltwiseBackward>(node, algorithm(node.attrs), data_is_output));
-  }));
+KernelBuilder eltwise_backward_kernel(const std::string& op, EltwiseAlgorithmFn algorithm, bool data_is_output,
+                                      std::initializer_list<DType> dtypes) {
+  KernelBuilder builder = kernel_builder(op);
+  for (DType dtype : dtypes)
+    builder.add_one(dtype, [algorithm, data_is_output](const NodeInfo& node) {
+      return std::unique_ptr<OpKernel>(std::make_unique<EltwiseBackward>(node, algorithm(node.attrs), data_is_output));
+    });
+  return builder;
 }
 
 }  // namespace graphrun::onednn

@@ -70,7 +70,7 @@ Run read_run(const std::string& metrics_path) {
   return run;
 }
 
-// The progress line's smoothing (runtime/train/trainer.cc): 0.9 of the last plus 0.1 of the new.
+// The progress line's smoothing (runtime/train/training_loop.cc): 0.9 of the last plus 0.1 of the new.
 std::vector<std::pair<double, double>> smoothed_loss(const Run& run) {
   std::vector<std::pair<double, double>> points;
   double ema = NAN;

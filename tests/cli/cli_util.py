@@ -1,4 +1,5 @@
-"""Helpers for the command-line tests: run graphrun, check one-line errors."""
+"""Helpers for the command-line tests: run graphrun, check one-line errors, compare a graph's
+forward pass with a PyTorch build of it (the oracle tests; torch is imported only there)."""
 import subprocess
 import sys
 
@@ -36,3 +37,39 @@ def expect_error(graphrun, args, expected, timeout=120):
 def fail(message):
     print("FAIL:", message)
     sys.exit(1)
+
+
+def randomize(modules, seed):
+    """He-scaled random weights (so activations keep their size through deep stacks) and small
+    random biases, drawn in order for each of {graphrun name: torch module} that has weights; the
+    same values by graphrun variable name ("conv1/weight"), for an .npz."""
+    import torch
+    g = torch.Generator().manual_seed(seed)
+    weights = {}
+    for name, module in modules.items():
+        if hasattr(module, "weight"):
+            fan_in = module.weight[0].numel()
+            module.weight.data = torch.randn(module.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5
+            module.bias.data = torch.rand(module.bias.shape, generator=g) * 0.2 - 0.1
+            weights[f"{name}/weight"] = module.weight.data.numpy()
+            weights[f"{name}/bias"] = module.bias.data.numpy()
+    return weights
+
+
+def oracle_check(graphrun, name, about, graph, weights, x, torch_forward, tolerance, tmp):
+    """`graph`'s fc8 from graphrun with `weights` (randomize) on input `x` must equal
+    torch_forward(x), with the same weights, within `tolerance` relative error
+    (max |graphrun - pytorch| / max |pytorch|); prints it after `name: about`."""
+    import numpy as np
+    import torch
+    np.savez(tmp / "weights.npz", **weights)
+    np.save(tmp / "x.npy", x)
+    run(graphrun, "run", graph, "--weights", tmp / "weights.npz", "--input", f"data={tmp / 'x.npy'}", "--fetch", "fc8",
+        "--output", tmp / "fc8.npy", timeout=600)
+    got = np.load(tmp / "fc8.npy")
+    with torch.no_grad():
+        want = torch_forward(torch.from_numpy(x)).numpy()
+    err = np.abs(got - want).max() / np.abs(want).max()
+    print(f"{name}: {about}; max |graphrun - pytorch| / max |pytorch| = {err:.2e}")
+    if got.shape != want.shape or not err < tolerance:
+        fail(f"{name}: output {got.shape} vs {want.shape}, relative error {err:.3g} >= {tolerance:g}")

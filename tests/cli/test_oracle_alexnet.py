@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from cli_util import fail, run
+from cli_util import oracle_check, randomize
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 
@@ -52,35 +52,11 @@ def mini_alexnet():
         fc8=nn.Linear(1024, 10), norm1=paper_alexnet()["norm1"], norm2=paper_alexnet()["norm2"]))
 
 
-def randomize(model, seed):
-    """He-scaled random weights (so activations keep their size through 8 layers) and biases."""
-    g = torch.Generator().manual_seed(seed)
-    weights = {}
-    for name, module in model.items():
-        if hasattr(module, "weight"):
-            fan_in = module.weight[0].numel()
-            module.weight.data = torch.randn(module.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5
-            module.bias.data = torch.rand(module.bias.shape, generator=g) * 0.2 - 0.1
-            weights[f"{name}/weight"] = module.weight.data.numpy()
-            weights[f"{name}/bias"] = module.bias.data.numpy()
-    return weights
-
-
 def compare(name, graph, model, forward, input_shape, tmp):
     torch.manual_seed(0)
     weights = randomize(model, 1)
-    np.savez(tmp / f"{name}.npz", **weights)
     x = np.random.RandomState(2).randn(*input_shape).astype(np.float32)
-    np.save(tmp / "x.npy", x)
-    run(GRAPHRUN, "run", graph, "--weights", tmp / f"{name}.npz", "--input", f"data={tmp / 'x.npy'}", "--fetch", "fc8",
-        "--output", tmp / "fc8.npy", timeout=600)
-    got = np.load(tmp / "fc8.npy")
-    with torch.no_grad():
-        want = forward(model, torch.from_numpy(x)).numpy()
-    err = np.abs(got - want).max() / np.abs(want).max()
-    print(f"{name}: batch {input_shape[0]}, max |graphrun - pytorch| / max |pytorch| = {err:.2e}")
-    if got.shape != want.shape or not err < 1e-4:
-        fail(f"{name}: relative error {err:.3g} >= 1e-4")
+    oracle_check(GRAPHRUN, name, f"batch {input_shape[0]}", graph, weights, x, lambda t: forward(model, t), 1e-4, tmp)
 
 
 if __name__ == "__main__":

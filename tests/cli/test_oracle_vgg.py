@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from cli_util import fail, run
+from cli_util import fail, oracle_check, randomize, run
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 
@@ -52,19 +52,6 @@ def torch_vgg(blocks, lrn):
     return nn.Sequential(*layers).eval(), names
 
 
-def randomize(names, seed):
-    """He-scaled weights (activations keep their size through 19 layers), small random biases."""
-    g = torch.Generator().manual_seed(seed)
-    weights = {}
-    for name, module in names.items():
-        fan_in = module.weight[0].numel()
-        module.weight.data = torch.randn(module.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5
-        module.bias.data = torch.rand(module.bias.shape, generator=g) * 0.2 - 0.1
-        weights[f"{name}/weight"] = module.weight.data.numpy()
-        weights[f"{name}/bias"] = module.bias.data.numpy()
-    return weights
-
-
 def check(name, tmp):
     blocks, lrn, paper_count = TABLE[name]
     graph = ROOT / "graphs" / f"{name}.pbtxt"
@@ -74,18 +61,8 @@ def check(name, tmp):
     if info["parameters"] != paper_count or torch_count != paper_count:
         fail(f"{name}: graphrun counts {info['parameters']} parameters, PyTorch {torch_count}, the paper {paper_count}")
     weights = randomize(names, seed=len(name))
-    np.savez(tmp / "w.npz", **weights)
     x = np.random.RandomState(3).randn(1, 3, 224, 224).astype(np.float32)
-    np.save(tmp / "x.npy", x)
-    run(GRAPHRUN, "run", graph, "--weights", tmp / "w.npz", "--input", f"data={tmp / 'x.npy'}", "--fetch", "fc8",
-        "--output", tmp / "fc8.npy", timeout=600)
-    got = np.load(tmp / "fc8.npy")
-    with torch.no_grad():
-        want = model(torch.from_numpy(x)).numpy()
-    err = np.abs(got - want).max() / np.abs(want).max()
-    print(f"{name}: {paper_count:,} parameters; max |graphrun - pytorch| / max |pytorch| = {err:.2e}")
-    if got.shape != want.shape or not err < 1e-5:
-        fail(f"{name}: output {got.shape} vs {want.shape}, relative error {err:.3g} >= 1e-5")
+    oracle_check(GRAPHRUN, name, f"{paper_count:,} parameters", graph, weights, x, model, 1e-5, tmp)
 
 
 if __name__ == "__main__":

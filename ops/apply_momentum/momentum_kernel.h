@@ -1,5 +1,5 @@
-// What FusedApplyMomentum's CPU and CUDA kernels share: their attrs, and registration by the
-// variables' dtype.
+// What the momentum kernels on the CPU and in CUDA share: the attrs of ApplyMomentum and of
+// FusedApplyMomentum, and FusedApplyMomentum's registration by the variables' dtype.
 #pragma once
 
 #include <memory>
@@ -9,6 +9,17 @@
 
 namespace graphrun::momentum {
 
+// ApplyMomentum's hyper-parameters.
+struct Attrs {
+  explicit Attrs(const NodeInfo& node)
+      : momentum(node.attrs.f("momentum")),
+        weight_decay(node.attrs.f("weight_decay")),
+        lr_mult(node.attrs.f("lr_mult")),
+        decay_mult(node.attrs.f("decay_mult")) {}
+  double momentum, weight_decay, lr_mult, decay_mult;
+};
+
+// FusedApplyMomentum's: one lr_mult and decay_mult per variable.
 struct FusedAttrs {
   explicit FusedAttrs(const NodeInfo& node)
       : momentum(node.attrs.f("momentum")),
