@@ -169,8 +169,10 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }  // namespace
 
 std::string closest_name(const std::string& name, const std::vector<std::string>& candidates) {
+  // One edit in a short name, two from five letters, three from ten: a closer bound than
+  // that suggests unrelated names ("Adam" is two edits from "Add", and not a misspelling of it).
   std::string best;
-  size_t best_distance = std::max<size_t>(2, name.size() / 3) + 1;
+  size_t best_distance = (name.size() < 5 ? 1 : name.size() < 10 ? 2 : 3) + 1;
   for (const auto& candidate : candidates) {
     size_t d = edit_distance(name, candidate);
     if (d < best_distance) {
