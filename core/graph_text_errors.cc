@@ -38,6 +38,7 @@ class IgnoreErrors : public io::ErrorCollector {
 struct Context {
   std::vector<OpenMessage> open;
   std::string last_field;
+  int last_line = 0, last_column = 0;  // of the last token before the error
 };
 
 // The messages open at (line, column), outermost first. Only the tokens are read (protobuf's
@@ -50,10 +51,12 @@ Context context_at(const std::string& text, int line, int column) {
   io::Tokenizer tokens(&input, &ignore);
   tokens.set_comment_style(io::Tokenizer::SH_COMMENT_STYLE);
   std::string field;
-  int field_line = 0, field_column = 0;
+  int field_line = 0, field_column = 0, last_line = line, last_column = column;
   while (tokens.Next()) {
     const auto& t = tokens.current();
     if (t.line > line || (t.line == line && t.column >= column)) break;
+    last_line = t.line;
+    last_column = t.column;
     if (t.type == io::Tokenizer::TYPE_IDENTIFIER) {
       field = t.text;
       field_line = t.line;
@@ -66,7 +69,7 @@ Context context_at(const std::string& text, int line, int column) {
       open.pop_back();
     }
   }
-  return {open, field};
+  return {open, field, last_line, last_column};
 }
 
 std::vector<std::string> field_names(const Descriptor& type) {
@@ -129,7 +132,7 @@ std::string unknown_enum_value(const std::vector<OpenMessage>& open, const std::
 }  // namespace
 
 TextParseError explain_text_error(const std::string& text, int line, int column, const std::string& raw) {
-  auto [open, last_field] = context_at(text, line, column);
+  auto [open, last_field, last_line, last_column] = context_at(text, line, column);
   const Descriptor* type = open.back().type;
   const FieldDescriptor* field = type ? type->FindFieldByName(last_field) : nullptr;
   std::string inside = open.size() > 1 ? fmt::format(" (in the '{} {{' that begins at {})", open.back().field,
@@ -138,9 +141,9 @@ TextParseError explain_text_error(const std::string& text, int line, int column,
   std::smatch m;
   std::string message;
   if (std::regex_search(raw, m, std::regex(R"re(Message type "(?:\w+\.)*(\w+)" has no field named "(\w+)")re")))
-    message = unknown_field(open, line, m[1], m[2]);
+    message = unknown_field(open, line, m[1], m[2]), line = last_line, column = last_column;  // protobuf points past the name
   else if (std::regex_search(raw, m, std::regex(R"re(Unknown enumeration value of "([^"]*)" for field "(\w+)")re")))
-    message = unknown_enum_value(open, m[1], m[2]);
+    message = unknown_enum_value(open, m[1], m[2]), line = last_line, column = last_column;
   else if (std::regex_search(raw, m, std::regex(R"re(Expected string, got: (.*))re")))
     message = fmt::format("expected a quoted string, got {}: write \"{}\"{}", std::string(m[1]), std::string(m[1]),
                           inside);
