@@ -182,6 +182,9 @@ def check_own_loss(tmp):
     p = run(GRAPHRUN, "run", graph, "--weights", weights)
     if "logits:" not in p.stdout or "loss:" in p.stdout:
         fail(f"run of a graph with its own loss must show the logits, not the loss: {p.stdout}")
+    p = run(GRAPHRUN, "eval", graph, "--weights", weights, "--data", "synthetic")
+    if "top-1" not in p.stdout:
+        fail(f"eval of a graph with its own loss: {p.stdout}")
     run(GRAPHRUN, "export", graph, "--weights", weights, "-o", tmp / "own.onnx")
     import onnx
     model = onnx.load(str(tmp / "own.onnx"))

@@ -174,8 +174,8 @@ struct EvalArgs {
 // with its flip, and/or 50 crops of the image rescaled to Q; the softmax of every evaluation
 // averaged (the VGG paper's multi-scale, dense + multi-crop evaluation).
 void evaluate_scales(const EvalArgs& a) {
-  Graph model = load_graph_for(a.graph, 1);
-  const Shape& native = model.nodes[model.nodes_with_op("Placeholder").at(0)].outputs[0].shape;
+  Graph model = without_loss(load_graph_for(a.graph, 1));
+  const Shape& native = model.node(find_image_input(model, find_logits(model))).outputs[0].shape;
   if (native.rank() != 4) fail("--dense and --crops need an image input [batch, C, H, W]; the graph's is {}", native.str());
   std::vector<int64_t> scales = a.scales.empty() ? std::vector<int64_t>{native[2]} : a.scales;
   const bool images = is_prepared_folder(a.data) || is_image_folder(a.data);
@@ -184,7 +184,7 @@ void evaluate_scales(const EvalArgs& a) {
   std::string data_name;
   auto evaluate_one = [&](const Graph& graph, const std::string& logits, const DataOptions& options, bool flips,
                  const std::string& what) {
-    std::string input = graph.nodes[graph.nodes_with_op("Placeholder").at(0)].name;
+    std::string input = find_image_input(graph, logits);
     const Shape& in = graph.node(input).outputs[0].shape;
     Shape image(std::vector<int64_t>(in.dims().begin() + 1, in.dims().end()));
     DataSplits data = open_dataset(a.data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed(), options);
@@ -218,7 +218,7 @@ void evaluate_scales(const EvalArgs& a) {
           fmt::format("dense at {}: score map {}x{}, with flip", q, map[2], map[3]));
     }
     if (a.crops == 50) {
-      Graph graph = load_graph_for(a.graph, a.batch_size);
+      Graph graph = without_loss(load_graph_for(a.graph, a.batch_size));
       evaluate_one(graph, find_logits(graph), {.eval_scale = q, .grid_crops = true}, /*flips=*/false,
           fmt::format("50 crops at {}", q));
     }
@@ -257,9 +257,10 @@ void add_eval_cmd(CLI::App& app) {
     if (!a->scales.empty() && !a->dense && a->crops == 0) fail("--scales needs --dense or --crops 50");
     if ((a->dense || a->crops != 0) && a->ten_crop) fail("--ten-crop is another evaluation than --dense and --crops");
     if (a->dense || a->crops != 0) return evaluate_scales(*a);
-    Graph graph = load_graph_for(a->graph, a->batch_size);
+    // A graph with its own loss is evaluated without it: the images go to the logits' input.
+    Graph graph = without_loss(load_graph_for(a->graph, a->batch_size));
     std::string logits = find_logits(graph);
-    std::string input = graph.nodes[graph.nodes_with_op("Placeholder").at(0)].name;
+    std::string input = find_image_input(graph, logits);
     const Shape& shape = graph.node(input).outputs[0].shape;
     Shape image(std::vector<int64_t>(shape.dims().begin() + 1, shape.dims().end()));
     DataSplits data = open_dataset(a->data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed(),
