@@ -448,4 +448,71 @@ std::string find_logits(const Graph& model) {
   return out.name;
 }
 
+std::string find_loss(const Graph& model, const std::string& logits) {
+  if (!model.training.loss().empty()) return model.training.loss();
+  TensorRef scores = model.resolve(logits);
+  for (int i : model.nodes_with_op("SoftmaxCrossEntropy")) {
+    const Node& loss = model.nodes[i];
+    if (!loss.inputs.empty() && loss.inputs[0] == scores)
+      return loss.name;
+  }
+  return "";
+}
+
+std::string find_labels(const Graph& model, const std::string& loss) {
+  if (!model.training.labels().empty()) return model.training.labels();
+  const Node& node = model.node(split_tensor_name(loss).first);
+  if (node.inputs.size() < 2 || model.nodes[node.inputs[1].node].op != "Placeholder")
+    fail("graph '{}': the loss '{}' takes no labels Placeholder as its second input; name the labels in the "
+         "training section (training {{ labels: \"labels\" }})", model.name, loss);
+  return model.nodes[node.inputs[1].node].name;
+}
+
+namespace {
+// Marks `from` and every node it reads, directly or not.
+void mark_ancestors(const Graph& g, int from, std::vector<bool>& marked) {
+  std::vector<int> stack{from};
+  while (!stack.empty()) {
+    int i = stack.back();
+    stack.pop_back();
+    if (marked[i]) continue;
+    marked[i] = true;
+    for (const auto& in : g.nodes[i].inputs) stack.push_back(in.node);
+    for (int c : g.nodes[i].control_inputs) stack.push_back(c);
+  }
+}
+}  // namespace
+
+std::string find_image_input(const Graph& model, const std::string& logits) {
+  std::vector<bool> feeds_logits(model.nodes.size(), false);
+  mark_ancestors(model, model.resolve(logits).node, feeds_logits);
+  std::vector<std::string> inputs;
+  for (int i : model.nodes_with_op("Placeholder"))
+    if (feeds_logits[i]) inputs.push_back(model.nodes[i].name);
+  if (inputs.empty()) fail("graph '{}': no Placeholder feeds the logits '{}' to take the images", model.name, logits);
+  if (inputs.size() > 1)
+    fail("graph '{}': the logits '{}' are computed from several Placeholders ({}); one image input is needed",
+         model.name, logits, fmt::join(inputs, ", "));
+  return inputs[0];
+}
+
+Graph without_loss(const Graph& model, const std::vector<std::string>& keep) {
+  std::string logits = find_logits(model);
+  if (find_loss(model, logits).empty()) return model;
+  std::vector<bool> needed(model.nodes.size(), false);
+  mark_ancestors(model, model.resolve(logits).node, needed);
+  for (const auto& name : keep) mark_ancestors(model, model.resolve(name).node, needed);
+  proto::Graph def = to_proto(model);
+  proto::Graph pruned = def;
+  pruned.clear_node();
+  for (int i = 0; i < def.node_size(); ++i)
+    if (needed[model.find(def.node(i).name())]) *pruned.add_node() = def.node(i);
+  pruned.mutable_training()->set_logits(logits);
+  pruned.mutable_training()->clear_loss();
+  pruned.mutable_training()->clear_labels();
+  BuildOptions options;
+  options.batch_size = model.batch_size;
+  return build_graph(pruned, options);
+}
+
 }  // namespace graphrun

@@ -94,6 +94,17 @@ proto::Graph to_proto(const Graph& graph);
 // SoftmaxCrossEntropy), else its only output. Beside the graph, as its training section is,
 // so the passes that treat the logits apart need not include the trainer.
 std::string find_logits(const Graph& model);
+// The loss a model graph carries: training.loss if set, else a SoftmaxCrossEntropy that reads
+// the logits; "" when it has none (training then adds one).
+std::string find_loss(const Graph& model, const std::string& logits);
+// The labels Placeholder of a graph's own loss: training.labels if set, else the loss's input 1.
+std::string find_labels(const Graph& model, const std::string& loss);
+// The image input: the one Placeholder the logits are computed from, found from the graph's
+// edges, never from the order the nodes were declared in (a labels input can come first).
+std::string find_image_input(const Graph& model, const std::string& logits);
+// The model without its loss: only the nodes the logits or `keep` need, so running,
+// classifying and exporting a graph with its own loss neither need nor feed labels.
+Graph without_loss(const Graph& model, const std::vector<std::string>& keep = {});
 
 // Parses "node" / "node:k".
 std::pair<std::string, int> split_tensor_name(const std::string& tensor_name);

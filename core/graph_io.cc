@@ -11,9 +11,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/graph_text_errors.h"
 #include "core/onnx/onnx_import.h"
 #include "core/plugin_host.h"
 
@@ -21,17 +23,21 @@ namespace graphrun {
 
 namespace {
 
-// Keeps the first parse error with its position instead of protobuf's log output.
+// Keeps the first parse error and its position instead of protobuf's log output.
 class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
   void AddError(int line, int column, const std::string& message) override {
-    if (message_.empty()) message_ = fmt::format("line {}, column {}: {}", line + 1, column + 1, message);
+    if (!error_) error_ = Position{line, column, message};
   }
   void AddWarning(int, int, const std::string&) override {}
-  const std::string& message() const { return message_; }
+  struct Position {
+    int line, column;
+    std::string message;
+  };
+  const std::optional<Position>& error() const { return error_; }
 
  private:
-  std::string message_;
+  std::optional<Position> error_;
 };
 
 // Text files may nest messages only as deep as the schema does; a bound stops hostile input
@@ -51,13 +57,17 @@ std::string parse_binary(const std::string& bytes, proto::Graph& graph) {
   return "";
 }
 
-std::string parse_text(const std::string& text, proto::Graph& graph) {
+// "" or `origin:line:column: what was wrong` (core/graph_text_errors.h).
+std::string parse_text(const std::string& text, proto::Graph& graph, const std::string& origin) {
   google::protobuf::TextFormat::Parser parser;
   FirstErrorCollector errors;
   parser.RecordErrorsTo(&errors);
   parser.SetRecursionLimit(kTextRecursionLimit);
   if (parser.ParseFromString(text, &graph)) return "";
-  return errors.message().empty() ? "text parse failed" : errors.message();
+  if (!errors.error()) return fmt::format("{}: not a valid text graph", origin);
+  const auto& [line, column, raw] = *errors.error();
+  TextParseError e = explain_text_error(text, line, column, raw);
+  return fmt::format("{}:{}:{}: {}", origin, e.line, e.column, e.message);
 }
 
 }  // namespace
@@ -109,8 +119,8 @@ GraphFormat format_for_path(const std::string& path) {
 
 proto::Graph parse_graph_text(const std::string& text, const std::string& origin) {
   proto::Graph graph;
-  std::string error = parse_text(text, graph);
-  if (!error.empty()) fail("{}: {}", origin, error);
+  std::string error = parse_text(text, graph, origin);
+  if (!error.empty()) throw Error(error);
   return graph;
 }
 
@@ -120,11 +130,12 @@ proto::Graph read_graph_file(const std::string& path) {
   if (bytes.empty()) fail("graph file '{}' is empty", path);
   proto::Graph graph;
   bool binary_first = format_for_path(path) == GraphFormat::kBinary;
-  std::string first_error = binary_first ? parse_binary(bytes, graph) : parse_text(bytes, graph);
+  std::string first_error = binary_first ? parse_binary(bytes, graph) : parse_text(bytes, graph, path);
   if (first_error.empty()) return graph;
   graph.Clear();
-  if ((binary_first ? parse_text(bytes, graph) : parse_binary(bytes, graph)).empty()) return graph;
-  fail("cannot read graph file '{}' as {}: {}", path, binary_first ? "binary" : "text", first_error);
+  if ((binary_first ? parse_text(bytes, graph, path) : parse_binary(bytes, graph)).empty()) return graph;
+  if (!binary_first) throw Error(first_error);  // it names the file, line and column
+  fail("cannot read graph file '{}' as binary: {}", path, first_error);
 }
 
 void write_graph_file(const proto::Graph& graph, const std::string& path) {

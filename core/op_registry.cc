@@ -200,8 +200,10 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 }  // namespace
 
 std::string closest_name(const std::string& name, const std::vector<std::string>& candidates) {
+  // One edit in a name of up to five letters, two up to nine, a third of a longer one: a looser
+  // bound suggests unrelated names ("Adam" is two edits from "Add", "Const" two from "Cast").
   std::string best;
-  size_t best_distance = std::max<size_t>(2, name.size() / 3) + 1;
+  size_t best_distance = (name.size() <= 5 ? 1 : name.size() < 10 ? 2 : name.size() / 3) + 1;
   for (const auto& candidate : candidates) {
     size_t d = edit_distance(name, candidate);
     if (d < best_distance) {

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/npz.h"
+#include "core/op_registry.h"
 #include "core/random.h"
 #include "runtime/data/image_folder.h"
 
@@ -90,6 +91,15 @@ DataSplits open_dataset(const std::string& spec, const Shape& image, int64_t cla
     fail("{} rescale{} images of an image folder; '{}' is not one",
          options.scale_min > 0 ? "--scale and --scale-jitter" : options.grid_crops ? "--crops" : "test scales",
          options.scale_min > 0 ? "" : "s", spec);
+  // A path that is not there is a missing path, whatever the data set names are.
+  const std::string path = spec.starts_with("npz:") ? spec.substr(4) : spec;
+  std::error_code ec;
+  if ((path != spec || path.find('/') != std::string::npos) && !std::filesystem::exists(path, ec))
+    fail("data '{}': no such file or folder", path);
+  if (spec != "synthetic" && spec != "fashion-mnist" && !std::filesystem::exists(path, ec)) {
+    std::string hint = closest_name(spec, {"fashion-mnist", "synthetic"});
+    if (!hint.empty()) fail("unknown data '{}' (did you mean {}?)", spec, hint);
+  }
   bool fashion_mnist = spec == "fashion-mnist" || std::filesystem::exists(std::filesystem::path(spec) / "train-images-idx3-ubyte.gz");
   if ((options.shift != 0 || options.flip) && !fashion_mnist)
     fail("--shift and --flip augment Fashion-MNIST's 28x28 images; '{}' is not Fashion-MNIST (image folders always crop "

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,10 +18,12 @@ namespace graphrun {
 struct TrainConfig {
   std::string graph;
   std::string data = "synthetic";
-  int64_t batch_size = 0;  // 0: the graph's training section, else 128
-  int64_t epochs = 0;      // 0: the graph's training section, else 1
-  int64_t max_steps = 0;   // stop after this many steps in all (0: no limit)
-  uint64_t seed = 0;
+  // Unset: the graph's training section, else 128, 1 and 0 (apply_graph_defaults). Set is set:
+  // 0 is a seed like any other, and a batch size or epoch count below 1 is refused.
+  std::optional<int64_t> batch_size;
+  std::optional<int64_t> epochs;
+  std::optional<int64_t> max_steps;  // stop after this many steps in all (unset: no limit)
+  std::optional<uint64_t> seed;
   std::string devices = "cpu:0";  // "cpu:0,cpu:1": several devices share the work (runtime/passes)
   std::string parallel;  // how: model, data or hybrid (runtime/passes/split.h); "": the graph's, else model
   std::string checkpoint_dir;  // "" : no checkpoints
@@ -59,8 +63,17 @@ struct TrainSummary {
   bool leader = true;      // rank 0 (or the only process): the one that reports
 };
 
-// Fills unset fields of `config` from the graph file's training section. Call before train().
-void apply_graph_defaults(const proto::Training& training, TrainConfig& config, bool lr_given);
+// The keys a graph's `training { options { } }` may have, each with its meaning and valid values.
+struct TrainingOptionKey {
+  const char* name;
+  const char* doc;
+};
+const std::vector<TrainingOptionKey>& training_option_keys();
+
+// Fills unset fields of `config` from the graph file's training section, then the defaults.
+// `given`: the training option keys the command line set (lr, momentum, ...), which the graph's
+// own values do not replace. Refuses unknown keys and values out of range. Call before train().
+void apply_graph_defaults(const proto::Training& training, TrainConfig& config, const std::set<std::string>& given);
 
 TrainSummary train(const TrainConfig& config);
 

@@ -38,19 +38,17 @@ std::string unique_name(const Graph& g, const std::string& base) {
 TrainingGraph build_training_graph(const Graph& model, const OptimizerSettings& optimizer, const RankExchange& ranks,
                                    ReplicaSum replica_sum) {
   TrainingGraph t;
-  std::vector<int> placeholders = model.nodes_with_op("Placeholder");
-  if (placeholders.empty()) fail("graph '{}' has no Placeholder to feed images into", model.name);
-  t.data = model.nodes[placeholders[0]].name;
   t.logits = find_logits(model);
   const TensorInfo& logits = model.info(model.resolve(t.logits));
   if (logits.shape.rank() != 2) fail("the logits '{}' must be [batch, classes], got {}", t.logits, logits.shape.str());
+  // The images go where the logits come from: the graph's edges say which input that is.
+  t.data = find_image_input(model, t.logits);
 
-  // Forward + loss.
+  // Forward + loss: the graph's own (its labels the loss's input), else one added here.
   proto::Graph with_loss = to_proto(model);
-  if (!model.training.loss().empty()) {
-    t.loss = model.training.loss();
-    t.labels = model.training.labels();
-    if (t.labels.empty()) fail("graph '{}': its training section names a loss but no labels Placeholder", model.name);
+  if (std::string own = find_loss(model, t.logits); !own.empty()) {
+    t.loss = own;
+    t.labels = find_labels(model, t.loss);
     t.probabilities = t.loss + ":1";
   } else {
     t.labels = unique_name(model, "labels");

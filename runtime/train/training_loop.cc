@@ -50,8 +50,8 @@ proto::Checkpoint make_checkpoint(const Graph& graph, const TrainingGraph& tg, V
   ckpt.set_step(step);
   ckpt.set_epoch(epoch);
   ckpt.set_batch_in_epoch(batch_in_epoch);
-  ckpt.set_seed(config.seed);
-  ckpt.set_batch_size(config.batch_size);
+  ckpt.set_seed(*config.seed);
+  ckpt.set_batch_size(*config.batch_size);
   *ckpt.mutable_schedule() = schedule.state();
   return ckpt;
 }
@@ -83,11 +83,11 @@ void MetricsLog::write(const nlohmann::ordered_json& line) {
 void TrainingRun::run_epochs() {
   run_start_ = Clock::now();
   periodic_.emplace(config_.checkpoint_every_steps, config_.checkpoint_every_seconds, config_.keep_checkpoints);
-  for (; epoch_ < config_.epochs && step_ < total_steps_ && !stopping_; ++epoch_, batch_in_epoch_ = 0) {
+  for (; epoch_ < *config_.epochs && step_ < total_steps_ && !stopping_; ++epoch_, batch_in_epoch_ = 0) {
     EpochTally tally{.lr = schedule_->lr(epoch_)};
     tally.start = Clock::now();
     // Of every global batch this rank reads its slice (all of it with one rank).
-    source_->start_epoch(rank_share_of_order(epoch_order(data_.train->size(), config_.seed, epoch_), config_.batch_size,
+    source_->start_epoch(rank_share_of_order(epoch_order(data_.train->size(), *config_.seed, epoch_), *config_.batch_size,
                                              steps_per_epoch_, ranks_),
                          epoch_, batch_in_epoch_ * rank_batch_size_, steps_per_epoch_ - batch_in_epoch_);
     for (; batch_in_epoch_ < steps_per_epoch_ && step_ < total_steps_ && !stopping_; ++batch_in_epoch_) run_step(tally);
@@ -154,7 +154,7 @@ void TrainingRun::agree_on_loss_and_stopping(double& loss) {
 void TrainingRun::report_step(double loss, double lr, Clock::time_point step_start, double waited) {
   double step_s = seconds_since(step_start);
   double elapsed = seconds_since(run_start_);
-  double img_s = static_cast<double>(steps_this_run_ * config_.batch_size) / elapsed;
+  double img_s = static_cast<double>(steps_this_run_ * *config_.batch_size) / elapsed;
   double eta = elapsed / steps_this_run_ * static_cast<double>(total_steps_ - step_);
   metrics_->write({{"type", "step"}, {"epoch", epoch_ + 1}, {"step", step_}, {"loss", loss}, {"lr", lr},
                    {"img_s", std::round(img_s * 10) / 10}, {"step_ms", std::round(step_s * 1e4) / 10},
@@ -166,7 +166,7 @@ void TrainingRun::report_step(double loss, double lr, Clock::time_point step_sta
   }
   if (speak_ && (live_ || step_ % 50 == 0 || step_ == total_steps_)) {
     fmt::print(stderr, "{}epoch {}/{}  step {}/{}  loss {:.4f}  {:.1f} img/s  data wait {:.0f}%  lr {:g}  ETA {}{}",
-               live_ ? "\r\033[K" : "", epoch_ + 1, config_.epochs, batch_in_epoch_ + 1, steps_per_epoch_,
+               live_ ? "\r\033[K" : "", epoch_ + 1, *config_.epochs, batch_in_epoch_ + 1, steps_per_epoch_,
                smoothed_loss_, img_s, 100 * source_->stats().wait_seconds / elapsed, lr, duration_str(eta),
                live_ ? "" : "\n");
   }
@@ -183,7 +183,7 @@ void TrainingRun::end_epoch(const EpochTally& epoch) {
   double train_loss = epoch.loss / std::max<int64_t>(epoch.steps, 1);
   if (speak_)
     fmt::print(stderr, "epoch {}/{}: train loss {:.4f}  val loss {:.4f}  val top-1 {:.4f}{}  ({})\n", epoch_ + 1,
-               config_.epochs, train_loss, val.loss, val.top1, top5 ? fmt::format("  top-5 {:.4f}", val.top5) : "",
+               *config_.epochs, train_loss, val.loss, val.top1, top5 ? fmt::format("  top-5 {:.4f}", val.top5) : "",
                duration_str(seconds));
   nlohmann::ordered_json line = {{"type", "epoch"},   {"epoch", epoch_ + 1},   {"step", step_},
                                  {"train_loss", train_loss}, {"val_loss", val.loss}, {"val_top1", val.top1},

@@ -15,6 +15,7 @@
 #include "runtime/passes/float64.h"
 #include "runtime/passes/memory_plan.h"
 #include "runtime/passes/placement.h"
+#include "runtime/train/compile_training.h"
 #include "runtime/train/warm_start.h"
 
 namespace graphrun {
@@ -45,7 +46,7 @@ void print_warm_start(const std::string& init_from, const WarmStartReport& repor
 // With several ranks every one builds the graph at its share of the global batch.
 void TrainingRun::join_ranks() {
   ranks_ = graphrun::join_ranks(config_.comm_timeout, config_.devices);
-  rank_batch_size_ = rank_batch(ranks_, config_.batch_size);
+  rank_batch_size_ = rank_batch(ranks_, *config_.batch_size);
 }
 
 void TrainingRun::build_graph() {
@@ -70,12 +71,12 @@ void TrainingRun::open_data() {
     fail("Placeholder '{}' must be float32 to take images", tg_.data);
   image_ = Shape(std::vector<int64_t>(input.dims().begin() + 1, input.dims().end()));
   int64_t classes = tg_.graph.info(tg_.graph.resolve(tg_.logits)).shape[1];
-  data_ = open_dataset(config_.data, image_, classes, config_.seed,
+  data_ = open_dataset(config_.data, image_, classes, *config_.seed,
                        {.scale_min = config_.scale_min, .scale_max = config_.scale_max, .shift = config_.shift,
                         .flip = config_.flip});
-  steps_per_epoch_ = data_.train->size() / config_.batch_size;
+  steps_per_epoch_ = data_.train->size() / *config_.batch_size;
   if (steps_per_epoch_ < 1)
-    fail("--batch-size {} is larger than the {} training samples", config_.batch_size, data_.train->size());
+    fail("--batch-size {} is larger than the {} training samples", *config_.batch_size, data_.train->size());
 }
 
 void TrainingRun::restore_variables() {
@@ -84,7 +85,7 @@ void TrainingRun::restore_variables() {
     proto::Checkpoint ckpt = read_checkpoint(config_.resume);
     if (ckpt.graph() != tg_.graph.name)
       fail("checkpoint '{}' is of graph '{}', not '{}'", config_.resume, ckpt.graph(), tg_.graph.name);
-    if (ckpt.batch_size() != config_.batch_size)
+    if (ckpt.batch_size() != *config_.batch_size)
       fail("checkpoint '{}' was trained with batch size {}; resume with --batch-size {}", config_.resume,
            ckpt.batch_size(), ckpt.batch_size());
     restore_from_checkpoint(ckpt, tg_, vars_, config_.resume);
@@ -109,13 +110,13 @@ void TrainingRun::restore_variables() {
 
 void TrainingRun::start_executor() {
   check_memory_fits(plan_step_memory(tg_.graph, {tg_.loss}, tg_.updates, compile_.devices[0].str()),
-                    fmt::format("a training step of '{}' at batch {}", tg_.graph.name, config_.batch_size));
+                    fmt::format("a training step of '{}' at batch {}", tg_.graph.name, *config_.batch_size));
   all_variables_ = tg_.model_variables;
   all_variables_.insert(all_variables_.end(), tg_.slot_variables.begin(), tg_.slot_variables.end());
   job_ = graph_fingerprint(tg_.graph);
   ExecutorOptions options;
   options.device = compile_.devices[0].str();
-  options.seed = config_.seed;
+  options.seed = *config_.seed;
   options.check_numerics = config_.check_numerics == CheckNumerics::kEveryNode;
   // With ranks a re-run of one rank's failing step would wait for the others in its collectives.
   rerun_to_name_ = config_.check_numerics == CheckNumerics::kGradients && !ranks_.many();
@@ -126,10 +127,10 @@ void TrainingRun::start_executor() {
 }
 
 void TrainingRun::agree_with_ranks() {
-  total_steps_ = config_.epochs * steps_per_epoch_;
-  if (config_.max_steps > 0) total_steps_ = std::min(total_steps_, config_.max_steps);
-  job_.insert(job_.end(), {{"the global batch", std::to_string(config_.batch_size)},
-                           {"the seed", std::to_string(config_.seed)},
+  total_steps_ = *config_.epochs * steps_per_epoch_;
+  if (config_.max_steps) total_steps_ = std::min(total_steps_, *config_.max_steps);
+  job_.insert(job_.end(), {{"the global batch", std::to_string(*config_.batch_size)},
+                           {"the seed", std::to_string(*config_.seed)},
                            {"the data set", fmt::format("{} ({} samples)", data_.train->name(), data_.train->size())},
                            {"the starting step", std::to_string(step_)},
                            {"the steps to run", std::to_string(total_steps_)},
@@ -184,7 +185,7 @@ void TrainingRun::announce() const {
              executor_->graph().name, ranks_.many() ? fmt::format("{} ranks x ", ranks_.size) : "",
              device_list_str(compile_.devices),
              compile_.devices.size() > 1 ? " (" + to_string(compile_.parallel) + " parallel)" : "", data_.train->name(),
-             data_.train->size(), data_.train->num_classes(), config_.epochs, steps_per_epoch_, config_.batch_size,
+             data_.train->size(), data_.train->num_classes(), *config_.epochs, steps_per_epoch_, *config_.batch_size,
              config_.schedule.kind, schedule_->lr(epoch_));
 }
 

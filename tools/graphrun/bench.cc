@@ -295,7 +295,7 @@ void add_bench(CLI::App& app) {
   sub->add_option("--comm-timeout", args->comm_timeout, "ranks (mpirun): seconds a collective waits for the others")
       ->capture_default_str();
   sub->add_option("--bucket-mb", args->bucket_mb, "ranks (mpirun): gradient bucket size in MB")->capture_default_str();
-  sub->add_option("--peak-gflops", args->peak_gflops,
+  CLI::Option* peak = sub->add_option("--peak-gflops", args->peak_gflops,
                   "the fp32 peak --profile divides by, GFLOP/s (default: measured at start, about 0.1 s; "
                   "build/peak_flops measures it longer)");
   sub->add_option("--layouts", args->layouts,
@@ -309,7 +309,16 @@ void add_bench(CLI::App& app) {
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   sub->add_option("--trace", args->trace, "write the timed steps as a Chrome trace (JSON) of every node per device and thread");
-  sub->callback([args] { bench(*args); });
+  sub->callback([args, peak] {
+    if (peak->count() > 0) check_above_zero("--peak-gflops", args->peak_gflops);
+    check_at_least("--batch-size", args->batch_size, 1);
+    check_at_least("--steps", args->steps, 1);
+    check_at_least("--warmup", args->warmup, 0);
+    check_at_least("--top", args->top, 1);
+    check_above_zero("--comm-timeout", args->comm_timeout);
+    check_above_zero("--bucket-mb", args->bucket_mb);
+    bench(*args);
+  });
 }
 
 }  // namespace graphrun::cli

@@ -53,18 +53,6 @@ std::vector<std::string> read_labels(const std::string& path) {
   return labels;
 }
 
-// The model's one image input: its only Placeholder.
-std::string image_input(const Graph& graph) {
-  std::string found;
-  for (const Node& node : graph.nodes) {
-    if (node.op != "Placeholder") continue;
-    if (!found.empty()) fail("graph '{}' has several Placeholders ('{}', '{}'): classify needs one image input", graph.name, found, node.name);
-    found = node.name;
-  }
-  if (found.empty()) fail("graph '{}' has no Placeholder to feed images to", graph.name);
-  return found;
-}
-
 // Softmax of each row of `logits` [rows, classes], averaged over each run of `views` rows (an
 // image's evaluation views): [rows / views, classes].
 Tensor average_softmax(const Tensor& logits, int views) {
@@ -95,9 +83,10 @@ void classify(const ClassifyArgs& args) {
   // Ten-crop (the paper's test-time views): ten rows per image, their softmax averaged.
   const int views = args.ten_crop ? 10 : 1;
   const int64_t batch = std::min<int64_t>(args.batch_size, static_cast<int64_t>(args.images.size()));
-  Graph model = load_graph_for(args.graph, batch * views);
-  const std::string input = image_input(model);
+  // A graph with its own loss is classified without it: no labels to feed.
+  Graph model = without_loss(load_graph_for(args.graph, batch * views));
   const std::string logits = find_logits(model);
+  const std::string input = find_image_input(model, logits);
   const TensorInfo& info = model.node(input).outputs[0];
   if (info.dtype != DType::kFloat32 || info.shape.rank() != 4)
     fail("Placeholder '{}' is {} {}: classify feeds float32 [batch, C, H, W] images", input, dtype_name(info.dtype),
@@ -186,7 +175,11 @@ void add_classify(CLI::App& app) {
   sub->add_flag("--ten-crop", args->ten_crop,
                 "average the softmax of the centre and four corner crops and their flips (the paper's test-time views; "
                 "colour models)");
-  sub->callback([args] { classify(*args); });
+  sub->callback([args] {
+    check_at_least("--top", args->top, 1);
+    check_at_least("--batch-size", args->batch_size, 1);
+    classify(*args);
+  });
 }
 
 }  // namespace graphrun::cli

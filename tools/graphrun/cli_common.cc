@@ -117,6 +117,14 @@ int64_t total_parameters(const Graph& graph) {
   return count;
 }
 
+void check_at_least(const char* option, int64_t value, int64_t min) {
+  if (value < min) fail("{} {}: want at least {}", option, value, min);
+}
+
+void check_above_zero(const char* option, double value) {
+  if (!(value > 0)) fail("{} {}: want a number above 0", option, value);
+}
+
 std::string human(double value) {
   const char* suffix[] = {"", "K", "M", "G", "T"};
   int k = 0;

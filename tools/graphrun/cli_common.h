@@ -64,6 +64,10 @@ std::vector<double> row_probabilities(const Tensor& out, int64_t row, bool alrea
 // Row `row` of a classifier's output [batch, classes] as probabilities (softmax of logits, or as
 // they are), its `k` most likely classes first: (class, probability).
 std::vector<std::pair<int64_t, double>> top_classes(const Tensor& out, int64_t row, int k, bool already_probabilities);
+// Numeric options are honoured or refused with their valid range, never read as "unset":
+// `--batch-size 0: want at least 1`.
+void check_at_least(const char* option, int64_t value, int64_t min);
+void check_above_zero(const char* option, double value);
 // 1234567 -> "1.23M"
 std::string human(double value);
 

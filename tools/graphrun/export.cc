@@ -22,7 +22,7 @@ void add_onnx_export(CLI::App& app) {
   sub->add_option("--opset", a->opset, "ONNX opset to write, 13 to 17")->capture_default_str();
   sub->add_option("--seed", a->seed, "seed of the initializers when no --weights are given")->capture_default_str();
   sub->callback([a] {
-    Graph graph = load_graph_for(a->graph, 1);
+    Graph graph = without_loss(load_graph_for(a->graph, 1));  // inference: no loss, no labels input
     VariableStore vars;
     if (!a->weights.empty()) load_weights(vars, graph, a->weights);
     vars.initialize(graph, a->seed);

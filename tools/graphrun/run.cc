@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "core/npz.h"
 #include "runtime/exec/executor.h"
@@ -18,7 +19,7 @@ struct RunArgs {
   std::vector<std::string> inputs;  // NAME=FILE.npy
   std::vector<std::string> fetches;
   std::string output;
-  int64_t batch_size = 0;
+  std::optional<int64_t> batch_size;  // unset: the inputs' batch, else 1
   std::string devices = "cpu:0", parallel = "model";
   uint64_t seed = 0;
   int top = 5;
@@ -42,9 +43,11 @@ void run(const RunArgs& args) {
     if (eq == std::string::npos || eq == 0) fail("--input '{}': expected NAME=FILE.npy", spec);
     feeds[spec.substr(0, eq)] = read_npy(spec.substr(eq + 1));
   }
-  int64_t batch = args.batch_size;
-  if (batch == 0) batch = feeds.empty() || feeds.begin()->second.shape().rank() == 0 ? 1 : feeds.begin()->second.shape()[0];
-  Graph graph = load_graph_for(args.graph, batch);
+  check_at_least("--top", args.top, 1);
+  int64_t batch = args.batch_size ? *args.batch_size : 0;
+  if (!args.batch_size) batch = feeds.empty() || feeds.begin()->second.shape().rank() == 0 ? 1 : feeds.begin()->second.shape()[0];
+  // A graph with its own loss runs without it (no labels to feed) unless a fetch asks for it.
+  Graph graph = without_loss(load_graph_for(args.graph, batch), args.fetches);
   for (const auto& [name, tensor] : feeds)
     if (graph.node(name).op != "Placeholder") fail("--input '{}': node '{}' is a {}, not a Placeholder", name, name, graph.node(name).op);
   for (auto& [name, tensor] : random_feeds(graph, args.seed + 1)) feeds.try_emplace(name, std::move(tensor));

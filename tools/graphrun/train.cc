@@ -18,7 +18,11 @@ namespace {
 
 struct TrainArgs {
   TrainConfig config;
+  // The command line's values; an option not given takes the graph's (apply_graph_defaults).
+  int64_t batch_size = 0, epochs = 0, steps = 0;
+  uint64_t seed = 0;
   double lr = 0;
+  std::map<std::string, CLI::Option*> options;  // by long name, to ask which were given
   std::vector<int64_t> milestones;
   std::string check_numerics = "gradients";
   bool no_check_numerics = false;
@@ -36,9 +40,9 @@ void add_train_cmd(CLI::App& app) {
   sub->add_option("graph", a->config.graph, "graph file (.pbtxt, .pb or .onnx)")->required();
   sub->add_option("--data", a->config.data, "fashion-mnist, synthetic, npz:FILE.npz (images, labels), a folder of Fashion-MNIST IDX files, an image folder or a prepared folder");
   sub->add_option("--data-threads", a->config.data_threads, "input pipeline threads for image data (0: all cores)");
-  sub->add_option("--epochs", a->config.epochs, "epochs (default: the graph's training section, else 1)");
-  sub->add_option("--steps", a->config.max_steps, "stop after this many steps in all");
-  sub->add_option("--batch-size", a->config.batch_size, "batch size (default: the graph's, else 128)");
+  sub->add_option("--epochs", a->epochs, "epochs (default: the graph's training section, else 1)");
+  sub->add_option("--steps", a->steps, "stop after this many steps in all");
+  sub->add_option("--batch-size", a->batch_size, "batch size (default: the graph's, else 128)");
   sub->add_option("--lr", a->lr, "initial learning rate (default: the graph's, else 0.01)");
   sub->add_option("--schedule", a->config.schedule.kind, "fixed, step, multistep or plateau");
   sub->add_option("--gamma", a->config.schedule.gamma, "decay factor of the schedule")->capture_default_str();
@@ -57,7 +61,7 @@ void add_train_cmd(CLI::App& app) {
                   "Fashion-MNIST: move each training sample by up to N pixels each way, black filling in (the "
                   "graph's option shift)");
   sub->add_flag("--flip", a->config.flip, "Fashion-MNIST: mirror training samples with p = 1/2 (the graph's option flip: 1)");
-  sub->add_option("--seed", a->config.seed, "seed of init, data order and dropout");
+  sub->add_option("--seed", a->seed, "seed of init, data order and dropout (default: the graph's, else 0)");
   sub->add_option("--checkpoint-dir", a->config.checkpoint_dir, "write latest.ckpt (each epoch, on Ctrl-C) and weights.npz here");
   sub->add_option("--resume", a->config.resume, "continue from this checkpoint");
   sub->add_option("--weights", a->config.weights, "start from these weights (.npz or checkpoint) instead of the initializers");
@@ -99,9 +103,34 @@ void add_train_cmd(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--no-check-numerics", a->no_check_numerics, "the same as --check-numerics off");
   sub->add_flag("--quiet", a->config.quiet, "no live progress line");
+  for (CLI::Option* option : sub->get_options()) a->options[option->get_name()] = option;
   sub->callback([a] {
     TrainConfig config = a->config;
-    if (a->lr > 0) config.schedule.lr = a->lr;
+    auto given = [&](const char* name) { return a->options.at(name)->count() > 0; };
+    if (given("--batch-size")) check_at_least("--batch-size", a->batch_size, 1), config.batch_size = a->batch_size;
+    if (given("--epochs")) check_at_least("--epochs", a->epochs, 1), config.epochs = a->epochs;
+    if (given("--steps")) check_at_least("--steps", a->steps, 1), config.max_steps = a->steps;
+    if (given("--seed")) config.seed = a->seed;
+    if (given("--lr")) check_above_zero("--lr", a->lr), config.schedule.lr = a->lr;
+    if (given("--gamma")) check_above_zero("--gamma", config.schedule.gamma);
+    if (given("--step-size")) check_at_least("--step-size", config.schedule.step_size, 1);
+    for (int64_t epoch : a->milestones) check_at_least("--milestones", epoch, 1);
+    if (given("--momentum") && !(config.optimizer.momentum >= 0 && config.optimizer.momentum < 1))
+      fail("--momentum {}: want 0 <= momentum < 1", config.optimizer.momentum);
+    if (given("--weight-decay") && !(config.optimizer.weight_decay >= 0))
+      fail("--weight-decay {}: want 0 or more", config.optimizer.weight_decay);
+    if (given("--data-threads")) check_at_least("--data-threads", config.data_threads, 1);
+    if (given("--keep-checkpoints")) check_at_least("--keep-checkpoints", config.keep_checkpoints, 1);
+    if (given("--comm-timeout")) check_above_zero("--comm-timeout", config.comm_timeout);
+    if (given("--shift")) check_at_least("--shift", config.shift, 0);
+    if (given("--scale")) check_at_least("--scale", a->scale, 1);
+    // The graph's training options that the command line set keep the command line's value.
+    std::set<std::string> given_keys;
+    for (auto [option, key] : std::map<std::string, std::string>{{"--lr", "lr"}, {"--schedule", "schedule"},
+                                                                  {"--gamma", "gamma"}, {"--step-size", "step_size"},
+                                                                  {"--momentum", "momentum"}, {"--weight-decay", "weight_decay"},
+                                                                  {"--shift", "shift"}, {"--flip", "flip"}})
+      if (given(option.c_str())) given_keys.insert(key);
     if (!a->milestones.empty()) config.schedule.milestones = a->milestones;
     config.check_numerics = parse_check_numerics(a->no_check_numerics ? "off" : a->check_numerics);
     parse_checkpoint_every(a->checkpoint_every, config.checkpoint_every_steps, config.checkpoint_every_seconds);
@@ -115,8 +144,12 @@ void add_train_cmd(CLI::App& app) {
       fail("--scale-jitter {} {}: want 1 <= SMIN <= SMAX", config.scale_min, config.scale_max);
     if (a->scale < 0) fail("--scale {}: want a positive size", a->scale);
     // An ONNX model has no training section: the defaults only (and no second import).
-    apply_graph_defaults(is_onnx_path(config.graph) ? proto::Training{} : read_graph_file(config.graph).training(),
-                         config, a->lr > 0);
+    proto::Training training = is_onnx_path(config.graph) ? proto::Training{} : read_graph_file(config.graph).training();
+    try {
+      apply_graph_defaults(training, config, given_keys);
+    } catch (const Error& e) {
+      fail("{}: {}", config.graph, e.what());  // the graph's training section is where to look
+    }
     TrainSummary s = train(config);
     if (!s.leader) return;  // under mpirun rank 0 speaks for all
     // Validation runs at the end of an epoch: a run stopped inside its first one has none.
@@ -141,8 +174,8 @@ struct EvalArgs {
 // with its flip, and/or 50 crops of the image rescaled to Q; the softmax of every evaluation
 // averaged (the VGG paper's multi-scale, dense + multi-crop evaluation).
 void evaluate_scales(const EvalArgs& a) {
-  Graph model = load_graph_for(a.graph, 1);
-  const Shape& native = model.nodes[model.nodes_with_op("Placeholder").at(0)].outputs[0].shape;
+  Graph model = without_loss(load_graph_for(a.graph, 1));
+  const Shape& native = model.node(find_image_input(model, find_logits(model))).outputs[0].shape;
   if (native.rank() != 4) fail("--dense and --crops need an image input [batch, C, H, W]; the graph's is {}", native.str());
   std::vector<int64_t> scales = a.scales.empty() ? std::vector<int64_t>{native[2]} : a.scales;
   const bool images = is_prepared_folder(a.data) || is_image_folder(a.data);
@@ -151,7 +184,7 @@ void evaluate_scales(const EvalArgs& a) {
   std::string data_name;
   auto evaluate_one = [&](const Graph& graph, const std::string& logits, const DataOptions& options, bool flips,
                  const std::string& what) {
-    std::string input = graph.nodes[graph.nodes_with_op("Placeholder").at(0)].name;
+    std::string input = find_image_input(graph, logits);
     const Shape& in = graph.node(input).outputs[0].shape;
     Shape image(std::vector<int64_t>(in.dims().begin() + 1, in.dims().end()));
     DataSplits data = open_dataset(a.data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed(), options);
@@ -185,7 +218,7 @@ void evaluate_scales(const EvalArgs& a) {
           fmt::format("dense at {}: score map {}x{}, with flip", q, map[2], map[3]));
     }
     if (a.crops == 50) {
-      Graph graph = load_graph_for(a.graph, a.batch_size);
+      Graph graph = without_loss(load_graph_for(a.graph, a.batch_size));
       evaluate_one(graph, find_logits(graph), {.eval_scale = q, .grid_crops = true}, /*flips=*/false,
           fmt::format("50 crops at {}", q));
     }
@@ -208,7 +241,7 @@ void add_eval_cmd(CLI::App& app) {
   sub->add_flag("--dense", a->dense,
                 "dense evaluation: the FC layers as convolutions over the whole image at each scale, the class "
                 "score map averaged spatially and with the flipped image, the softmax averaged over scales");
-  sub->add_option("--crops", a->crops,
+  CLI::Option* crops = sub->add_option("--crops", a->crops,
                   "50: multi-crop evaluation, a 5x5 grid of crops and their flips per test scale (image folders); "
                   "with --dense both are averaged");
   sub->add_option("--scales", a->scales,
@@ -218,14 +251,16 @@ void add_eval_cmd(CLI::App& app) {
   sub->add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
   add_devices_option(sub, a->devices, a->parallel);
   add_precision_option(sub);
-  sub->callback([a] {
-    if (a->crops != 0 && a->crops != 50) fail("--crops {}: the paper's multi-crop evaluation takes 50", a->crops);
+  sub->callback([a, crops] {
+    check_at_least("--batch-size", a->batch_size, 1);
+    if (crops->count() > 0 && a->crops != 50) fail("--crops {}: the paper's multi-crop evaluation takes 50", a->crops);
     if (!a->scales.empty() && !a->dense && a->crops == 0) fail("--scales needs --dense or --crops 50");
     if ((a->dense || a->crops != 0) && a->ten_crop) fail("--ten-crop is another evaluation than --dense and --crops");
     if (a->dense || a->crops != 0) return evaluate_scales(*a);
-    Graph graph = load_graph_for(a->graph, a->batch_size);
+    // A graph with its own loss is evaluated without it: the images go to the logits' input.
+    Graph graph = without_loss(load_graph_for(a->graph, a->batch_size));
     std::string logits = find_logits(graph);
-    std::string input = graph.nodes[graph.nodes_with_op("Placeholder").at(0)].name;
+    std::string input = find_image_input(graph, logits);
     const Shape& shape = graph.node(input).outputs[0].shape;
     Shape image(std::vector<int64_t>(shape.dims().begin() + 1, shape.dims().end()));
     DataSplits data = open_dataset(a->data, image, graph.info(graph.resolve(logits)).shape[1], graph.training.seed(),
