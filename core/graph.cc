@@ -497,6 +497,9 @@ std::string find_image_input(const Graph& model, const std::string& logits) {
 }
 
 Graph without_loss(const Graph& model, const std::vector<std::string>& keep) {
+  // A graph without a loss has nothing to leave out, and need not have one logits tensor (an
+  // ONNX model may output several tensors, or only constants).
+  if (model.training.loss().empty() && model.nodes_with_op("SoftmaxCrossEntropy").empty()) return model;
   std::string logits = find_logits(model);
   if (find_loss(model, logits).empty()) return model;
   std::vector<bool> needed(model.nodes.size(), false);
