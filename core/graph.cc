@@ -468,24 +468,8 @@ std::string find_labels(const Graph& model, const std::string& loss) {
   return model.nodes[node.inputs[1].node].name;
 }
 
-namespace {
-// Marks `from` and every node it reads, directly or not.
-void mark_ancestors(const Graph& g, int from, std::vector<bool>& marked) {
-  std::vector<int> stack{from};
-  while (!stack.empty()) {
-    int i = stack.back();
-    stack.pop_back();
-    if (marked[i]) continue;
-    marked[i] = true;
-    for (const auto& in : g.nodes[i].inputs) stack.push_back(in.node);
-    for (int c : g.nodes[i].control_inputs) stack.push_back(c);
-  }
-}
-}  // namespace
-
 std::string find_image_input(const Graph& model, const std::string& logits) {
-  std::vector<bool> feeds_logits(model.nodes.size(), false);
-  mark_ancestors(model, model.resolve(logits).node, feeds_logits);
+  const std::vector<bool> feeds_logits = model.ancestors_of({logits});
   std::vector<std::string> inputs;
   for (int i : model.nodes_with_op("Placeholder"))
     if (feeds_logits[i]) inputs.push_back(model.nodes[i].name);
@@ -502,9 +486,9 @@ Graph without_loss(const Graph& model, const std::vector<std::string>& keep) {
   if (model.training.loss().empty() && model.nodes_with_op("SoftmaxCrossEntropy").empty()) return model;
   std::string logits = find_logits(model);
   if (find_loss(model, logits).empty()) return model;
-  std::vector<bool> needed(model.nodes.size(), false);
-  mark_ancestors(model, model.resolve(logits).node, needed);
-  for (const auto& name : keep) mark_ancestors(model, model.resolve(name).node, needed);
+  std::vector<std::string> wanted = keep;
+  wanted.push_back(logits);
+  const std::vector<bool> needed = model.ancestors_of(wanted);
   proto::Graph def = to_proto(model);
   proto::Graph pruned = def;
   pruned.clear_node();
